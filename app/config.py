@@ -1,0 +1,46 @@
+"""Every limit and default of the server in one typed object, read from NNP_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NNP_")
+
+    # --- the session store
+    max_sessions: int = 200
+    idle_timeout_s: float = 1800.0  # a session untouched this long may be dropped
+
+    # --- sizes a request may ask for (validated before anything is allocated)
+    max_layers: int = 8  # hidden layers
+    max_units: int = 64  # units per hidden layer
+    max_classes: int = 5
+    min_samples: int = 10
+    max_samples: int = 2000
+    max_custom_points: int = 2000
+    max_csv_bytes: int = 200_000
+    max_predict_points: int = 10_000
+    max_resolution: int = 200  # boundary grid side
+    max_neuron_resolution: int = 50
+    grid_extent: float = 6.0  # the boundary covers [−extent, extent]²
+
+    # --- work one request may do (beyond this the caller is asked to split it)
+    max_updates_per_request: int = 200_000
+    max_example_updates_per_request: int = 20_000_000  # updates × batch size
+    max_history: int = 100_000  # epochs kept
+
+    # --- the live stream
+    max_fps: float = 60.0
+    max_epochs_per_second: float = 10_000.0
+
+    # --- embedding (issue 5)
+    frame_ancestors: str = "*"  # CSP frame-ancestors for /embed; the rest is same-origin
+    root_path: str = ""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

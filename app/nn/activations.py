@@ -1,0 +1,172 @@
+"""Activation functions: each entry keeps its forward pass and its derivative side by side.
+
+`forward(z, out)` writes g(z) into `out` (which may be `z` itself) so the hot loop allocates
+nothing; `derivative(z, a)` returns g'(z) given both z and a = g(z), because most derivatives
+are cheapest in terms of a (tanh: 1 − a²) and a few need z (gelu). Softmax is an output
+activation only: its Jacobian is never formed, the loss fuses it (dZ = A − Y).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .registry import Registry
+
+Array = np.ndarray
+LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0
+_GELU_C = np.sqrt(2.0 / np.pi)
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    label: str
+    formula: str  # g(z), for display
+    derivative_formula: str
+    range: str
+    forward: Callable[[Array, Array], Array]
+    derivative: Callable[[Array, Array], Array]
+    hidden: bool = True  # usable on hidden layers
+    output: bool = False  # usable on the output layer
+    note: str = ""
+
+    def __call__(self, z: Array) -> Array:
+        return self.forward(z, np.empty_like(z))
+
+
+# ---------------------------------------------------------------- forwards (in place into out)
+
+
+def _linear(z: Array, out: Array) -> Array:
+    if out is not z:
+        np.copyto(out, z)
+    return out
+
+
+def _sigmoid(z: Array, out: Array) -> Array:
+    # σ(z) = ½(1 + tanh(z/2)): never overflows, unlike 1/(1+e^(−z)) at z = −1e4 in float32
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def _tanh(z: Array, out: Array) -> Array:
+    return np.tanh(z, out=out)
+
+
+def _relu(z: Array, out: Array) -> Array:
+    return np.maximum(z, 0, out=out)
+
+
+def _leaky_relu(z: Array, out: Array) -> Array:
+    return np.maximum(z, z * LEAKY_SLOPE, out=out)
+
+
+def _elu(z: Array, out: Array) -> Array:
+    neg = np.expm1(np.minimum(z, 0)) * ELU_ALPHA  # exp only of z ≤ 0: no overflow
+    return _select(z > 0, z, neg, out)
+
+
+def _gelu(z: Array, out: Array) -> Array:
+    inner = np.tanh(_GELU_C * (z + 0.044715 * z * z * z))
+    np.multiply(0.5 * z, 1 + inner, out=out)
+    return out
+
+
+def _swish(z: Array, out: Array) -> Array:
+    s = _sigmoid(z, np.empty_like(z))
+    return np.multiply(z, s, out=out)
+
+
+def _softmax(z: Array, out: Array) -> Array:
+    # over axis 0 (units × batch); subtracting the max keeps exp finite for any z
+    np.subtract(z, z.max(axis=0, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=0, keepdims=True)
+    return out
+
+
+def _select(cond: Array, a: Array, b: Array, out: Array) -> Array:
+    np.copyto(out, b)
+    np.copyto(out, a, where=cond)
+    return out
+
+
+# ---------------------------------------------------------------- derivatives g'(z)
+
+
+def _d_linear(z: Array, a: Array) -> Array:
+    return np.ones_like(z)
+
+
+def _d_sigmoid(z: Array, a: Array) -> Array:
+    return a * (1 - a)
+
+
+def _d_tanh(z: Array, a: Array) -> Array:
+    return 1 - a * a
+
+
+def _d_relu(z: Array, a: Array) -> Array:
+    return (z > 0).astype(z.dtype)
+
+
+def _d_leaky_relu(z: Array, a: Array) -> Array:
+    return np.where(z > 0, 1, LEAKY_SLOPE).astype(z.dtype)
+
+
+def _d_elu(z: Array, a: Array) -> Array:
+    return np.where(z > 0, 1, a + ELU_ALPHA).astype(z.dtype)
+
+
+def _d_gelu(z: Array, a: Array) -> Array:
+    inner = np.tanh(_GELU_C * (z + 0.044715 * z**3))
+    d_inner = (1 - inner * inner) * _GELU_C * (1 + 3 * 0.044715 * z * z)
+    return (0.5 * (1 + inner) + 0.5 * z * d_inner).astype(z.dtype)
+
+
+def _d_swish(z: Array, a: Array) -> Array:
+    s = _sigmoid(z, np.empty_like(z))
+    return s + a * (1 - s)  # d/dz z·σ(z) = σ + zσ(1−σ) = σ + a(1−σ)
+
+
+def _d_softmax(z: Array, a: Array) -> Array:
+    raise NotImplementedError("softmax is only used with cross-entropy, which fuses dZ = A − Y")
+
+
+ACTIVATIONS: Registry[Activation] = Registry(
+    "activation",
+    [
+        Activation("linear", "Linear (identity)", "g(z) = z", "g′(z) = 1", "ℝ", _linear, _d_linear,
+                   output=True, note="Only for a regression output: stacked linear layers stay linear."),
+        Activation("sigmoid", "Sigmoid", "g(z) = 1 / (1 + e^(−z))", "g′(z) = g(z)(1 − g(z))", "(0, 1)",
+                   _sigmoid, _d_sigmoid, output=True,
+                   note="Use on a binary output (a probability); its slope vanishes for large |z|."),
+        Activation("tanh", "Tanh", "g(z) = (e^z − e^(−z)) / (e^z + e^(−z))", "g′(z) = 1 − g(z)²",
+                   "(−1, 1)", _tanh, _d_tanh, output=True,
+                   note="Zero-centred: usually better than sigmoid in hidden layers."),
+        Activation("relu", "ReLU", "g(z) = max(0, z)", "g′(z) = 1 if z > 0 else 0", "[0, ∞)",
+                   _relu, _d_relu, note="The default for hidden layers; a unit with z < 0 gets no gradient."),
+        Activation("leaky_relu", "Leaky ReLU", "g(z) = max(0.01z, z)", "g′(z) = 1 if z > 0 else 0.01",
+                   "(−∞, ∞)", _leaky_relu, _d_leaky_relu, note="A small slope for z < 0: units never die."),
+        Activation("elu", "ELU", "g(z) = z if z > 0 else e^z − 1", "g′(z) = 1 if z > 0 else g(z) + 1",
+                   "(−1, ∞)", _elu, _d_elu),
+        Activation("gelu", "GELU", "g(z) = ½z(1 + tanh(√(2/π)(z + 0.044715z³)))",
+                   "g′(z) = ½(1 + t) + ½z(1 − t²)√(2/π)(1 + 0.134145z²)", "≈(−0.17, ∞)", _gelu, _d_gelu,
+                   note="Tanh approximation of z·Φ(z)."),
+        Activation("swish", "Swish (SiLU)", "g(z) = z·σ(z)", "g′(z) = σ(z) + g(z)(1 − σ(z))",
+                   "≈(−0.28, ∞)", _swish, _d_swish),
+        Activation("softmax", "Softmax", "g(z)ₖ = e^(zₖ) / Σⱼ e^(zⱼ)", "with cross-entropy: dZ = A − Y",
+                   "probabilities summing to 1", _softmax, _d_softmax, hidden=False, output=True,
+                   note="The generalisation of the logistic output to several classes."),
+    ],
+)
+
+HIDDEN_ACTIVATIONS = [a.name for a in ACTIVATIONS.values() if a.hidden]
+OUTPUT_ACTIVATIONS = [a.name for a in ACTIVATIONS.values() if a.output]
