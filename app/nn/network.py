@@ -11,6 +11,7 @@ Layout (chosen for speed on tiny networks, where each NumPy call costs ~1 µs):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,7 +74,7 @@ class Network:
     def __init__(self, spec: NetworkSpec, dtype: type = np.float32) -> None:
         self.spec, self.dtype = spec, np.dtype(dtype)
         sizes = spec.sizes
-        self.shapes = [(n_out, n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+        self.shapes = [(n_out, n_in + 1) for n_in, n_out in itertools.pairwise(sizes)]
         self.offsets = np.cumsum([0] + [r * c for r, c in self.shapes]).tolist()
         self.params = np.zeros(self.offsets[-1], self.dtype)  # every Wb[l], flattened, in order
         self.grad = np.zeros_like(self.params)

@@ -69,7 +69,7 @@ class Trainer:
         self._reg = REGULARIZERS[settings.regularization] if rate > 0 else None
         self._reg_vec = (self.net.weight_mask * (rate * self._lr_fold)).astype(dt)
         if self.batch_size > self.n_examples:
-            raise ValueError(f"batch_size must be at most {self.n_examples} (the training set)")
+            raise ValueError(f"batch_size: must be in [1, {self.n_examples}] (the training set) or null")
 
     @property
     def batch_size(self) -> int:

@@ -1,0 +1,1 @@
+"""The HTTP edge: request validation, thin routes, serialisation. No arithmetic here."""

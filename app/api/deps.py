@@ -1,0 +1,27 @@
+"""Dependencies shared by the routers, named with Annotated."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from app.config import Settings, get_settings
+from app.training.session import Session
+from app.training.store import SessionStore
+
+
+def get_store(request: Request) -> SessionStore:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+StoreDep = Annotated[SessionStore, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(store: StoreDep,
+                session_id: Annotated[str, Path(max_length=64, description="the session's id")]) -> Session:
+    return store.get(session_id)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

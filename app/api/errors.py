@@ -1,0 +1,74 @@
+"""Error responses: always JSON, always naming the field, never echoing the input back.
+
+FastAPI's stock 422 handler includes each offending input, which breaks on NaN or Infinity
+(not valid JSON) and can be large; this one keeps location, message and type only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.data.custom import DataError
+from app.training.session import SessionError
+from app.training.store import SessionNotFound, StoreFull
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    # drop pydantic's names for function validators / union members from the dotted path
+    parts = [p for p in parts if not p.startswith(("function-", "constrained-")) and p != "tuple"]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    return msg.removeprefix("Value error, ")
+
+
+def error_body(field: str, message: str, kind: str = "value_error") -> dict[str, Any]:
+    return {"detail": [{"field": field, "msg": message, "type": kind}]}
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    detail = [{"field": _field(tuple(e.get("loc", ()))), "msg": _message(e), "type": e.get("type")}
+              for e in exc.errors()]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _value(request: Request, exc: ValueError) -> JSONResponse:
+    text = str(exc)
+    field, _, msg = text.partition(": ")
+    if not msg or " " in field:
+        field, msg = "body", text
+    return JSONResponse(error_body(field, msg), status_code=422)
+
+
+async def _data(request: Request, exc: DataError) -> JSONResponse:
+    return JSONResponse(error_body(exc.field, exc.message, "data_error"), status_code=422)
+
+
+async def _not_found(request: Request, exc: SessionNotFound) -> JSONResponse:
+    return JSONResponse(error_body("id", "no such session (unknown, deleted or expired)", "not_found"),
+                        status_code=404)
+
+
+async def _conflict(request: Request, exc: SessionError) -> JSONResponse:
+    return JSONResponse(error_body("status", str(exc), "conflict"), status_code=409)
+
+
+async def _full(request: Request, exc: StoreFull) -> JSONResponse:
+    return JSONResponse(error_body("sessions", str(exc), "store_full"), status_code=503,
+                        headers={"Retry-After": "5"})
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _data)  # type: ignore[arg-type]
+    app.add_exception_handler(ValueError, _value)  # type: ignore[arg-type]
+    app.add_exception_handler(SessionNotFound, _not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(SessionError, _conflict)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreFull, _full)  # type: ignore[arg-type]

@@ -1,0 +1,177 @@
+"""/api/v1/sessions: create, read, change, train, reset and delete training sessions."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from app.nn.network import predicted_labels
+from app.training.boundary import compute_boundary
+from app.training.export import export_document, export_python
+from app.training.session import Session
+from app.training.spec import SessionPatch
+
+from . import present
+from .deps import SessionDep, SettingsDep, StoreDep
+from .schemas import (
+    BoundaryOut,
+    DataOut,
+    GradCheckOut,
+    HistoryOut,
+    PredictOut,
+    PredictRequest,
+    ResetRequest,
+    SessionCreate,
+    SessionOut,
+    StepRequest,
+    Weights,
+)
+
+router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such session"}}
+
+
+def _layers(w: Weights) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Weights already shape-checked by `_check_shapes` -> [(W, b)] arrays."""
+    return [(np.asarray(layer.W, np.float64), np.asarray(layer.b, np.float64)) for layer in w.layers]
+
+
+def _check_shapes(session_sizes: list[int], w: Weights) -> None:
+    expected = [(n_out, n_in) for n_in, n_out in itertools.pairwise(session_sizes)]
+    if len(w.layers) != len(expected):
+        raise ValueError(f"weights.layers: expected {len(expected)} layers, got {len(w.layers)}")
+    for i, (layer, (rows, cols)) in enumerate(zip(w.layers, expected, strict=True)):
+        if len(layer.W) != rows or any(len(r) != cols for r in layer.W):
+            raise ValueError(f"weights.layers.{i}.W: expected shape {rows}×{cols}")
+        if len(layer.b) != rows:
+            raise ValueError(f"weights.layers.{i}.b: expected {rows} entries, got {len(layer.b)}")
+
+
+@router.post("", status_code=201, response_model=SessionOut,
+             responses={422: {"description": "invalid config"}, 503: {"description": "store full"}})
+def create_session(store: StoreDep, settings: SettingsDep,
+                   body: Annotated[SessionCreate | None, Body()] = None) -> SessionOut:
+    body = body or SessionCreate()
+    config = body.model_copy(update={})  # SessionCreate is a SessionConfig with weights on top
+
+    def make(session_id: str) -> Session:
+        s = Session(session_id, config, settings)
+        if config.batch_size is not None and config.batch_size > s.problem.n_train:
+            raise ValueError(f"batch_size: must be in [1, {s.problem.n_train}] (the training set) or null")
+        if body.weights is not None:
+            _check_shapes(s.spec.sizes, body.weights)
+            s.set_weights(_layers(body.weights))
+            s.initial_params = s.net.params.copy()
+        return s
+
+    return present.session(store.add(make))
+
+
+@router.get("/{session_id}", response_model=SessionOut, responses=NOT_FOUND)
+def read_session(session: SessionDep) -> SessionOut:
+    return present.session(session)
+
+
+@router.patch("/{session_id}", response_model=SessionOut, responses=NOT_FOUND)
+def patch_session(session: SessionDep, patch: SessionPatch) -> SessionOut:
+    session.patch(patch)
+    return present.session(session)
+
+
+@router.delete("/{session_id}", status_code=204, responses=NOT_FOUND)
+def delete_session(store: StoreDep, session: SessionDep) -> Response:
+    store.delete(session.id)
+    return Response(status_code=204)
+
+
+@router.post("/{session_id}/step", response_model=SessionOut,
+             responses={**NOT_FOUND, 409: {"description": "diverged"}, 422: {"description": "too much work"}})
+def step_session(session: SessionDep, settings: SettingsDep, body: StepRequest) -> SessionOut:
+    updates = session.updates_for(body.steps, body.epochs)
+    work = updates * session.trainer.batch_size
+    limit = settings.max_example_updates_per_request
+    if updates > settings.max_updates_per_request or work > limit:
+        most = min(settings.max_updates_per_request, limit // session.trainer.batch_size)
+        per = session.trainer.updates_per_epoch
+        raise ValueError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
+                         f"(= {most // per} epochs at this batch size); split it into several requests")
+    session.train(updates)
+    return present.session(session)
+
+
+@router.post("/{session_id}/reset", response_model=SessionOut, responses=NOT_FOUND)
+def reset_session(session: SessionDep, body: Annotated[ResetRequest | None, Body()] = None) -> SessionOut:
+    session.reset(body.seed if body else None)
+    return present.session(session)
+
+
+@router.get("/{session_id}/weights", response_model=Weights, responses=NOT_FOUND)
+def read_weights(session: SessionDep) -> dict[str, Any]:
+    return present.weights(session.weights())
+
+
+@router.put("/{session_id}/weights", response_model=Weights, responses=NOT_FOUND)
+def write_weights(session: SessionDep, body: Weights) -> dict[str, Any]:
+    _check_shapes(session.spec.sizes, body)
+    session.set_weights(_layers(body))
+    return present.weights(session.weights())
+
+
+@router.get("/{session_id}/data", response_model=DataOut, responses=NOT_FOUND)
+def read_data(session: SessionDep) -> DataOut:
+    sp = session.problem.split
+    def as_list(y):
+        return (y.tolist())
+    return DataOut(features=session.config.features, kind=sp.kind, n_classes=sp.n_classes,
+                   train={"x": sp.x_train.tolist(), "y": as_list(sp.y_train)},
+                   test={"x": sp.x_test.tolist(), "y": as_list(sp.y_test)})
+
+
+@router.get("/{session_id}/history", response_model=HistoryOut, responses=NOT_FOUND)
+def read_history(session: SessionDep,
+                 since: Annotated[int, Query(ge=-1, le=10**9, description="only epochs after this")] = -1
+                 ) -> dict[str, Any]:
+    with session.lock:
+        cols = session.history.since(since)
+    return {k: [present.finite(v) if k != "epoch" else v for v in col] for k, col in cols.items()}
+
+
+@router.get("/{session_id}/boundary", response_model=BoundaryOut, responses=NOT_FOUND)
+def read_boundary(session: SessionDep, settings: SettingsDep,
+                  resolution: Annotated[int, Query(ge=2, le=200, description="grid side")] = 100,
+                  neurons: Annotated[int, Query(ge=0, le=50, description="unit grid side; 0: none")] = 0,
+                  ) -> BoundaryOut:
+    return present.boundary(compute_boundary(session, resolution, neurons or None))
+
+
+@router.post("/{session_id}/predict", response_model=PredictOut, responses=NOT_FOUND)
+def predict(session: SessionDep, body: PredictRequest) -> PredictOut:
+    out = session.predict(np.asarray(body.points, np.float64))  # (n_out, m)
+    labels = None
+    if session.problem.kind != "regression":
+        labels = predicted_labels(out, session.spec.output_activation).tolist()
+    return PredictOut(outputs=[[present.finite(v) for v in col] for col in out.T.tolist()], labels=labels)
+
+
+@router.get("/{session_id}/gradcheck", response_model=GradCheckOut, responses=NOT_FOUND)
+def gradcheck(session: SessionDep) -> GradCheckOut:
+    g = session.gradcheck()
+    return GradCheckOut(per_layer=[present.finite(e) or 0.0 for e in g.per_layer],
+                        overall=present.finite(g.overall) or 0.0, checked=g.checked, epsilon=g.epsilon,
+                        examples=min(200, session.problem.n_train), passed=g.overall < 1e-7)
+
+
+@router.get("/{session_id}/export", responses={**NOT_FOUND, 200: {
+    "description": "JSON that POST /api/v1/sessions accepts back, or a NumPy script",
+    "content": {"application/json": {}, "text/x-python": {}}}})
+def export(session: SessionDep,
+           format: Annotated[str, Query(pattern="^(json|python)$", description="json or python")] = "json",
+           ) -> Any:
+    if format == "python":
+        return PlainTextResponse(export_python(session), media_type="text/x-python",
+                                 headers={"Content-Disposition": 'attachment; filename="network.py"'})
+    return export_document(session)

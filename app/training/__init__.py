@@ -1,0 +1,1 @@
+"""Live training sessions: config resolution, the session lifecycle, the store, boundary grids."""

@@ -1,0 +1,52 @@
+"""Bounded number types for request models: strict, finite, with the range in the schema and the error.
+
+Every range error reads "must be in [low, high]" (or with an open end) so that a client is
+always told the field and the allowed range, and the range also appears in OpenAPI as
+minimum/maximum for clients and fuzzers to read.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+
+def _range_text(low: float, high: float, low_open: bool) -> str:
+    return f"{'(' if low_open else '['}{low:g}, {high:g}]"
+
+
+def _checker(low: float, high: float, low_open: bool) -> Any:
+    text = _range_text(low, high, low_open)
+
+    def check(value: float) -> float:
+        too_low = value <= low if low_open else value < low
+        if too_low or value > high:
+            raise ValueError(f"must be in {text}, got {value:g}")
+        return value
+
+    return check
+
+
+def _schema(low: float, high: float, low_open: bool) -> dict[str, Any]:
+    bound = {"exclusiveMinimum": low} if low_open else {"minimum": low}
+    return {**bound, "maximum": high}
+
+
+def Real(low: float, high: float, *, low_open: bool = False, description: str = "") -> Any:
+    """A finite JSON number in [low, high] (or (low, high]); booleans and strings are refused."""
+    return Annotated[
+        float,
+        Field(strict=True, allow_inf_nan=False, description=description,
+              json_schema_extra=_schema(low, high, low_open)),
+        AfterValidator(_checker(low, high, low_open)),
+    ]
+
+
+def Whole(low: int, high: int, *, description: str = "") -> Any:
+    """A JSON integer in [low, high]; 2.0, true and "2" are refused."""
+    return Annotated[
+        int,
+        Field(strict=True, description=description, json_schema_extra=_schema(low, high, False)),
+        AfterValidator(_checker(low, high, False)),
+    ]

@@ -1,0 +1,299 @@
+"""A training session: owns the data, the network, the optimizer state, the history and the status.
+
+Every public method takes the session's lock, so REST calls and the background runner never
+interleave inside an update. The status lifecycle is checked in one place (`_set_status`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from app.config import Settings
+from app.nn.gradcheck import GradCheck, gradient_check
+from app.nn.network import LayerSpec, Network, NetworkSpec, predicted_labels
+from app.nn.trainer import Trainer, TrainSettings
+
+from .history import History
+from .problem import Problem, build_split
+from .spec import SessionConfig, SessionPatch
+
+Array = np.ndarray
+EXPLODED = 1e6  # a weight beyond this counts as diverged, even while still finite
+# The cost "blew up": more than BLOWUP × the cost at the initial weights (and above BLOWUP_FLOOR).
+# Catches a too-large learning rate that bounces the cost ever higher long before a float32
+# overflows; BCE ≥ 10 means the right class gets probability e^−10 on average.
+BLOWUP, BLOWUP_FLOOR = 10.0, 10.0
+
+
+class Status(StrEnum):
+    IDLE = "idle"
+    RUNNING = "running"
+    DIVERGED = "diverged"
+
+
+_ALLOWED = {
+    Status.IDLE: {Status.IDLE, Status.RUNNING, Status.DIVERGED},
+    Status.RUNNING: {Status.RUNNING, Status.IDLE, Status.DIVERGED},
+    Status.DIVERGED: {Status.DIVERGED, Status.IDLE},  # only reset (or a new learning rate) leaves it
+}
+
+
+class SessionError(Exception):
+    """A request the session's state does not allow (reported as 409)."""
+
+
+@dataclass(frozen=True)
+class SplitMetrics:
+    cost: float  # J = mean loss + R(W)
+    loss: float  # the data term alone
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    train: SplitMetrics
+    test: SplitMetrics
+    grad_norms: list[float] | None  # ‖dW[l]‖ of the last update; None before the first
+
+    @property
+    def finite(self) -> bool:
+        return all(np.isfinite(v) for v in (self.train.cost, self.test.cost))
+
+
+class Session:
+    def __init__(self, session_id: str, config: SessionConfig, settings: Settings,
+                 weights: list[tuple[Array, Array]] | None = None) -> None:
+        self.id, self.settings = session_id, settings
+        split = build_split(config.dataset, settings.max_custom_points, settings.max_csv_bytes,
+                            settings.grid_extent)
+        self.config = config.resolve(split.kind)
+        out = self.config.output.activation
+        assert out is not None and self.config.loss is not None
+        self.problem = Problem.build(split, self.config.features, out)
+        self.spec = NetworkSpec(
+            n_inputs=len(self.config.features),
+            hidden=tuple(LayerSpec(layer.units, layer.activation) for layer in self.config.layers),
+            n_outputs=self.problem.n_outputs, output_activation=out, loss=self.config.loss)
+        self.lock = threading.RLock()
+        self.net = Network(self.spec)
+        self._init_rng, train_rng = _generators(self.config.seed)
+        self.net.initialize(self.config.init, self._init_rng)
+        if weights is not None:
+            self.net.set_layers(weights)
+        self.initial_params = self.net.params.copy()
+        self._last_good = self.net.params.copy()
+        self.trainer = Trainer(self.net, self.problem.x_train, self.problem.y_train, train_rng,
+                               self._train_settings())
+        self.history = History(settings.max_history)
+        self.status = Status.IDLE
+        self.diverged_at: dict[str, int] | None = None
+        self.last_used = time.monotonic()
+        self._metrics: Metrics | None = None
+        self._metrics_step = -1
+        self._last_good_metrics = self._evaluate()  # metrics of the weights in _last_good
+        self._initial_cost = self._last_good_metrics.train.cost
+
+    # ------------------------------------------------------------ lifecycle
+
+    def _set_status(self, new: Status) -> None:
+        if new not in _ALLOWED[self.status]:
+            raise SessionError(f"cannot go from {self.status.value} to {new.value}")
+        self.status = new
+
+    def touch(self) -> None:
+        self.last_used = time.monotonic()
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch
+
+    @property
+    def step_count(self) -> int:
+        return self.trainer.step
+
+    def _train_settings(self) -> TrainSettings:
+        c = self.config
+        return TrainSettings(
+            optimizer=c.optimizer.name, learning_rate=c.optimizer.learning_rate,
+            hyper=c.optimizer.hyper(), batch_size=c.batch_size,
+            regularization=c.regularization.kind, rate=c.regularization.rate, dropout=c.dropout)
+
+    # ------------------------------------------------------------ training
+
+    def updates_for(self, steps: int | None = None, epochs: int | None = None) -> int:
+        """Updates a step request means: `steps` updates, or enough to finish `epochs` epochs."""
+        if steps is not None:
+            return steps
+        assert epochs is not None
+        per = self.trainer.updates_per_epoch
+        into = -(-self.trainer.position // self.trainer.batch_size)  # updates already in this epoch
+        return epochs * per - into
+
+    def train(self, updates: int) -> Metrics:
+        """Take `updates` optimizer updates (recording history at each epoch end)."""
+        with self.lock:
+            self.touch()
+            if self.status is Status.DIVERGED:
+                raise SessionError("the session diverged: reset it, or lower the learning rate")
+            self.trainer.run(updates, self._on_epoch)
+            if self.status is not Status.DIVERGED and self._blown_up(self._evaluate()):
+                self._diverge()
+            return self.metrics
+
+    def _on_epoch(self) -> bool:
+        m = self._evaluate()
+        if self.status is Status.DIVERGED or self._blown_up(m):
+            if self.status is not Status.DIVERGED:
+                self._diverge()
+            return False
+        np.copyto(self._last_good, self.net.params)
+        self._last_good_metrics = m
+        self.history.record(self.epoch, _row(m))
+        return True
+
+    def _blown_up(self, m: Metrics) -> bool:
+        with np.errstate(all="ignore"):
+            too_big = not bool(np.abs(self.net.params).max() < EXPLODED)
+        limit = max(BLOWUP * self._initial_cost, BLOWUP_FLOOR)
+        return too_big or not m.finite or m.train.cost > limit
+
+    def _diverge(self) -> None:
+        """Keep the last finite weights and metrics; say where it happened."""
+        self.diverged_at = {"epoch": self.epoch, "step": self.step_count}
+        np.copyto(self.net.params, self._last_good)
+        self._metrics, self._metrics_step = self._last_good_metrics, self.step_count
+        self._set_status(Status.DIVERGED)
+
+    def _evaluate(self) -> Metrics:
+        """Loss and accuracy over both splits at the current weights: one forward pass."""
+        if self._metrics_step == self.step_count and self._metrics is not None:
+            return self._metrics
+        p, c = self.problem, self.config
+        with np.errstate(all="ignore"):
+            per, out = self.net.example_losses(p.x_all, p.y_all)
+            penalty = self.net.penalty(c.regularization.kind, c.regularization.rate)
+            n = p.n_train
+            correct = None
+            if p.labels_all is not None:
+                correct = predicted_labels(out, self.spec.output_activation) == p.labels_all
+            train = _split_metrics(per[:n], penalty, None if correct is None else correct[:n])
+            test = _split_metrics(per[n:], penalty, None if correct is None else correct[n:])
+            norms = self.trainer.grad_norms() if self.step_count else None
+        m = Metrics(train, test, norms)
+        self._metrics, self._metrics_step = m, self.step_count
+        return m
+
+    @property
+    def metrics(self) -> Metrics:
+        assert self._metrics is not None
+        return self._metrics
+
+    # ------------------------------------------------------------ changes
+
+    def patch(self, p: SessionPatch) -> None:
+        """Change training settings live: the weights (and, for the same optimizer, its state) stay."""
+        with self.lock:
+            self.touch()
+            c = self.config
+            updates: dict[str, object] = {}
+            if p.optimizer is not None:
+                fields = p.optimizer.model_dump(exclude_none=True)
+                name = fields.get("name", c.optimizer.name)
+                base = c.optimizer.model_dump() if name == c.optimizer.name else {
+                    "learning_rate": c.optimizer.learning_rate}
+                merged = {k: v for k, v in {**base, **fields, "name": name}.items() if v is not None}
+                opt = type(c.optimizer).model_validate(merged)
+                updates["optimizer"] = opt.model_copy(update=opt.hyper())
+            if p.regularization is not None:
+                updates["regularization"] = c.regularization.model_copy(
+                    update=p.regularization.model_dump(exclude_none=True))
+            if "batch_size" in p.model_fields_set:
+                if p.batch_size is not None and p.batch_size > self.problem.n_train:
+                    raise ValueError(f"batch_size: must be in [1, {self.problem.n_train}] "
+                                     "(the training set) or null")
+                updates["batch_size"] = p.batch_size
+            if p.dropout is not None:
+                updates["dropout"] = p.dropout
+            self.config = c.model_copy(update=updates)
+            self.trainer.configure(self._train_settings())
+            self._metrics_step = -1  # the penalty may have changed
+            if self.status is Status.DIVERGED and p.optimizer is not None:
+                self._set_status(Status.IDLE)  # a new learning rate is a fresh attempt
+            self._evaluate()
+
+    def reset(self, seed: int | None = None) -> None:
+        """Back to the same initial weights (or new ones from a new seed); history cleared."""
+        with self.lock:
+            self.touch()
+            if seed is not None:
+                self.config = self.config.model_copy(update={"seed": seed})
+                self._init_rng, train_rng = _generators(seed)
+                self.net.initialize(self.config.init, self._init_rng)
+                self.initial_params = self.net.params.copy()
+            else:
+                _, train_rng = _generators(self.config.seed)
+            np.copyto(self.net.params, self.initial_params)
+            np.copyto(self._last_good, self.initial_params)
+            self.trainer.rng = train_rng
+            self.trainer.reset()
+            self.history.clear()
+            self.diverged_at = None
+            self.status = Status.IDLE  # reset is the one way out of every state
+            self._metrics_step = -1
+            self._last_good_metrics = self._evaluate()
+            self._initial_cost = self._last_good_metrics.train.cost
+
+    def set_weights(self, layers: list[tuple[Array, Array]]) -> None:
+        with self.lock:
+            self.touch()
+            self.net.set_layers(layers)
+            np.copyto(self._last_good, self.net.params)
+            self._metrics_step = -1
+            if self.status is Status.DIVERGED:
+                self._set_status(Status.IDLE)
+            self._last_good_metrics = self._evaluate()
+
+    # ------------------------------------------------------------ reading
+
+    def weights(self) -> list[tuple[Array, Array]]:
+        with self.lock:
+            return self.net.get_layers()
+
+    def predict(self, points: Array) -> Array:
+        """points (m, 2) raw x1, x2 -> outputs (n_out, m)."""
+        from app.data.features import feature_matrix
+
+        with self.lock, np.errstate(all="ignore"):
+            return self.net.predict(feature_matrix(points, self.config.features))
+
+    def gradcheck(self, max_examples: int = 200) -> GradCheck:
+        with self.lock:
+            p = self.problem
+            m = min(max_examples, p.n_train)
+            c = self.config
+            with np.errstate(all="ignore"):
+                return gradient_check(self.spec, self.net.get_layers(), p.x_train[:, :m],
+                                      p.y_train[:, :m], c.regularization.kind, c.regularization.rate)
+
+
+def _generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Independent streams for initial weights and for shuffling/dropout, from one seed."""
+    init_seq, train_seq = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(init_seq), np.random.default_rng(train_seq)
+
+
+def _split_metrics(per: Array, penalty: float, correct: Array | None) -> SplitMetrics:
+    loss = float(per.astype(np.float64).mean()) if per.size else 0.0
+    acc = None if correct is None or correct.size == 0 else float(correct.mean())
+    return SplitMetrics(loss + penalty, loss, acc)
+
+
+def _row(m: Metrics) -> dict[str, float | None]:
+    return {"train_cost": m.train.cost, "test_cost": m.test.cost, "train_loss": m.train.loss,
+            "test_loss": m.test.loss, "train_accuracy": m.train.accuracy,
+            "test_accuracy": m.test.accuracy}

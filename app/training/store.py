@@ -1,0 +1,87 @@
+"""The bounded session store: at most `max_sessions`, idle ones expire, the oldest idle goes first."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from app.config import Settings
+
+from .session import Session, Status
+
+
+class StoreFull(Exception):
+    """Every session is running: none may be evicted (reported as 503)."""
+
+
+class SessionNotFound(KeyError):
+    pass
+
+
+class SessionStore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()
+        self.on_evict: list[Callable[[Session], None]] = []  # e.g. stop its runner
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def new_id(self) -> str:
+        return secrets.token_urlsafe(9)
+
+    def add(self, make: Callable[[str], Session]) -> Session:
+        """Build a session with a fresh id and keep it, making room first if needed."""
+        session = make(self.new_id())
+        with self._lock:
+            self._expire()
+            if len(self._sessions) >= self.settings.max_sessions:
+                self._evict_one()
+            self._sessions[session.id] = session
+        return session
+
+    def get(self, session_id: str) -> Session:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None:
+                raise SessionNotFound(session_id)
+            self._sessions.move_to_end(session_id)
+        session.touch()
+        return session
+
+    def delete(self, session_id: str) -> Session:
+        with self._lock:
+            session = self._sessions.pop(session_id, None)
+        if session is None:
+            raise SessionNotFound(session_id)
+        self._notify(session)
+        return session
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for sid, s in list(self._sessions.items()):
+            if s.status is not Status.RUNNING and now - s.last_used > self.settings.idle_timeout_s:
+                self._notify(self._sessions.pop(sid))
+
+    def _evict_one(self) -> None:
+        for sid, s in self._sessions.items():  # oldest use first
+            if s.status is not Status.RUNNING:
+                self._notify(self._sessions.pop(sid))
+                return
+        raise StoreFull(f"all {self.settings.max_sessions} sessions are running; "
+                        "pause or delete one, or try again later")
+
+    def _notify(self, session: Session) -> None:
+        for hook in self.on_evict:
+            hook(session)
+
+    def clear(self) -> None:
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for s in sessions:
+            self._notify(s)
