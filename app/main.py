@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import catalog, datasets, errors, health, sessions
+from app.api import catalog, datasets, errors, health, live, sessions
 from app.config import Settings, get_settings
+from app.training.runner import Runners
 from app.training.store import SessionStore
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="NN Playground", version=__version__, root_path=settings.root_path,
+    runners = Runners()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runners.stop_all()  # no training thread outlives the server
+
+    app = FastAPI(title="NN Playground", version=__version__, root_path=settings.root_path, lifespan=lifespan,
                   description="Train small neural networks step by step: a NumPy engine behind a REST API.")
     app.state.settings = settings
     app.state.store = SessionStore(settings)
+    app.state.runners = runners
+    app.state.store.on_evict.append(runners.stop)  # a deleted or evicted session stops training
     errors.install(app)
-    for module in (health, catalog, datasets, sessions):
+    for module in (health, catalog, datasets, sessions, live):
         app.include_router(module.router)
     return app
 

@@ -9,9 +9,11 @@ import numpy as np
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import PlainTextResponse
 
+from app.config import get_settings
 from app.nn.network import predicted_labels
 from app.training.boundary import compute_boundary
 from app.training.export import export_document, export_python
+from app.training.fields import QueryNumber
 from app.training.session import Session
 from app.training.spec import SessionPatch
 
@@ -31,6 +33,7 @@ from .schemas import (
     Weights,
 )
 
+S = get_settings()
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such session"}}
 
@@ -133,7 +136,7 @@ def read_data(session: SessionDep) -> DataOut:
 
 @router.get("/{session_id}/history", response_model=HistoryOut, responses=NOT_FOUND)
 def read_history(session: SessionDep,
-                 since: Annotated[int, Query(ge=-1, le=10**9, description="only epochs after this")] = -1
+                 since: QueryNumber(int, -1, 10**9, description="only epochs after this") = -1
                  ) -> dict[str, Any]:
     with session.lock:
         cols = session.history.since(since)
@@ -142,8 +145,9 @@ def read_history(session: SessionDep,
 
 @router.get("/{session_id}/boundary", response_model=BoundaryOut, responses=NOT_FOUND)
 def read_boundary(session: SessionDep, settings: SettingsDep,
-                  resolution: Annotated[int, Query(ge=2, le=200, description="grid side")] = 100,
-                  neurons: Annotated[int, Query(ge=0, le=50, description="unit grid side; 0: none")] = 0,
+                  resolution: QueryNumber(int, 2, S.max_resolution, description="grid side") = 100,
+                  neurons: QueryNumber(int, 0, S.max_neuron_resolution,
+                                       description="each hidden unit's grid side; 0: none") = 0,
                   ) -> BoundaryOut:
     return present.boundary(compute_boundary(session, resolution, neurons or None))
 

@@ -70,7 +70,9 @@ def _leaky_relu(z: Array, out: Array) -> Array:
 
 def _elu(z: Array, out: Array) -> Array:
     neg = np.expm1(np.minimum(z, 0)) * ELU_ALPHA  # exp only of z ≤ 0: no overflow
-    return _select(z > 0, z, neg, out)
+    # for z ≤ 0, e^z − 1 ≥ z; for z > 0, neg = 0 < z: so the max picks the right branch,
+    # and works in place (out is z)
+    return np.maximum(z, neg, out=out)
 
 
 def _gelu(z: Array, out: Array) -> Array:
@@ -89,12 +91,6 @@ def _softmax(z: Array, out: Array) -> Array:
     np.subtract(z, z.max(axis=0, keepdims=True), out=out)
     np.exp(out, out=out)
     out /= out.sum(axis=0, keepdims=True)
-    return out
-
-
-def _select(cond: Array, a: Array, b: Array, out: Array) -> Array:
-    np.copyto(out, b)
-    np.copyto(out, a, where=cond)
     return out
 
 

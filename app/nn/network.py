@@ -189,9 +189,11 @@ class Network:
                 return
             da = ws.deltas[l - 1]
             np.dot(self.layers[l][:, :-1].T, dz, out=da)  # dA[l−1] = W[l]ᵀ·dZ[l]  (n[l−1], m)
-            a = ws.acts[l][:-1]
-            da *= self._acts[l - 1].derivative(ws.zs[l - 1], a)  # dZ[l−1] = dA ∗ g'(Z)
-            mask = ws.masks[l - 1]
+            z, mask, act = ws.zs[l - 1], ws.masks[l - 1], self._acts[l - 1]
+            # g' is written in terms of a = g(z): with dropout, acts[l] holds the masked a, so
+            # recompute the unmasked one
+            a = ws.acts[l][:-1] if mask is None else act(z)
+            da *= act.derivative(z, a)  # dZ[l−1] = dA ∗ g'(Z)
             if mask is not None:
                 da *= mask
             dz = da

@@ -50,3 +50,15 @@ def Whole(low: int, high: int, *, description: str = "") -> Any:
         Field(strict=True, description=description, json_schema_extra=_schema(low, high, False)),
         AfterValidator(_checker(low, high, False)),
     ]
+
+
+def QueryNumber(kind: type, low: float, high: float, *, alias: str | None = None,
+                description: str = "") -> Any:
+    """A query parameter (text, so not strict) in [low, high], with the same error wording."""
+    from fastapi import Query  # the engine-side models never need FastAPI; only query params do
+
+    return Annotated[
+        kind,
+        Query(alias=alias, description=description, json_schema_extra=_schema(low, high, False)),
+        AfterValidator(_checker(low, high, False)),
+    ]

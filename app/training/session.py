@@ -93,6 +93,9 @@ class Session:
         self.status = Status.IDLE
         self.diverged_at: dict[str, int] | None = None
         self.last_used = time.monotonic()
+        self.version = 0  # bumped by every change a viewer could see; frames are cached by it
+        self.viewers = 0  # open streams on this session
+        self.frame_cache: tuple[int, str] | None = None
         self._metrics: Metrics | None = None
         self._metrics_step = -1
         self._last_good_metrics = self._evaluate()  # metrics of the weights in _last_good
@@ -107,6 +110,23 @@ class Session:
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
+
+    def _changed(self) -> None:
+        self.version += 1
+        self.touch()
+
+    def play(self) -> None:
+        with self.lock:
+            if self.status is Status.DIVERGED:
+                raise SessionError("the session diverged: reset it, or lower the learning rate")
+            self._set_status(Status.RUNNING)
+            self._changed()
+
+    def pause(self) -> None:
+        with self.lock:
+            if self.status is Status.RUNNING:
+                self._set_status(Status.IDLE)
+            self._changed()
 
     @property
     def epoch(self) -> int:
@@ -143,6 +163,7 @@ class Session:
             self.trainer.run(updates, self._on_epoch)
             if self.status is not Status.DIVERGED and self._blown_up(self._evaluate()):
                 self._diverge()
+            self._changed()
             return self.metrics
 
     def _on_epoch(self) -> bool:
@@ -225,6 +246,7 @@ class Session:
             if self.status is Status.DIVERGED and p.optimizer is not None:
                 self._set_status(Status.IDLE)  # a new learning rate is a fresh attempt
             self._evaluate()
+            self._changed()
 
     def reset(self, seed: int | None = None) -> None:
         """Back to the same initial weights (or new ones from a new seed); history cleared."""
@@ -247,6 +269,7 @@ class Session:
             self._metrics_step = -1
             self._last_good_metrics = self._evaluate()
             self._initial_cost = self._last_good_metrics.train.cost
+            self._changed()
 
     def set_weights(self, layers: list[tuple[Array, Array]]) -> None:
         with self.lock:
@@ -257,6 +280,7 @@ class Session:
             if self.status is Status.DIVERGED:
                 self._set_status(Status.IDLE)
             self._last_good_metrics = self._evaluate()
+            self._changed()
 
     # ------------------------------------------------------------ reading
 

@@ -31,6 +31,9 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def __contains__(self, session_id: object) -> bool:
+        return session_id in self._sessions
+
     def new_id(self) -> str:
         return secrets.token_urlsafe(9)
 

@@ -1,0 +1,56 @@
+"""Stream frames: one session's visible state, built once per version and shared by every viewer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from app.training.boundary import compute_boundary
+from app.training.encoding import encode_grid
+from app.training.session import Session
+
+from . import present
+
+FRAME_RESOLUTION = 100
+NEURON_RESOLUTION = 16  # TF Playground draws its unit thumbnails from 10×10
+NEURON_LEVELS = 15  # 16 shades are plenty for a thumbnail and keep a [8×6] frame under 15 kB
+
+
+def _output(kind: str, grid: np.ndarray) -> dict[str, Any]:
+    if kind == "binary":
+        return {"kind": kind, "p": encode_grid(grid, 0.0, 1.0)}  # P(class 1)
+    if kind == "multiclass":  # (K, r, r) -> winning class and its probability
+        return {"kind": kind, "classes": int(grid.shape[0]),
+                "argmax": encode_grid(grid.argmax(axis=0).astype(np.float64), 0.0, 255.0),
+                "confidence": encode_grid(grid.max(axis=0), 0.0, 1.0)}
+    return {"kind": kind, "value": encode_grid(grid)}
+
+
+def build(session: Session, speed: float | None) -> dict[str, Any]:
+    b = compute_boundary(session, FRAME_RESOLUTION, NEURON_RESOLUTION)
+    with session.lock:
+        body = present.session(session).model_dump(mode="json", exclude={"config"})
+        layers = session.weights()
+    body.update(
+        version=session.version, viewers=session.viewers, speed=speed,
+        extent=b.extent, output=_output(b.kind, b.output),
+        neurons={"resolution": NEURON_RESOLUTION,
+                 "layers": [encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]},
+        # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
+        weights=[encode_grid(np.column_stack([w, bias])) for w, bias in layers],
+    )
+    return body
+
+
+def frame_json(session: Session, speed: float | None) -> tuple[int, str]:
+    """(version, JSON text) of the current frame, from the cache when nothing changed."""
+    with session.lock:
+        cached = session.frame_cache
+        if cached is not None and cached[0] == session.version:
+            return cached
+        version = session.version
+        text = json.dumps(build(session, speed), separators=(",", ":"), allow_nan=False)
+        session.frame_cache = (version, text)
+        return version, text

@@ -1,0 +1,89 @@
+"""Run control and the live view: POST …/play, POST …/pause, GET …/stream (Server-Sent Events).
+
+Run control is REST; the stream is only a view. Any number of viewers may watch one session;
+each gets the newest frame when it is ready for one (frames are dropped, never queued), a
+reconnecting viewer simply starts from the current state, and a closed stream leaves nothing
+running (the generator ends with the connection; training belongs to play/pause).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Body, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import Field
+
+from app.training.fields import QueryNumber, Real
+from app.training.runner import Runners
+from app.training.session import Session
+
+from . import frames, present
+from .deps import SessionDep, SettingsDep
+from .schemas import SessionOut, Strict
+from .sessions import NOT_FOUND
+
+router = APIRouter(prefix="/api/v1/sessions", tags=["live"])
+
+
+class PlayRequest(Strict):
+    epochs_per_second: Real(0.1, 10_000.0) | None = Field(
+        None, description="training speed; null or omitted: as fast as it goes")
+
+
+def runners(request: Request) -> Runners:
+    return request.app.state.runners  # type: ignore[no-any-return]
+
+
+@router.post("/{session_id}/play", response_model=SessionOut,
+             responses={**NOT_FOUND, 409: {"description": "diverged: reset first"}})
+def play(request: Request, session: SessionDep,
+         body: Annotated[PlayRequest | None, Body()] = None) -> SessionOut:
+    runners(request).play(session, body.epochs_per_second if body else None)
+    return present.session(session)
+
+
+@router.post("/{session_id}/pause", response_model=SessionOut, responses=NOT_FOUND)
+def pause(request: Request, session: SessionDep) -> SessionOut:
+    runners(request).stop(session)
+    return present.session(session)
+
+
+async def _frames(request: Request, session: Session, fps: float,
+                  limit: int) -> AsyncIterator[ServerSentEvent]:
+    store, pool = request.app.state.store, runners(request)
+    period = 1.0 / fps
+    sent_version, sent = -1, 0
+    session.viewers += 1
+    session.version += 1  # the viewer count is part of what others see
+    try:
+        while limit == 0 or sent < limit:
+            if session.id not in store:
+                yield ServerSentEvent(event="gone", raw_data='{"reason":"session deleted or expired"}')
+                return
+            if session.version != sent_version:
+                version, text = await anyio.to_thread.run_sync(frames.frame_json, session,
+                                                               pool.speed(session.id))
+                yield ServerSentEvent(event="frame", id=str(version), raw_data=text)
+                sent_version, sent = version, sent + 1
+            await asyncio.sleep(period)
+        yield ServerSentEvent(event="done", raw_data="{}")
+    finally:
+        session.viewers -= 1
+        session.version += 1
+
+
+@router.get("/{session_id}/stream", response_class=EventSourceResponse, responses=NOT_FOUND)
+async def stream(request: Request, session: SessionDep, settings: SettingsDep,
+                 fps: QueryNumber(float, 1.0, 60.0, description="frames per second at most") = 30.0,
+                 frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
+                                      description="stop after this many frames; 0: never") = 0,
+                 ) -> AsyncIterator[ServerSentEvent]:
+    """Frames (event `frame`): epoch, step, status, metrics, the output grid and every hidden unit's
+    grid (uint8, row-delta, deflate, base64), and the weights; `done` after `frames` frames;
+    `gone` when the session is deleted."""
+    async for event in _frames(request, session, min(fps, settings.max_fps), frames_):
+        yield event

@@ -1,0 +1,102 @@
+"""Background training for sessions that are playing: one thread per running session.
+
+Training speed and frame rate are separate: a runner trains at its target epochs per second
+(or as fast as it goes) in short chunks, releasing the session lock between chunks so REST
+calls and frame building get in; viewers pick up whatever state is current when they draw.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from .session import Session, SessionError, Status
+
+CHUNK_S = 0.01  # at full speed, train ~10 ms at a time, then let others take the lock
+IDLE_SLEEP_S = 0.002
+
+
+class Runner:
+    def __init__(self, session: Session, epochs_per_second: float | None) -> None:
+        self.session = session
+        self.epochs_per_second = epochs_per_second  # None: as fast as it goes
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"runner-{session.id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _loop(self) -> None:
+        s = self.session
+        chunk = 1
+        t0, done = time.perf_counter(), 0
+        while not self._stop.is_set() and s.status is Status.RUNNING:
+            if self.epochs_per_second is None:
+                updates = chunk
+            else:
+                per_epoch = s.trainer.updates_per_epoch
+                due = int(self.epochs_per_second * per_epoch * (time.perf_counter() - t0)) - done
+                if due <= 0:
+                    time.sleep(IDLE_SLEEP_S)
+                    continue
+                updates = min(due, max(1, int(self.epochs_per_second * per_epoch * CHUNK_S)) * 4)
+            started = time.perf_counter()
+            try:
+                s.train(updates)
+            except SessionError:
+                break
+            done += updates
+            took = time.perf_counter() - started
+            chunk = max(1, min(chunk * 2, int(updates * CHUNK_S / took) if took > 0 else chunk * 2))
+            time.sleep(0)  # yield the GIL to the event loop between chunks
+
+
+class Runners:
+    """At most one runner per session id; started by play, stopped by pause, delete or shutdown."""
+
+    def __init__(self) -> None:
+        self._runners: dict[str, Runner] = {}
+        self._lock = threading.Lock()
+
+    def play(self, session: Session, epochs_per_second: float | None) -> None:
+        with self._lock:
+            old = self._runners.pop(session.id, None)
+        if old is not None:
+            old.stop()
+        session.play()
+        runner = Runner(session, epochs_per_second)
+        with self._lock:
+            self._runners[session.id] = runner
+        runner.start()
+
+    def stop(self, session: Session) -> None:
+        with self._lock:
+            runner = self._runners.pop(session.id, None)
+        session.pause()
+        if runner is not None:
+            runner.stop()
+
+    def speed(self, session_id: str) -> float | None:
+        r = self._runners.get(session_id)
+        return None if r is None else r.epochs_per_second
+
+    def alive(self) -> int:
+        with self._lock:
+            return sum(r.alive for r in self._runners.values())
+
+    def stop_all(self) -> None:
+        with self._lock:
+            runners = list(self._runners.values())
+            self._runners.clear()
+        for r in runners:
+            r.session.pause()
+            r.stop()
