@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import __version__
+from app import __version__, web
 from app.api import catalog, datasets, errors, health, live, sessions
 from app.config import Settings, get_settings
 from app.training.runner import Runners
@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        web.plotly_bytes()  # gzip the 4.8 MB bundle once, before the first page asks for it
         yield
         runners.stop_all()  # no training thread outlives the server
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (health, catalog, datasets, sessions, live):
         app.include_router(module.router)
+    app.include_router(web.router)
+    app.mount("/static", web.static_files, name="static")
     return app
 
 

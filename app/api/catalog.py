@@ -6,10 +6,12 @@ The page builds its menus from this, so adding a registry entry needs no front-e
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter
 
+from app.config import get_settings
 from app.data.datasets import DATASETS
 from app.data.features import FEATURES
 from app.nn.activations import ACTIVATIONS
@@ -17,6 +19,8 @@ from app.nn.initializers import DEFAULT_INITIALIZER, INITIALIZERS
 from app.nn.losses import LOSSES
 from app.nn.optimizers import OPTIMIZERS
 from app.nn.regularizers import REGULARIZERS
+from app.training.boundary import grid_features
+from app.training.encoding import encode_grid
 from app.training.spec import DEFAULT_LOSS, DEFAULT_OUTPUT, OUTPUTS_FOR_KIND, SessionConfig
 
 from .deps import SettingsDep
@@ -27,6 +31,16 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 def _activation(a: Any) -> dict[str, Any]:
     return {"name": a.name, "label": a.label, "formula": a.formula, "derivative": a.derivative_formula,
             "range": a.range, "note": a.note}
+
+
+FEATURE_MAP_RESOLUTION = 16
+
+
+@cache
+def _feature_map(name: str) -> dict[str, Any]:
+    """The feature's value over the grid, as a stream-style grid, for the input nodes' thumbnails."""
+    values = grid_features(FEATURE_MAP_RESOLUTION, get_settings().grid_extent, (name,))[0]
+    return encode_grid(values.reshape(FEATURE_MAP_RESOLUTION, FEATURE_MAP_RESOLUTION), levels=15)
 
 
 def _catalog(settings: Any) -> dict[str, Any]:
@@ -45,7 +59,8 @@ def _catalog(settings: Any) -> dict[str, Any]:
                       "classes": None if d.classes is None else dict(zip(("min", "max", "default"), d.classes,
                                                                           strict=True))}
                      for d in DATASETS.values()],
-        "features": [{"name": f.name, "label": f.label, "formula": f.formula} for f in FEATURES.values()],
+        "features": [{"name": f.name, "label": f.label, "formula": f.formula, "map": _feature_map(f.name)}
+                     for f in FEATURES.values()],
         "problems": {kind: {"outputs": list(outs), "default_output": DEFAULT_OUTPUT[kind]}
                      for kind, outs in OUTPUTS_FOR_KIND.items()},
         "default_loss": DEFAULT_LOSS,

@@ -1,0 +1,54 @@
+"""The pages (Jinja2 templates), the static files and the locally served Plotly bundle.
+
+Classrooms are often offline: nothing is loaded from another origin. Plotly comes from the
+installed `plotly` package, gzipped once at start-up and cached by the browser for a year
+(its URL carries the version).
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+import plotly
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=ROOT / "templates")
+static_files = StaticFiles(directory=ROOT / "static")
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_VERSION = plotly.__version__
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def plotly_bytes() -> tuple[bytes, bytes]:
+    """(plain, gzipped) plotly.min.js; compressed once, then served from memory."""
+    raw = PLOTLY_JS.read_bytes()
+    return raw, gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+@router.get("/vendor/plotly-{version}.min.js")
+def plotly_js(version: str, accept_encoding: Annotated[str, Header()] = "") -> Response:
+    raw, packed = plotly_bytes()
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+    if "gzip" in accept_encoding:
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type="text/javascript", headers=headers)
+    return Response(raw, media_type="text/javascript", headers=headers)
+
+
+def page_context(request: Request, **extra: object) -> dict[str, object]:
+    return {"request": request, "version": __version__, "plotly_version": PLOTLY_VERSION, **extra}
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "index.html", page_context(request))
