@@ -12,6 +12,7 @@ class Settings(BaseSettings):
 
     # --- the session store
     max_sessions: int = 200
+    max_comparisons: int = 20  # each holds 2–6 sessions of the store
     idle_timeout_s: float = 1800.0  # a session untouched this long may be dropped
 
     # --- sizes a request may ask for (validated before anything is allocated)

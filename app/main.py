@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__, web
-from app.api import catalog, datasets, errors, health, live, sessions
+from app.api import catalog, comparisons, datasets, errors, health, live, sessions
 from app.config import Settings, get_settings
+from app.training.comparison import Comparison, ComparisonStore
 from app.training.runner import Runners
 from app.training.store import SessionStore
 
@@ -30,8 +31,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = SessionStore(settings)
     app.state.runners = runners
     app.state.store.on_evict.append(runners.stop)  # a deleted or evicted session stops training
+
+    def drop_comparison(c: Comparison) -> None:
+        runners.stop(c)
+        for s in c.sessions:
+            s.owner = None
+            if s.id in app.state.store:
+                app.state.store.delete(s.id)
+
+    app.state.comparisons = ComparisonStore(settings.max_comparisons, drop_comparison)
     errors.install(app)
-    for module in (health, catalog, datasets, sessions, live):
+    for module in (health, catalog, datasets, sessions, live, comparisons):
         app.include_router(module.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files, name="static")

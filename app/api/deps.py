@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from app.config import Settings, get_settings
-from app.training.session import Session
+from app.training.session import Session, SessionError
 from app.training.store import SessionStore
 
 
@@ -25,3 +25,14 @@ def get_session(store: StoreDep,
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_free_session(session: SessionDep) -> Session:
+    """A session that may be changed directly: not a variant, which only its comparison steps."""
+    if session.owner is not None:
+        raise SessionError(f"this session is a variant of comparison {session.owner}: step, play, "
+                           "pause, reset and change it through the comparison")
+    return session
+
+
+FreeSessionDep = Annotated[Session, Depends(get_free_session)]

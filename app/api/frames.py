@@ -54,3 +54,24 @@ def frame_json(session: Session, speed: float | None) -> tuple[int, str]:
         text = json.dumps(build(session, speed), separators=(",", ":"), allow_nan=False)
         session.frame_cache = (version, text)
         return version, text
+
+
+COMPARISON_RESOLUTION = 100
+
+
+def comparison_frame_json(c: Any, describe: Any) -> tuple[int, str]:
+    """One frame for every variant: its row of the live table and its output grid."""
+    with c.lock:
+        cached = c.frame_cache
+        if cached is not None and cached[0] == c.version:
+            return cached
+        version = c.version
+        body = describe(c).model_dump(mode="json", exclude={"config"})
+        for variant, s in zip(body["variants"], c.sessions, strict=True):
+            variant.pop("config", None)
+            b = compute_boundary(s, COMPARISON_RESOLUTION)
+            variant["output"] = _output(b.kind, b.output)
+        body.update(version=version, viewers=c.viewers, extent=c.sessions[0].settings.grid_extent)
+        text = json.dumps(body, separators=(",", ":"), allow_nan=False)
+        c.frame_cache = (version, text)
+        return version, text

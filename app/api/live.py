@@ -9,8 +9,8 @@ running (the generator ends with the connection; training belongs to play/pause)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, Request
@@ -19,10 +19,9 @@ from pydantic import Field
 
 from app.training.fields import QueryNumber, Real
 from app.training.runner import Runners
-from app.training.session import Session
 
 from . import frames, present
-from .deps import SessionDep, SettingsDep
+from .deps import FreeSessionDep, SessionDep, SettingsDep
 from .schemas import SessionOut, Strict
 from .sessions import NOT_FOUND
 
@@ -40,40 +39,38 @@ def runners(request: Request) -> Runners:
 
 @router.post("/{session_id}/play", response_model=SessionOut,
              responses={**NOT_FOUND, 409: {"description": "diverged: reset first"}})
-def play(request: Request, session: SessionDep,
+def play(request: Request, session: FreeSessionDep,
          body: Annotated[PlayRequest | None, Body()] = None) -> SessionOut:
     runners(request).play(session, body.epochs_per_second if body else None)
     return present.session(session)
 
 
 @router.post("/{session_id}/pause", response_model=SessionOut, responses=NOT_FOUND)
-def pause(request: Request, session: SessionDep) -> SessionOut:
+def pause(request: Request, session: FreeSessionDep) -> SessionOut:
     runners(request).stop(session)
     return present.session(session)
 
 
-async def _frames(request: Request, session: Session, fps: float,
-                  limit: int) -> AsyncIterator[ServerSentEvent]:
-    store, pool = request.app.state.store, runners(request)
+async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[], tuple[int, str]],
+                       fps: float, limit: int) -> AsyncIterator[ServerSentEvent]:
+    """Frames of a session or comparison: the newest one whenever its version moved, at most fps a
+    second, built in a worker thread (NumPy never runs on the event loop) and shared by viewers."""
     period = 1.0 / fps
     sent_version, sent = -1, 0
-    session.viewers += 1
-    session.version += 1  # the viewer count is part of what others see
+    target.viewers += 1
     try:
         while limit == 0 or sent < limit:
-            if session.id not in store:
-                yield ServerSentEvent(event="gone", raw_data='{"reason":"session deleted or expired"}')
+            if not alive():
+                yield ServerSentEvent(event="gone", raw_data='{"reason":"deleted or expired"}')
                 return
-            if session.version != sent_version:
-                version, text = await anyio.to_thread.run_sync(frames.frame_json, session,
-                                                               pool.speed(session.id))
+            if target.version != sent_version:
+                version, text = await anyio.to_thread.run_sync(build)
                 yield ServerSentEvent(event="frame", id=str(version), raw_data=text)
                 sent_version, sent = version, sent + 1
             await asyncio.sleep(period)
         yield ServerSentEvent(event="done", raw_data="{}")
     finally:
-        session.viewers -= 1
-        session.version += 1
+        target.viewers -= 1
 
 
 @router.get("/{session_id}/stream", response_class=EventSourceResponse, responses=NOT_FOUND)
@@ -85,5 +82,12 @@ async def stream(request: Request, session: SessionDep, settings: SettingsDep,
     """Frames (event `frame`): epoch, step, status, metrics, the output grid and every hidden unit's
     grid (uint8, row-delta, deflate, base64), and the weights; `done` after `frames` frames;
     `gone` when the session is deleted."""
-    async for event in _frames(request, session, min(fps, settings.max_fps), frames_):
-        yield event
+    store, pool = request.app.state.store, runners(request)
+    session.version += 1  # the viewer count is part of what the others see
+    try:
+        async for event in event_stream(session, lambda: session.id in store,
+                                        lambda: frames.frame_json(session, pool.speed(session.id)),
+                                        min(fps, settings.max_fps), frames_):
+            yield event
+    finally:
+        session.version += 1

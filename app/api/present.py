@@ -24,6 +24,13 @@ def finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+def finite_tree(x: Any) -> Any:
+    """finite() through lists (history rows hold per-layer lists)."""
+    if isinstance(x, list):
+        return [finite_tree(v) for v in x]
+    return finite(x) if isinstance(x, float) else x
+
+
 def grid(a: np.ndarray, decimals: int = GRID_DECIMALS) -> list[Any]:
     clean = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=_CLAMP, neginf=-_CLAMP)
     return np.round(clean, decimals).tolist()  # type: ignore[no-any-return]

@@ -120,6 +120,7 @@ class HistoryOut(BaseModel):
     test_loss: list[float | None]
     train_accuracy: list[float | None]
     test_accuracy: list[float | None]
+    grad_norms: list[list[float | None] | None] = Field(description="‖dW[l]‖ per layer at each epoch")
 
 
 class DataOut(BaseModel):

@@ -18,7 +18,7 @@ from app.training.session import Session
 from app.training.spec import SessionPatch
 
 from . import present
-from .deps import SessionDep, SettingsDep, StoreDep
+from .deps import FreeSessionDep, SessionDep, SettingsDep, StoreDep
 from .schemas import (
     BoundaryOut,
     DataOut,
@@ -62,9 +62,7 @@ def create_session(store: StoreDep, settings: SettingsDep,
     config = body.model_copy(update={})  # SessionCreate is a SessionConfig with weights on top
 
     def make(session_id: str) -> Session:
-        s = Session(session_id, config, settings)
-        if config.batch_size is not None and config.batch_size > s.problem.n_train:
-            raise ValueError(f"batch_size: must be in [1, {s.problem.n_train}] (the training set) or null")
+        s = Session(session_id, config, settings)  # a batch larger than the training set raises here
         if body.weights is not None:
             _check_shapes(s.spec.sizes, body.weights)
             s.set_weights(_layers(body.weights))
@@ -80,20 +78,20 @@ def read_session(session: SessionDep) -> SessionOut:
 
 
 @router.patch("/{session_id}", response_model=SessionOut, responses=NOT_FOUND)
-def patch_session(session: SessionDep, patch: SessionPatch) -> SessionOut:
+def patch_session(session: FreeSessionDep, patch: SessionPatch) -> SessionOut:
     session.patch(patch)
     return present.session(session)
 
 
 @router.delete("/{session_id}", status_code=204, responses=NOT_FOUND)
-def delete_session(store: StoreDep, session: SessionDep) -> Response:
+def delete_session(store: StoreDep, session: FreeSessionDep) -> Response:
     store.delete(session.id)
     return Response(status_code=204)
 
 
 @router.post("/{session_id}/step", response_model=SessionOut,
              responses={**NOT_FOUND, 409: {"description": "diverged"}, 422: {"description": "too much work"}})
-def step_session(session: SessionDep, settings: SettingsDep, body: StepRequest) -> SessionOut:
+def step_session(session: FreeSessionDep, settings: SettingsDep, body: StepRequest) -> SessionOut:
     updates = session.updates_for(body.steps, body.epochs)
     work = updates * session.trainer.batch_size
     limit = settings.max_example_updates_per_request
@@ -107,7 +105,7 @@ def step_session(session: SessionDep, settings: SettingsDep, body: StepRequest) 
 
 
 @router.post("/{session_id}/reset", response_model=SessionOut, responses=NOT_FOUND)
-def reset_session(session: SessionDep, body: Annotated[ResetRequest | None, Body()] = None) -> SessionOut:
+def reset_session(session: FreeSessionDep, body: Annotated[ResetRequest | None, Body()] = None) -> SessionOut:
     session.reset(body.seed if body else None)
     return present.session(session)
 
@@ -118,7 +116,7 @@ def read_weights(session: SessionDep) -> dict[str, Any]:
 
 
 @router.put("/{session_id}/weights", response_model=Weights, responses=NOT_FOUND)
-def write_weights(session: SessionDep, body: Weights) -> dict[str, Any]:
+def write_weights(session: FreeSessionDep, body: Weights) -> dict[str, Any]:
     _check_shapes(session.spec.sizes, body)
     session.set_weights(_layers(body))
     return present.weights(session.weights())
@@ -140,7 +138,7 @@ def read_history(session: SessionDep,
                  ) -> dict[str, Any]:
     with session.lock:
         cols = session.history.since(since)
-    return {k: [present.finite(v) if k != "epoch" else v for v in col] for k, col in cols.items()}
+    return {k: [present.finite_tree(v) for v in col] for k, col in cols.items()}
 
 
 @router.get("/{session_id}/boundary", response_model=BoundaryOut, responses=NOT_FOUND)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 COLUMNS = ("epoch", "train_cost", "test_cost", "train_loss", "test_loss", "train_accuracy",
-           "test_accuracy")
+           "test_accuracy", "grad_norms")
 
 
 @dataclass
 class History:
     limit: int
     stride: int = 1  # record every stride-th epoch; doubles each time the limit is reached
-    cols: dict[str, list[float | None]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    cols: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
 
     def __len__(self) -> int:
         return len(self.cols["epoch"])
 
-    def record(self, epoch: int, row: dict[str, float | None]) -> None:
+    def record(self, epoch: int, row: dict[str, Any]) -> None:
         if epoch % self.stride:
             return
         for name in COLUMNS:
@@ -30,7 +31,7 @@ class History:
                 col = self.cols[name]
                 self.cols[name] = [col[i] for i in keep]
 
-    def since(self, epoch: int) -> dict[str, list[float | None]]:
+    def since(self, epoch: int) -> dict[str, list[Any]]:
         """Rows with epoch > the given one (for incremental clients)."""
         start = next((i for i, e in enumerate(self.cols["epoch"]) if e is not None and e > epoch),
                      len(self))

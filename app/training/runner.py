@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
-from .session import Session, SessionError, Status
+from .session import SessionError
 
 CHUNK_S = 0.01  # at full speed, train ~10 ms at a time, then let others take the lock
 IDLE_SLEEP_S = 0.002
 
 
+class Runnable(Protocol):
+    """A session, or a comparison whose variants train in lockstep."""
+
+    id: str
+
+    @property
+    def running(self) -> bool: ...
+    @property
+    def updates_per_epoch(self) -> int: ...
+    def train(self, updates: int) -> object: ...
+    def play(self) -> None: ...
+    def pause(self) -> None: ...
+
+
 class Runner:
-    def __init__(self, session: Session, epochs_per_second: float | None) -> None:
+    def __init__(self, session: Runnable, epochs_per_second: float | None) -> None:
         self.session = session
         self.epochs_per_second = epochs_per_second  # None: as fast as it goes
         self._stop = threading.Event()
@@ -39,11 +54,11 @@ class Runner:
         s = self.session
         chunk = 1
         t0, done = time.perf_counter(), 0
-        while not self._stop.is_set() and s.status is Status.RUNNING:
+        while not self._stop.is_set() and s.running:
             if self.epochs_per_second is None:
                 updates = chunk
             else:
-                per_epoch = s.trainer.updates_per_epoch
+                per_epoch = s.updates_per_epoch
                 due = int(self.epochs_per_second * per_epoch * (time.perf_counter() - t0)) - done
                 if due <= 0:
                     time.sleep(IDLE_SLEEP_S)
@@ -67,7 +82,7 @@ class Runners:
         self._runners: dict[str, Runner] = {}
         self._lock = threading.Lock()
 
-    def play(self, session: Session, epochs_per_second: float | None) -> None:
+    def play(self, session: Runnable, epochs_per_second: float | None) -> None:
         with self._lock:
             old = self._runners.pop(session.id, None)
         if old is not None:
@@ -78,7 +93,7 @@ class Runners:
             self._runners[session.id] = runner
         runner.start()
 
-    def stop(self, session: Session) -> None:
+    def stop(self, session: Runnable) -> None:
         with self._lock:
             runner = self._runners.pop(session.id, None)
         session.pause()

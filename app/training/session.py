@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -96,6 +97,9 @@ class Session:
         self.version = 0  # bumped by every change a viewer could see; frames are cached by it
         self.viewers = 0  # open streams on this session
         self.frame_cache: tuple[int, str] | None = None
+        self.owner: str | None = None  # the comparison this session is a variant of, if any
+        self.target_loss: float | None = None  # when set: the first epoch with train cost ≤ it
+        self.target_epoch: int | None = None
         self._metrics: Metrics | None = None
         self._metrics_step = -1
         self._last_good_metrics = self._evaluate()  # metrics of the weights in _last_good
@@ -131,6 +135,14 @@ class Session:
     @property
     def epoch(self) -> int:
         return self.trainer.epoch
+
+    @property
+    def running(self) -> bool:
+        return self.status is Status.RUNNING
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return self.trainer.updates_per_epoch
 
     @property
     def step_count(self) -> int:
@@ -175,6 +187,8 @@ class Session:
         np.copyto(self._last_good, self.net.params)
         self._last_good_metrics = m
         self.history.record(self.epoch, _row(m))
+        if self.target_epoch is None and self.target_loss is not None and m.train.cost <= self.target_loss:
+            self.target_epoch = self.epoch
         return True
 
     def _blown_up(self, m: Metrics) -> bool:
@@ -264,6 +278,7 @@ class Session:
             self.trainer.rng = train_rng
             self.trainer.reset()
             self.history.clear()
+            self.target_epoch = None
             self.diverged_at = None
             self.status = Status.IDLE  # reset is the one way out of every state
             self._metrics_step = -1
@@ -317,7 +332,7 @@ def _split_metrics(per: Array, penalty: float, correct: Array | None) -> SplitMe
     return SplitMetrics(loss + penalty, loss, acc)
 
 
-def _row(m: Metrics) -> dict[str, float | None]:
+def _row(m: Metrics) -> dict[str, Any]:
     return {"train_cost": m.train.cost, "test_cost": m.test.cost, "train_loss": m.train.loss,
             "test_loss": m.test.loss, "train_accuracy": m.train.accuracy,
-            "test_accuracy": m.test.accuracy}
+            "test_accuracy": m.test.accuracy, "grad_norms": m.grad_norms}

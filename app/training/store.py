@@ -67,12 +67,13 @@ class SessionStore:
     def _expire(self) -> None:
         now = time.monotonic()
         for sid, s in list(self._sessions.items()):
-            if s.status is not Status.RUNNING and now - s.last_used > self.settings.idle_timeout_s:
+            idle = now - s.last_used > self.settings.idle_timeout_s
+            if idle and s.owner is None and s.status is not Status.RUNNING:
                 self._notify(self._sessions.pop(sid))
 
     def _evict_one(self) -> None:
         for sid, s in self._sessions.items():  # oldest use first
-            if s.status is not Status.RUNNING:
+            if s.status is not Status.RUNNING and s.owner is None:  # a comparison's variants go with it
                 self._notify(self._sessions.pop(sid))
                 return
         raise StoreFull(f"all {self.settings.max_sessions} sessions are running; "

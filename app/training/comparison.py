@@ -1,0 +1,213 @@
+"""Comparisons: 2–6 variants of one experiment that differ in one field, trained in lockstep.
+
+Every variant is an ordinary session (same data, same seed, so the same initial weights wherever
+the shapes agree), owned by the comparison: it may be read like any session, but it is stepped,
+played, paused and reset only through the comparison, so all variants always have taken the
+same number of updates. A variant that diverges stops where it was; the others go on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from .fields import Real
+from .session import Session, SessionError, Status
+from .spec import SessionConfig, Strict
+from .store import SessionNotFound, StoreFull
+
+VaryField = Literal["activation", "learning_rate", "optimizer", "init", "layers", "batch_size",
+                    "regularization", "dropout"]
+DEFAULT_RACE = ["sigmoid", "tanh", "relu", "leaky_relu"]
+RECENT_EPOCHS = 10  # the first layer's gradient norm is averaged over this many recent epochs
+
+
+class Vary(Strict):
+    field: VaryField = Field("activation", description="the one setting that differs between variants")
+    values: list[Any] = Field(default_factory=lambda: list(DEFAULT_RACE), min_length=2, max_length=6,
+                              description="one value per variant, of that field's type in the session config")
+
+
+class ComparisonConfig(Strict):
+    base: SessionConfig = Field(default_factory=SessionConfig)
+    vary: Vary = Field(default_factory=Vary)
+    target_loss: Real(0.0, 1e3, low_open=True) = Field(
+        0.1, description="a variant reaches it at the first epoch with train cost ≤ it")
+
+    @model_validator(mode="after")
+    def _variants_valid(self) -> ComparisonConfig:
+        variant_configs(self.base, self.vary)  # raises ValueError naming vary.values.i
+        return self
+
+
+def _apply(data: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    """The base config (as JSON data) with one field set to value, in that field's own shape."""
+    if field == "activation":
+        if not data["layers"]:
+            raise ValueError("the base network has no hidden layers to change the activation of")
+        data["layers"] = [{**layer, "activation": value} for layer in data["layers"]]
+    elif field == "learning_rate":
+        data["optimizer"] = {**data["optimizer"], "learning_rate": value}
+    elif field == "optimizer":
+        lr = data["optimizer"]["learning_rate"]
+        data["optimizer"] = {"name": value, "learning_rate": lr} if isinstance(value, str) else \
+            {"learning_rate": lr, **value} if isinstance(value, dict) else value
+    elif field == "regularization" and isinstance(value, str):
+        data["regularization"] = {"kind": value, "rate": data["regularization"]["rate"] or 0.01}
+    else:
+        data[field] = value
+    return data
+
+
+def label_of(field: str, value: Any) -> str:
+    if field == "layers" and isinstance(value, list):
+        return "[" + ", ".join(str(v.get("units", "?")) if isinstance(v, dict) else "?" for v in value) + "]"
+    if isinstance(value, dict):
+        return str(value.get("name") or value.get("kind") or value)
+    if field == "learning_rate":
+        return f"α = {value:g}" if isinstance(value, int | float) else str(value)
+    if field == "batch_size":
+        return "full batch" if value is None else f"batch {value}"
+    if field == "dropout":
+        return f"dropout {value:g}" if isinstance(value, int | float) else str(value)
+    return str(value)
+
+
+def variant_configs(base: SessionConfig, vary: Vary) -> list[tuple[str, SessionConfig]]:
+    out = []
+    base_data = base.model_dump(mode="json", exclude_none=True)
+    for i, value in enumerate(vary.values):
+        try:
+            data = _apply(_copy(base_data), vary.field, value)
+            config = SessionConfig.model_validate(data)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            raise ValueError(f"vary.values.{i}: {where}: {msg}") from None
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"vary.values.{i}: {e}") from None
+        out.append((label_of(vary.field, value), config))
+    return out
+
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (_copy(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
+            for k, v in data.items()}
+
+
+class Comparison:
+    def __init__(self, comparison_id: str, config: ComparisonConfig, sessions: list[Session],
+                 labels: list[str]) -> None:
+        self.id, self.config, self.sessions, self.labels = comparison_id, config, sessions, labels
+        self.lock = threading.RLock()
+        self.viewers = 0
+        self.frame_cache: tuple[int, str] | None = None
+        for s in sessions:
+            s.owner = comparison_id
+            s.target_loss = config.target_loss
+
+    @classmethod
+    def build(cls, comparison_id: str, config: ComparisonConfig,
+              make_session: Callable[[SessionConfig], Session]) -> Comparison:
+        pairs = variant_configs(config.base, config.vary)
+        sessions = [make_session(c) for _, c in pairs]
+        return cls(comparison_id, config, sessions, [label for label, _ in pairs])
+
+    # ------------------------------------------------------------ the runner's protocol
+
+    @property
+    def version(self) -> int:
+        return sum(s.version for s in self.sessions) + self.viewers
+
+    @property
+    def running(self) -> bool:
+        return any(s.status is Status.RUNNING for s in self.sessions)
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return self.sessions[0].trainer.updates_per_epoch
+
+    @property
+    def step_count(self) -> int:
+        return max(s.step_count for s in self.sessions)
+
+    def train(self, updates: int) -> None:
+        """Every variant that has not diverged takes the same number of updates."""
+        with self.lock:
+            live = [s for s in self.sessions if s.status is not Status.DIVERGED]
+            if not live:
+                raise SessionError("every variant diverged: reset the comparison")
+            for s in live:
+                s.train(updates)
+
+    def updates_for(self, steps: int | None, epochs: int | None) -> int:
+        return self.sessions[0].updates_for(steps, epochs)
+
+    def play(self) -> None:
+        with self.lock:
+            live = [s for s in self.sessions if s.status is not Status.DIVERGED]
+            if not live:
+                raise SessionError("every variant diverged: reset the comparison")
+            for s in live:
+                s.play()
+
+    def pause(self) -> None:
+        with self.lock:
+            for s in self.sessions:
+                s.pause()
+
+    def reset(self, seed: int | None = None) -> None:
+        with self.lock:
+            for s in self.sessions:
+                s.reset(seed)
+
+    # ------------------------------------------------------------ reading
+
+    def first_layer_grad(self, s: Session) -> float | None:
+        """Mean ‖dW[1]‖ over the recent epochs: small for saturated sigmoid/tanh units."""
+        rows = [g[0] for g in s.history.cols["grad_norms"][-RECENT_EPOCHS:] if g]
+        rows = [r for r in rows if r is not None and np.isfinite(r)]
+        return float(np.mean(rows)) if rows else None
+
+
+class ComparisonStore:
+    """Bounded like the session store: the least recently used comparison that is not running goes
+    first, taking its variant sessions with it."""
+
+    def __init__(self, limit: int, on_drop: Callable[[Comparison], None]) -> None:
+        self.limit, self.on_drop = limit, on_drop
+        self._items: dict[str, Comparison] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._items
+
+    def add(self, c: Comparison) -> None:
+        with self._lock:
+            if len(self._items) >= self.limit:
+                victim = next((x for x in self._items.values() if not x.running), None)
+                if victim is None:
+                    raise StoreFull(f"all {self.limit} comparisons are running; pause or delete one")
+                del self._items[victim.id]
+                self.on_drop(victim)
+            self._items[c.id] = c
+
+    def get(self, cid: str) -> Comparison:
+        with self._lock:
+            c = self._items.pop(cid, None)
+            if c is None:
+                raise SessionNotFound(cid)
+            self._items[cid] = c  # most recently used last
+            return c
+
+    def delete(self, cid: str) -> Comparison:
+        c = self.get(cid)
+        with self._lock:
+            self._items.pop(cid, None)
+        self.on_drop(c)
+        return c
