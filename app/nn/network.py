@@ -67,6 +67,7 @@ class Workspace:
     acts: list[Array]  # acts[0] is the input buffer for evaluation; training passes its own
     zs: list[Array]  # zs[l] for l = 1..L at index l − 1, (n[l], m)
     deltas: list[Array]  # dA then dZ of hidden layers, (n[l], m)
+    tmps: list[Array]  # scratch, (n[l], m)
     masks: list[Array | None] = field(default_factory=list)  # dropout, inverted scaling
 
 
@@ -133,7 +134,8 @@ class Network:
             acts.append(a)
         zs = [np.empty((n, m), dt) for n in sizes[1:]]
         deltas = [np.empty((n, m), dt) for n in sizes[1:]]
-        return Workspace(m, acts, zs, deltas, [None] * (len(sizes) - 2))
+        tmps = [np.empty((n, m), dt) for n in sizes[1:]]
+        return Workspace(m, acts, zs, deltas, tmps, [None] * (len(sizes) - 2))
 
     def augment(self, x: Array) -> Array:
         """x (n_inputs, m) -> the workspace's input buffer (n_inputs + 1, m), last row ones."""
@@ -193,7 +195,7 @@ class Network:
             # g' is written in terms of a = g(z): with dropout, acts[l] holds the masked a, so
             # recompute the unmasked one
             a = ws.acts[l][:-1] if mask is None else act(z)
-            da *= act.derivative(z, a)  # dZ[l−1] = dA ∗ g'(Z)
+            act.multiply_grad(z, a, da, ws.tmps[l - 1])  # dZ[l−1] = dA ∗ g'(Z)
             if mask is not None:
                 da *= mask
             dz = da

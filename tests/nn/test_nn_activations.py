@@ -138,3 +138,18 @@ def test_softmax_columns_sum_to_one_and_are_finite():
 def test_softmax_derivative_is_fused_not_formed():
     with pytest.raises(NotImplementedError):
         ACTIVATIONS["softmax"].derivative(np.zeros((2, 1)), np.full((2, 1), 0.5))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "softmax"])
+def test_fused_backward_equals_da_times_derivative(name):
+    # the hot loop's in-place da ∗= g'(z) must agree with the readable derivative, which the
+    # finite-difference tests above pin to the truth
+    act = ACTIVATIONS[name]
+    rng = np.random.default_rng(11)
+    z = rng.normal(0.0, 2.0, (6, 9))
+    z[np.abs(z) < 1e-3] = 0.5  # away from the kinks
+    a = act(z)
+    da = rng.normal(0.0, 1.0, z.shape)
+    got = da.copy()
+    act.multiply_grad(z, a, got, np.empty_like(z))
+    np.testing.assert_allclose(got, da * act.derivative(z, a), rtol=1e-12, atol=1e-15)
