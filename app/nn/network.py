@@ -87,6 +87,12 @@ class Network:
         self._acts = spec.activations
         self._workspaces: dict[int, Workspace] = {}
 
+    def rebind(self, params: Array, grad: Array) -> None:
+        """Keep the parameters in someone else's buffers (a row of a Lockstep's stack)."""
+        params[...] = self.params
+        self.params, self.grad = params, grad
+        self.layers, self.grads = self._views(params), self._views(grad)
+
     def _views(self, flat: Array) -> list[Array]:
         return [flat[a:b].reshape(shape)
                 for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes, strict=True)]

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
+
+from app.nn.lockstep import Lockstep, compatible
 
 from .fields import Real
 from .session import Session, SessionError, Status
@@ -110,6 +113,8 @@ class Comparison:
         for s in sessions:
             s.owner = comparison_id
             s.target_loss = config.target_loss
+        trainers = [s.trainer for s in sessions]
+        self.lockstep = Lockstep(trainers) if compatible(trainers) else None
 
     @classmethod
     def build(cls, comparison_id: str, config: ComparisonConfig,
@@ -137,13 +142,23 @@ class Comparison:
         return max(s.step_count for s in self.sessions)
 
     def train(self, updates: int) -> None:
-        """Every variant that has not diverged takes the same number of updates."""
-        with self.lock:
-            live = [s for s in self.sessions if s.status is not Status.DIVERGED]
+        """Every variant that has not diverged takes the same number of updates: together in one
+        stacked pass when their shapes and batches agree (`Lockstep`), else one after another."""
+        with self.lock, ExitStack() as held:
+            live = [i for i, s in enumerate(self.sessions) if s.status is not Status.DIVERGED]
             if not live:
                 raise SessionError("every variant diverged: reset the comparison")
-            for s in live:
-                s.train(updates)
+            if self.lockstep is None:
+                for i in live:
+                    self.sessions[i].train(updates)
+                return
+            for s in self.sessions:
+                held.enter_context(s.lock)
+            for i in live:
+                self.sessions[i].before_training()
+            self.lockstep.run(updates, live, [s.on_epoch for s in self.sessions])
+            for i in live:
+                self.sessions[i].after_training()
 
     def updates_for(self, steps: int | None, epochs: int | None) -> int:
         return self.sessions[0].updates_for(steps, epochs)
@@ -165,6 +180,8 @@ class Comparison:
         with self.lock:
             for s in self.sessions:
                 s.reset(seed)
+            if self.lockstep is not None:
+                self.lockstep.configure()
 
     # ------------------------------------------------------------ reading
 

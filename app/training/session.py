@@ -169,14 +169,25 @@ class Session:
     def train(self, updates: int) -> Metrics:
         """Take `updates` optimizer updates (recording history at each epoch end)."""
         with self.lock:
-            self.touch()
-            if self.status is Status.DIVERGED:
-                raise SessionError("the session diverged: reset it, or lower the learning rate")
+            self.before_training()
             self.trainer.run(updates, self._on_epoch)
-            if self.status is not Status.DIVERGED and self._blown_up(self._evaluate()):
-                self._diverge()
-            self._changed()
-            return self.metrics
+            return self.after_training()
+
+    def before_training(self) -> None:
+        """Checks before updates are taken (by `train`, or by a comparison's lockstep loop)."""
+        self.touch()
+        if self.status is Status.DIVERGED:
+            raise SessionError("the session diverged: reset it, or lower the learning rate")
+
+    def after_training(self) -> Metrics:
+        if self.status is not Status.DIVERGED and self._blown_up(self._evaluate()):
+            self._diverge()
+        self._changed()
+        return self.metrics
+
+    def on_epoch(self) -> bool:
+        """Record the epoch that just ended; False when the session has diverged."""
+        return self._on_epoch()
 
     def _on_epoch(self) -> bool:
         m = self._evaluate()

@@ -1,0 +1,198 @@
+"""Training several variants of one network together: one stacked product per layer for all.
+
+Variants (a comparison's sessions) share the data, the batch size and the layer sizes but may
+differ in activations, learning rate, optimizer, initial weights or regularisation. Their
+parameters live in one (V, P) array; each network's `params` is a row of it, so every layer's
+Z for all variants is a single `np.matmul` over stacked weights, and plain SGD updates all
+variants in one subtraction. Activations and other optimizers still run per variant. Every
+variant's arithmetic stays in its own slice, so a variant that diverges (NaN, overflow)
+cannot leak into the others; it is frozen at its restored weights while the rest go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .trainer import Trainer
+
+Array = np.ndarray
+
+
+def compatible(trainers: Sequence[Trainer]) -> bool:
+    """True when the trainers can share mini-batches and stacked products, exactly as if alone."""
+    t0 = trainers[0]
+    s0 = t0.net.spec
+    for t in trainers:
+        s = t.net.spec
+        if (s.sizes != s0.sizes or s.output_activation != s0.output_activation or s.loss != s0.loss
+                or t.batch_size != t0.batch_size or t.settings.dropout > 0.0
+                or t.net.dtype != t0.net.dtype or t.n_examples != t0.n_examples):
+            return False
+    return all(np.array_equal(t._x_rows, t0._x_rows) and np.array_equal(t._y_rows, t0._y_rows)
+               for t in trainers[1:])
+
+
+@dataclass
+class _Stack:
+    """Buffers for one batch size m, every variant stacked on axis 0."""
+
+    zs: list[Array]  # (V, n[l], m)
+    acts: list[Array]  # hidden A[l]: (V, n[l] + 1, m), last row ones
+    deltas: list[Array]  # (V, n[l], m)
+    tmps: list[Array]
+    scale: Array  # (V, 1, 1): α/m (SGD) or 1/m per variant
+    # per hidden layer, the calls to make: one on the whole stack when every variant has the
+    # same activation there, else one per variant on its own slice (views made once, here)
+    forward_calls: list[list[tuple[Callable[..., Array], Array, Array]]]
+    backward_calls: list[list[tuple[Callable[..., None], Array, Array, Array, Array]]]
+
+
+class Lockstep:
+    def __init__(self, trainers: Sequence[Trainer]) -> None:
+        if not compatible(trainers):
+            raise ValueError("variants differ in data, batch size, shape or use dropout")
+        self.trainers = list(trainers)
+        nets = [t.net for t in trainers]
+        v, p = len(nets), nets[0].params.size
+        self.params = np.stack([n.params for n in nets])  # (V, P)
+        self.grad = np.zeros_like(self.params)
+        for i, net in enumerate(nets):
+            net.rebind(self.params[i], self.grad[i])
+        net0 = nets[0]
+        self.weights = [self.params[:, a:b].reshape(v, *shape)  # (V, n[l], n[l−1] + 1)
+                        for a, b, shape in zip(net0.offsets[:-1], net0.offsets[1:], net0.shapes, strict=True)]
+        self.grads = [self.grad[:, a:b].reshape(v, *shape)
+                      for a, b, shape in zip(net0.offsets[:-1], net0.offsets[1:], net0.shapes, strict=True)]
+        self.w_t = [w[:, :, :-1].transpose(0, 2, 1) for w in self.weights]  # Wᵀ without the bias column
+        self.acts = [n._acts for n in nets]  # per variant, per layer
+        self.out_act = net0._acts[-1]
+        self.loss = net0.spec.loss_fn
+        self.fused = net0.spec.fused
+        self._stacks: dict[int, _Stack] = {}
+        self._p = p
+
+    def _stack(self, m: int) -> _Stack:
+        st = self._stacks.get(m)
+        if st is None:
+            v, dt = len(self.trainers), self.params.dtype
+            sizes = self.trainers[0].net.spec.sizes
+            acts = []
+            for n in sizes[1:-1]:
+                a = np.empty((v, n + 1, m), dt)
+                a[:, -1] = 1.0
+                acts.append(a)
+            scale = np.array([t._lr_fold / m for t in self.trainers], dt).reshape(v, 1, 1)
+            zs = [np.empty((v, n, m), dt) for n in sizes[1:]]
+            deltas = [np.empty((v, n, m), dt) for n in sizes[1:]]
+            tmps = [np.empty((v, n, m), dt) for n in sizes[1:]]
+            fwd, bwd = [], []
+            for l in range(len(sizes) - 2):
+                per_layer = [acts_v[l] for acts_v in self.acts]
+                if all(a is per_layer[0] for a in per_layer):
+                    parts = [(per_layer[0], slice(None))]
+                else:
+                    parts = [(act, i) for i, act in enumerate(per_layer)]
+                fwd.append([(act.forward, zs[l][i], acts[l][i, ..., :-1, :]) for act, i in parts])
+                bwd.append([(act.multiply_grad, zs[l][i], acts[l][i, ..., :-1, :], deltas[l][i], tmps[l][i])
+                            for act, i in parts])
+            st = _Stack(zs, acts, deltas, tmps, scale, fwd, bwd)
+            self._stacks[m] = st
+        return st
+
+    def configure(self) -> None:
+        """Re-read each trainer's learning rate (after reset or a change of settings)."""
+        self._stacks.clear()
+
+    # ------------------------------------------------------------ one update for every variant
+
+    def _forward(self, xb: Array, st: _Stack) -> Array:
+        a = xb  # (n_inputs + 1, m), broadcast over the variants
+        last = len(self.weights) - 1
+        for l, w in enumerate(self.weights):
+            z = st.zs[l]
+            np.matmul(w, a, out=z)  # (V, n[l], m)
+            if l == last:
+                return self.out_act.forward(z, z)  # one output activation for all
+            for forward, z_part, a_part in st.forward_calls[l]:
+                forward(z_part, a_part)
+            a = st.acts[l]
+        raise AssertionError("unreachable")
+
+    def _backward(self, xb: Array, yb: Array, st: _Stack) -> None:
+        out, dz = st.zs[-1], st.deltas[-1]
+        if self.fused:
+            np.subtract(out, yb, out=dz)  # dZ[L] = A[L] − Y
+        else:
+            np.multiply(self.loss.grad(out, yb), self.out_act.derivative(out, out), out=dz)
+        dz *= st.scale
+        for l in range(len(self.weights) - 1, -1, -1):
+            a_prev_t = st.acts[l - 1].transpose(0, 2, 1) if l else xb.T
+            np.matmul(dz, a_prev_t, out=self.grads[l])  # dWb[l] = dZ·A[l−1]ᵀ
+            if l == 0:
+                return
+            da = st.deltas[l - 1]
+            np.matmul(self.w_t[l], dz, out=da)  # dA[l−1] = W[l]ᵀ·dZ[l]
+            for multiply_grad, z_part, a_part, da_part, tmp in st.backward_calls[l - 1]:
+                multiply_grad(z_part, a_part, da_part, tmp)
+            dz = da
+
+    def _update(self, live: list[int]) -> None:
+        for v in live:
+            t = self.trainers[v]
+            if t._reg is not None:
+                t._reg.grad(self.params[v], t._tmp)
+                t._tmp *= t._reg_vec
+                self.grad[v] += t._tmp
+        if all(t.updater is not None and t.updater.folds_lr for t in self.trainers):
+            self.params -= self.grad  # SGD everywhere: one subtraction for all variants
+        else:
+            for v in live:  # a frozen variant's optimizer state stays as it was, as if alone
+                updater = self.trainers[v].updater
+                assert updater is not None
+                updater.update(self.params[v], self.grad[v])
+
+    # ------------------------------------------------------------ the loop
+
+    def run(self, n_updates: int, live: list[int], on_epoch: Sequence[Callable[[], bool]]) -> None:
+        """n_updates updates for the live variants (indices); on_epoch[v] after each epoch, False
+        freezes v. Frozen variants keep their weights: the stacked update is undone for them."""
+        live = list(live)
+        if not live:
+            return
+        frozen = {v: self.params[v].copy() for v in range(len(self.trainers)) if v not in live}
+        lead = self.trainers[live[0]]
+        n, bsize = lead.n_examples, lead.batch_size
+        with np.errstate(all="ignore"):
+            for _ in range(n_updates):
+                if lead.position == 0:
+                    perm = lead.rng.permutation(n)
+                    for v in live[1:]:
+                        self.trainers[v].rng.permutation(n)  # same seed, same stream: keep it in step
+                    np.take(lead._x_rows, perm, axis=0, out=lead._x_shuf)
+                    np.take(lead._y_rows, perm, axis=0, out=lead._y_shuf)
+                start = lead.position
+                stop = min(start + bsize, n)
+                xb, yb = lead._x_shuf[start:stop].T, lead._y_shuf[start:stop].T
+                st = self._stack(stop - start)
+                self._forward(xb, st)
+                self._backward(xb, yb, st)
+                self._update(live)
+                for v, saved in frozen.items():
+                    np.copyto(self.params[v], saved)
+                position = stop if stop < n else 0
+                for v in live:
+                    t = self.trainers[v]
+                    t.step += 1
+                    t.position = position
+                if position == 0:
+                    for v in list(live):
+                        self.trainers[v].epoch += 1
+                        if not on_epoch[v]():
+                            live.remove(v)
+                            frozen[v] = self.params[v].copy()
+                    if not live:
+                        return
+                    lead = self.trainers[live[0]]
