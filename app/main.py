@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__, web
-from app.api import catalog, comparisons, datasets, errors, health, live, sessions
+from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
 from app.config import Settings, get_settings
+from app.headers import FrameHeaders
 from app.training.comparison import Comparison, ComparisonStore
 from app.training.runner import Runners
 from app.training.store import SessionStore
@@ -41,10 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.comparisons = ComparisonStore(settings.max_comparisons, drop_comparison)
     errors.install(app)
-    for module in (health, catalog, datasets, sessions, live, comparisons):
+    for module in (health, catalog, datasets, sessions, live, comparisons, presets):
         app.include_router(module.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files, name="static")
+    app.add_middleware(FrameHeaders, frame_ancestors=settings.frame_ancestors)
     return app
 
 

@@ -19,6 +19,7 @@ from app.nn.initializers import DEFAULT_INITIALIZER, INITIALIZERS
 from app.nn.losses import LOSSES
 from app.nn.optimizers import OPTIMIZERS
 from app.nn.regularizers import REGULARIZERS
+from app.presets import PRESETS
 from app.training.boundary import grid_features
 from app.training.encoding import encode_grid
 from app.training.spec import DEFAULT_LOSS, DEFAULT_OUTPUT, OUTPUTS_FOR_KIND, SessionConfig
@@ -64,6 +65,7 @@ def _catalog(settings: Any) -> dict[str, Any]:
         "problems": {kind: {"outputs": list(outs), "default_output": DEFAULT_OUTPUT[kind]}
                      for kind, outs in OUTPUTS_FOR_KIND.items()},
         "default_loss": DEFAULT_LOSS,
+        "presets": [{"name": p.name, "title": p.title, "week": p.week, "kind": p.kind} for p in PRESETS.values()],
         "defaults": SessionConfig().model_dump(mode="json"),
         "limits": {k: getattr(settings, k) for k in (
             "max_layers", "max_units", "max_classes", "min_samples", "max_samples", "max_custom_points",

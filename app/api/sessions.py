@@ -110,6 +110,14 @@ def reset_session(session: FreeSessionDep, body: Annotated[ResetRequest | None, 
     return present.session(session)
 
 
+@router.post("/{session_id}/fork", status_code=201, response_model=SessionOut,
+             responses={**NOT_FOUND, 503: {"description": "store full"}})
+def fork_session(store: StoreDep, session: SessionDep) -> SessionOut:
+    """A new, independent session at this one's current weights and settings (a follower's
+    "make it mine"); the original is untouched."""
+    return present.session(store.add(session.fork))
+
+
 @router.get("/{session_id}/weights", response_model=Weights, responses=NOT_FOUND)
 def read_weights(session: SessionDep) -> dict[str, Any]:
     return present.weights(session.weights())

@@ -308,6 +308,19 @@ class Session:
             self._last_good_metrics = self._evaluate()
             self._changed()
 
+    def fork(self, new_id: str) -> Session:
+        """An independent session at this one's current weights and settings ("make it mine"): its
+        initial weights are these, its curves start from this history."""
+        with self.lock:
+            child = Session(new_id, self.config, self.settings, weights=self.net.get_layers())
+            child.history.stride = self.history.stride
+            for name, col in self.history.cols.items():
+                child.history.cols[name] = list(col)
+            child.trainer.epoch, child.trainer.step = self.epoch, self.step_count
+            child._metrics_step = -1
+            child._last_good_metrics = child._evaluate()
+            return child
+
     # ------------------------------------------------------------ reading
 
     def weights(self) -> list[tuple[Array, Array]]:

@@ -1,0 +1,191 @@
+"""Lesson presets: one per concept of the course, each with a claim that a test checks over 10 seeds.
+
+A preset is an experiment (a session config, or a comparison config) plus what a teacher says
+about it: the caption a student reads (with its formula as MathML, rendered by the browser, no
+MathJax download) and the claim — the sentence `tests/teaching/test_teaching_presets.py`
+verifies for seeds 0…9, so that what the preset shows is what the lesson says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from app.nn.registry import Registry
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    week: int  # the course week it belongs to (5: beyond the first course)
+    kind: Literal["session", "comparison"]
+    config: dict[str, Any]  # a session config, or {"base", "vary", "target_loss"} for a comparison
+    caption: str  # what to look at, plain text
+    formula: str  # MathML <math> element (static, trusted content)
+    claim: str  # what the teaching test checks over 10 seeds
+    epochs: int  # how long to train for the claim to show (also the embed's default loop)
+    view: dict[str, Any] = field(default_factory=dict)  # page hints, e.g. {"speed": 30}
+
+
+def _m(body: str) -> str:
+    return f'<math display="block">{body}</math>'
+
+
+SIGMOID = _m("<mi>ŷ</mi><mo>=</mo><mi>σ</mi><mo>(</mo><msup><mi>w</mi><mi>T</mi></msup><mi>x</mi><mo>+</mo>"
+             "<mi>b</mi><mo>)</mo><mo>,</mo><mspace width='1em'/><mi>σ</mi><mo>(</mo><mi>z</mi><mo>)</mo>"
+             "<mo>=</mo><mfrac><mn>1</mn><mrow><mn>1</mn><mo>+</mo><msup><mi>e</mi><mrow><mo>−</mo><mi>z</mi>"
+             "</mrow></msup></mrow></mfrac>")
+LAYER = _m("<msup><mi>Z</mi><mrow><mo>[</mo><mi>l</mi><mo>]</mo></mrow></msup><mo>=</mo><msup><mi>W</mi><mrow>"
+           "<mo>[</mo><mi>l</mi><mo>]</mo></mrow></msup><msup><mi>A</mi><mrow><mo>[</mo><mi>l</mi><mo>−</mo>"
+           "<mn>1</mn><mo>]</mo></mrow></msup><mo>+</mo><msup><mi>b</mi><mrow><mo>[</mo><mi>l</mi><mo>]</mo>"
+           "</mrow></msup><mo>,</mo><mspace width='1em'/><msup><mi>A</mi><mrow><mo>[</mo><mi>l</mi><mo>]</mo>"
+           "</mrow></msup><mo>=</mo><msup><mi>g</mi><mrow><mo>[</mo><mi>l</mi><mo>]</mo></mrow></msup><mo>(</mo>"
+           "<msup><mi>Z</mi><mrow><mo>[</mo><mi>l</mi><mo>]</mo></mrow></msup><mo>)</mo>")
+LINEAR = _m("<msup><mi>W</mi><mrow><mo>[</mo><mn>2</mn><mo>]</mo></mrow></msup><mo>(</mo><msup><mi>W</mi><mrow>"
+            "<mo>[</mo><mn>1</mn><mo>]</mo></mrow></msup><mi>x</mi><mo>+</mo><msup><mi>b</mi><mrow><mo>[</mo>"
+            "<mn>1</mn><mo>]</mo></mrow></msup><mo>)</mo><mo>+</mo><msup><mi>b</mi><mrow><mo>[</mo><mn>2</mn>"
+            "<mo>]</mo></mrow></msup><mo>=</mo><msup><mi>W</mi><mo>′</mo></msup><mi>x</mi><mo>+</mo><msup>"
+            "<mi>b</mi><mo>′</mo></msup>")
+UPDATE = _m("<mi>w</mi><mo>:=</mo><mi>w</mi><mo>−</mo><mi>α</mi><mfrac><mrow><mo>∂</mo><mi>J</mi></mrow>"
+            "<mrow><mo>∂</mo><mi>w</mi></mrow></mfrac>")
+CHAIN = _m("<msup><mi>dZ</mi><mrow><mo>[</mo><mi>l</mi><mo>]</mo></mrow></msup><mo>=</mo><msup><mi>dA</mi>"
+           "<mrow><mo>[</mo><mi>l</mi><mo>]</mo></mrow></msup><mo>∗</mo><msup><mi>g</mi><mo>′</mo></msup>"
+           "<mo>(</mo><msup><mi>Z</mi><mrow><mo>[</mo><mi>l</mi><mo>]</mo></mrow></msup><mo>)</mo>")
+RELU = _m("<mi>g</mi><mo>(</mo><mi>z</mi><mo>)</mo><mo>=</mo><mo>max</mo><mo>(</mo><mn>0</mn><mo>,</mo>"
+          "<mi>z</mi><mo>)</mo><mo>,</mo><mspace width='1em'/><msup><mi>g</mi><mo>′</mo></msup><mo>(</mo><mi>z</mi>"
+          "<mo>)</mo><mo>=</mo><mn>0</mn><mtext>&#xA0;for&#xA0;</mtext><mi>z</mi><mo>&lt;</mo><mn>0</mn>")
+L2 = _m("<mi>J</mi><mo>=</mo><mfrac><mn>1</mn><mi>m</mi></mfrac><munder><mo>∑</mo><mi>i</mi></munder><mi>L</mi>"
+        "<mo>(</mo><msup><mi>ŷ</mi><mrow><mo>(</mo><mi>i</mi><mo>)</mo></mrow></msup><mo>,</mo><msup><mi>y</mi>"
+        "<mrow><mo>(</mo><mi>i</mi><mo>)</mo></mrow></msup><mo>)</mo><mo>+</mo><mfrac><mi>λ</mi><mn>2</mn>"
+        "</mfrac><munder><mo>∑</mo><mi>l</mi></munder><msup><mrow><mo>‖</mo><msup><mi>W</mi><mrow><mo>[</mo>"
+        "<mi>l</mi><mo>]</mo></mrow></msup><mo>‖</mo></mrow><mn>2</mn></msup>")
+SOFTMAX = _m("<msub><mi>ŷ</mi><mi>k</mi></msub><mo>=</mo><mfrac><msup><mi>e</mi><msub><mi>z</mi><mi>k</mi></msub>"
+             "</msup><mrow><msub><mo>∑</mo><mi>j</mi></msub><msup><mi>e</mi><msub><mi>z</mi><mi>j</mi></msub>"
+             "</msup></mrow></mfrac><mo>,</mo><mspace width='1em'/><mi>L</mi><mo>=</mo><mo>−</mo><munder><mo>∑</mo>"
+             "<mi>k</mi></munder><msub><mi>y</mi><mi>k</mi></msub><mo>log</mo><msub><mi>ŷ</mi><mi>k</mi></msub>")
+ADAM = _m("<mi>v</mi><mo>:=</mo><mi>β</mi><mi>v</mi><mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo><mi>β</mi><mo>)</mo>"
+          "<mi>dW</mi><mo>,</mo><mspace width='1em'/><mi>W</mi><mo>:=</mo><mi>W</mi><mo>−</mo><mi>α</mi><mi>v</mi>")
+FEATURES = _m("<mi>z</mi><mo>=</mo><msub><mi>w</mi><mn>1</mn></msub><msubsup><mi>x</mi><mn>1</mn><mn>2</mn>"
+              "</msubsup><mo>+</mo><msub><mi>w</mi><mn>2</mn></msub><msubsup><mi>x</mi><mn>2</mn><mn>2</mn>"
+              "</msubsup><mo>+</mo><mi>b</mi>")
+
+
+def _layers(units: list[int], activation: str) -> list[dict[str, Any]]:
+    return [{"units": u, "activation": activation} for u in units]
+
+
+PRESETS: Registry[Preset] = Registry("preset", [
+    Preset("logistic-regression", "Logistic regression is a network with no hidden layer", 2, "session",
+           {"dataset": {"name": "flower", "n_samples": 400}, "layers": [],
+            "optimizer": {"name": "sgd", "learning_rate": 0.1}, "batch_size": None},
+           "No hidden layer and a sigmoid output: ŷ = σ(wᵀx + b). The boundary where ŷ = 0.5 is the "
+           "straight line wᵀx + b = 0, whatever you train, so the flower's petals stay mixed.",
+           SIGMOID, "The boundary is a straight line and accuracy on the flower stays far from 90% (≤ 60%).",
+           200),
+    Preset("flower-one-hidden-layer", "One hidden layer of 4 tanh units bends the boundary", 3, "session",
+           {"dataset": {"name": "flower", "n_samples": 400}, "layers": _layers([4], "tanh"),
+            "optimizer": {"name": "sgd", "learning_rate": 1.2}, "batch_size": None},
+           "Four tanh units, each a straight line of its own, combine into a boundary that follows the petals: "
+           "the course's planar-data network reaches about 90%.",
+           LAYER, "A [4] tanh network reaches ≥ 85% training accuracy on the flower.", 1000),
+    Preset("flower-hidden-sizes", "Hidden layer size: 1 to 50 units", 3, "comparison",
+           {"base": {"dataset": {"name": "flower", "n_samples": 400},
+                     "optimizer": {"name": "sgd", "learning_rate": 1.2}, "batch_size": None},
+            "vary": {"field": "layers", "values": [_layers([n], "tanh") for n in (1, 2, 3, 5, 20, 50)]},
+            "target_loss": 0.3},
+           "The same flower with 1, 2, 3, 5, 20 and 50 tanh units: too few cannot bend enough; beyond a "
+           "handful, more units add little on this data.",
+           LAYER, "With ≥ 3 units training accuracy beats the 1-unit network.", 1000),
+    Preset("linear-collapse", "Without a non-linearity, depth adds nothing", 3, "comparison",
+           {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8, 8], "linear"),
+                     "optimizer": {"name": "sgd", "learning_rate": 0.03}},
+            "vary": {"field": "activation", "values": ["linear", "tanh", "relu"]}},
+           "Three hidden layers with the identity activation compute one linear function of x: they cannot "
+           "separate a circle. The same network with tanh or ReLU can.",
+           LINEAR, "The linear network stays near chance (≤ 65% test accuracy); tanh and ReLU reach ≥ 90%.", 200),
+    Preset("activation-race", "Sigmoid, tanh, ReLU or leaky ReLU?", 1, "comparison",
+           {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8], "tanh"),
+                     "optimizer": {"name": "sgd", "learning_rate": 0.03}},
+            "vary": {"field": "activation", "values": ["sigmoid", "tanh", "relu", "leaky_relu"]},
+            "target_loss": 0.1},
+           "Same data, same initial weights, same learning rate: ReLU's slope is 1 wherever a unit is on, so "
+           "gradient descent moves fast; sigmoid's slope is at most ¼ and vanishes when saturated.",
+           RELU, "ReLU and leaky ReLU reach a train cost of 0.1 in fewer epochs than sigmoid.", 200),
+    Preset("learning-rate", "The learning rate: crawl, converge, diverge", 4, "comparison",
+           {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8], "tanh")},
+            "vary": {"field": "learning_rate", "values": [0.001, 0.03, 10.0]}, "target_loss": 0.1},
+           "α sets the size of each step downhill. Too small and the cost crawls; too large and each step "
+           "overshoots: the cost bounces up until the run diverges.",
+           UPDATE, "α = 0.001 is still far from the target, α = 0.03 reaches it, α = 10 diverges.", 200),
+    Preset("vanishing-gradients", "Vanishing gradients in a deep sigmoid network", 3, "comparison",
+           {"base": {"dataset": {"name": "circle"}, "init": "xavier",
+                     "optimizer": {"name": "sgd", "learning_rate": 0.03}},
+            "vary": {"field": "layers", "values": [_layers([8] * 6, "sigmoid"), _layers([8] * 6, "relu")]}},
+           "Backprop multiplies by g′(Z) at every layer; sigmoid's g′ ≤ ¼, so the first layer's gradient is "
+           "orders of magnitude smaller than the last's. ReLU's g′ is 1 where a unit is on.",
+           CHAIN, "With sigmoid ‖dW[1]‖ is < 1% of the output layer's; with ReLU it is > 10%.", 20),
+    Preset("zero-init-symmetry", "Initialising with zeros never breaks the symmetry", 3, "comparison",
+           {"base": {"dataset": {"name": "circle"}, "layers": _layers([4, 4], "tanh"),
+                     "optimizer": {"name": "sgd", "learning_rate": 0.1}},
+            "vary": {"field": "init", "values": ["zeros", "xavier"]}},
+           "With all weights zero every unit of a layer computes the same thing and gets the same gradient, "
+           "forever: the layer acts like one unit. Small random weights break the symmetry.",
+           LAYER, "With zeros every hidden layer's units stay identical and the cost stays near 0.69; "
+                  "random init learns.", 100),
+    Preset("large-init-saturation", "Large initial weights saturate tanh", 3, "comparison",
+           {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8], "tanh"),
+                     "optimizer": {"name": "sgd", "learning_rate": 0.03}},
+            "vary": {"field": "init", "values": ["large", "xavier"]}},
+           "Weights drawn from N(0, 10²) put z far from 0, where tanh is flat: the slope is nearly zero and "
+           "learning stalls. Xavier keeps z near 1.",
+           CHAIN, "After training, large init's train cost stays above Xavier's.", 100),
+    Preset("dead-relu", "Dead ReLUs, and leaky ReLU as the fix", 3, "comparison",
+           {"base": {"dataset": {"name": "spiral"}, "layers": _layers([8, 8], "relu"),
+                     "optimizer": {"name": "sgd", "learning_rate": 0.3}},
+            "vary": {"field": "activation", "values": ["relu", "leaky_relu"]}},
+           "A ReLU unit whose z < 0 for every input gets no gradient and never comes back. A leaky ReLU keeps "
+           "a slope of 0.01 there, so no unit is lost for good.",
+           RELU, "Some ReLU units end up dead (zero everywhere); leaky ReLU has none.", 100),
+    Preset("overfitting-l2", "Overfitting, and L2 regularisation", 5, "comparison",
+           {"base": {"dataset": {"name": "circle", "noise": 0.5, "train_ratio": 0.2, "n_samples": 300},
+                     "layers": _layers([32, 32], "relu"), "optimizer": {"name": "adam", "learning_rate": 0.01}},
+            "vary": {"field": "regularization", "values": [{"kind": "none", "rate": 0.0},
+                                                          {"kind": "l2", "rate": 0.01}]}},
+           "A big network on few noisy points learns the noise: training cost falls, test cost rises. The L2 "
+           "penalty keeps the weights small and the boundary smooth.",
+           L2, "Without regularisation the test−train cost gap is larger than with L2.", 300),
+    Preset("overfitting-dropout", "Overfitting, and dropout", 5, "comparison",
+           {"base": {"dataset": {"name": "circle", "noise": 0.5, "train_ratio": 0.2, "n_samples": 300},
+                     "layers": _layers([32, 32], "relu"), "optimizer": {"name": "adam", "learning_rate": 0.01}},
+            "vary": {"field": "dropout", "values": [0.0, 0.3]}},
+           "Dropout switches off a random share of hidden units at every update (and scales the rest up), "
+           "so no unit can rely on another: the network cannot memorise the noise as easily.",
+           L2, "Without dropout the test−train cost gap is larger than with dropout 0.3.", 300),
+    Preset("memorise-random-labels", "A big network memorises random labels", 5, "session",
+           {"dataset": {"name": "random", "n_samples": 200}, "layers": _layers([64, 64], "relu"),
+            "optimizer": {"name": "adam", "learning_rate": 0.01}},
+           "The labels are coin flips: there is nothing to learn. A large enough network still drives the "
+           "training cost down by memorising each point; the test accuracy stays at chance.",
+           LAYER, "Training accuracy ≥ 90% while test accuracy stays within 50% ± 15%.", 500),
+    Preset("softmax-multiclass", "Softmax for several classes", 3, "session",
+           {"dataset": {"name": "spiral_multi", "classes": 3}, "layers": _layers([16, 16], "relu"),
+            "optimizer": {"name": "adam", "learning_rate": 0.01}},
+           "K output units and a softmax turn K scores into probabilities that sum to 1; with cross-entropy "
+           "the output gradient is simply dZ = A − Y, as for logistic regression.",
+           SOFTMAX, "A softmax network separates three spiral arms (≥ 90% training accuracy).", 300),
+    Preset("optimizer-race", "SGD, momentum and Adam", 5, "comparison",
+           {"base": {"dataset": {"name": "spiral"}, "layers": _layers([8, 8], "tanh"),
+                     "optimizer": {"name": "sgd", "learning_rate": 0.01}},
+            "vary": {"field": "optimizer", "values": ["sgd", "momentum", "adam"]}, "target_loss": 0.3},
+           "Momentum averages the recent gradients so steps stop zig-zagging; Adam also scales each weight's "
+           "step by its recent gradient size. Same α = 0.01 for all three.",
+           ADAM, "Adam reaches the target cost in fewer epochs than plain SGD.", 300),
+    Preset("feature-engineering", "The right features make a circle linear", 2, "session",
+           {"dataset": {"name": "circle"}, "features": ["x1_sq", "x2_sq"], "layers": [],
+            "optimizer": {"name": "sgd", "learning_rate": 0.03}},
+           "With x₁² and x₂² as inputs, the circle x₁² + x₂² = r² is a straight line in feature space: "
+           "logistic regression alone separates it, no hidden layer needed.",
+           FEATURES, "Logistic regression on x₁², x₂² reaches ≥ 95% test accuracy on the circle.", 200),
+])
+DEFAULT_PRESET = "activation-race"
