@@ -70,18 +70,25 @@ def present_comparison(c: Comparison) -> ComparisonOut:
 def create_comparison(request: Request, store: StoreDep, settings: SettingsDep,
                       body: Annotated[ComparisonConfig | None, Body()] = None) -> ComparisonOut:
     body = body or ComparisonConfig()
+    cid = store.new_id()
     made: list[Session] = []
 
+    def owned(sid: str, config: SessionConfig) -> Session:
+        s = Session(sid, config, settings)
+        s.owner = cid  # owned before it enters the store, so making room never evicts a sibling
+        return s
+
     def make_session(config: SessionConfig) -> Session:
-        s = store.add(lambda sid: Session(sid, config, settings))
+        s = store.add(lambda sid: owned(sid, config))
         made.append(s)
         return s
 
     try:
-        c = Comparison.build(store.new_id(), body, make_session)
+        c = Comparison.build(cid, body, make_session)
         request.app.state.comparisons.add(c)
     except Exception:
         for s in made:
+            s.owner = None
             store.delete(s.id)
         raise
     return present_comparison(c)

@@ -6,6 +6,7 @@ FastAPI's stock 422 handler includes each offending input, which breaks on NaN o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,9 +34,24 @@ def error_body(field: str, message: str, kind: str = "value_error") -> dict[str,
     return {"detail": [{"field": field, "msg": message, "type": kind}]}
 
 
+_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*")
+
+
+def _located(err: dict[str, Any]) -> tuple[str, str]:
+    """(field, message); a model-level check names its own field as 'a.b.c: message'."""
+    field, msg = _field(tuple(err.get("loc", ()))), _message(err)
+    head, sep, rest = msg.partition(": ")
+    if sep and _PATH.fullmatch(head):
+        field = head if field == "body" else f"{field}.{head}"
+        msg = rest
+    return field, msg
+
+
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    detail = [{"field": _field(tuple(e.get("loc", ()))), "msg": _message(e), "type": e.get("type")}
-              for e in exc.errors()]
+    detail = []
+    for e in exc.errors():
+        field, msg = _located(e)
+        detail.append({"field": field, "msg": msg, "type": e.get("type")})
     return JSONResponse({"detail": detail}, status_code=422)
 
 

@@ -96,10 +96,11 @@ def _swish(z: Array, out: Array) -> Array:
 
 
 def _softmax(z: Array, out: Array) -> Array:
-    # over axis 0 (units × batch); subtracting the max keeps exp finite for any z
-    np.subtract(z, z.max(axis=0, keepdims=True), out=out)
+    # over the units axis (−2: units × batch, or variants × units × batch when stacked);
+    # subtracting the max keeps exp finite for any z
+    np.subtract(z, z.max(axis=-2, keepdims=True), out=out)
     np.exp(out, out=out)
-    out /= out.sum(axis=0, keepdims=True)
+    out /= out.sum(axis=-2, keepdims=True)
     return out
 
 

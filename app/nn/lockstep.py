@@ -22,13 +22,14 @@ Array = np.ndarray
 
 
 def compatible(trainers: Sequence[Trainer]) -> bool:
-    """True when the trainers can share mini-batches and stacked products, exactly as if alone."""
+    """True when the trainers can share mini-batches and stacked products, exactly as if alone
+    (from an epoch boundary: the shared shuffle starts with the next epoch)."""
     t0 = trainers[0]
     s0 = t0.net.spec
     for t in trainers:
         s = t.net.spec
         if (s.sizes != s0.sizes or s.output_activation != s0.output_activation or s.loss != s0.loss
-                or t.batch_size != t0.batch_size or t.settings.dropout > 0.0
+                or t.batch_size != t0.batch_size or t.settings.dropout > 0.0 or t.position != 0
                 or t.net.dtype != t0.net.dtype or t.n_examples != t0.n_examples):
             return False
     return all(np.array_equal(t._x_rows, t0._x_rows) and np.array_equal(t._y_rows, t0._y_rows)
@@ -73,6 +74,10 @@ class Lockstep:
         self.fused = net0.spec.fused
         self._stacks: dict[int, _Stack] = {}
         self._p = p
+        # the shuffled training set, shared by all variants (their data is equal): owned here,
+        # not borrowed from one trainer, so any variant may lead once another has diverged
+        self._x_shuf = np.empty_like(trainers[0]._x_rows)
+        self._y_shuf = np.empty_like(trainers[0]._y_rows)
 
     def _stack(self, m: int) -> _Stack:
         st = self._stacks.get(m)
@@ -134,7 +139,13 @@ class Lockstep:
             if l == 0:
                 return
             da = st.deltas[l - 1]
-            np.matmul(self.w_t[l], dz, out=da)  # dA[l−1] = W[l]ᵀ·dZ[l]
+            if dz.shape[-1] == 1:
+                # a batch of one: np.dot takes a matrix-vector path whose rounding a stacked
+                # matmul does not reproduce; per variant, the products are the solo ones exactly
+                for v in range(da.shape[0]):
+                    np.dot(self.w_t[l][v], dz[v], out=da[v])
+            else:
+                np.matmul(self.w_t[l], dz, out=da)  # dA[l−1] = W[l]ᵀ·dZ[l]
             for multiply_grad, z_part, a_part, da_part, tmp in st.backward_calls[l - 1]:
                 multiply_grad(z_part, a_part, da_part, tmp)
             dz = da
@@ -171,11 +182,11 @@ class Lockstep:
                     perm = lead.rng.permutation(n)
                     for v in live[1:]:
                         self.trainers[v].rng.permutation(n)  # same seed, same stream: keep it in step
-                    np.take(lead._x_rows, perm, axis=0, out=lead._x_shuf)
-                    np.take(lead._y_rows, perm, axis=0, out=lead._y_shuf)
+                    np.take(lead._x_rows, perm, axis=0, out=self._x_shuf)
+                    np.take(lead._y_rows, perm, axis=0, out=self._y_shuf)
                 start = lead.position
                 stop = min(start + bsize, n)
-                xb, yb = lead._x_shuf[start:stop].T, lead._y_shuf[start:stop].T
+                xb, yb = self._x_shuf[start:stop].T, self._y_shuf[start:stop].T
                 st = self._stack(stop - start)
                 self._forward(xb, st)
                 self._backward(xb, yb, st)

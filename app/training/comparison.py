@@ -51,7 +51,7 @@ def _apply(data: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
     """The base config (as JSON data) with one field set to value, in that field's own shape."""
     if field == "activation":
         if not data["layers"]:
-            raise ValueError("the base network has no hidden layers to change the activation of")
+            raise ValueError("base.layers: no hidden layers, so no activation to vary")
         data["layers"] = [{**layer, "activation": value} for layer in data["layers"]]
     elif field == "learning_rate":
         data["optimizer"] = {**data["optimizer"], "learning_rate": value}
@@ -80,9 +80,22 @@ def label_of(field: str, value: Any) -> str:
     return str(value)
 
 
+# where each varied field lives in a session config, to tell a bad value from a bad base
+_VARIED_PATH = {"activation": "layers", "learning_rate": "optimizer.learning_rate", "optimizer": "optimizer",
+                "init": "init", "layers": "layers", "batch_size": "batch_size",
+                "regularization": "regularization", "dropout": "dropout"}
+
+
+def _blame(message: str, field: str, i: int) -> str:
+    """'batch_size: …' -> 'vary.values.1: batch_size: …' when the varied value is at fault,
+    else 'base.batch_size: …' (every variant would fail the same way)."""
+    where, _, _ = message.partition(": ")
+    return f"vary.values.{i}: {message}" if where.startswith(_VARIED_PATH[field]) else f"base.{message}"
+
+
 def variant_configs(base: SessionConfig, vary: Vary) -> list[tuple[str, SessionConfig]]:
     out = []
-    base_data = base.model_dump(mode="json", exclude_none=True)
+    base_data = base.model_dump(mode="json")  # nulls kept: "batch_size": null means full batch
     for i, value in enumerate(vary.values):
         try:
             data = _apply(_copy(base_data), vary.field, value)
@@ -93,7 +106,7 @@ def variant_configs(base: SessionConfig, vary: Vary) -> list[tuple[str, SessionC
             msg = err["msg"].removeprefix("Value error, ")
             raise ValueError(f"vary.values.{i}: {where}: {msg}") from None
         except (ValueError, TypeError) as e:
-            raise ValueError(f"vary.values.{i}: {e}") from None
+            raise ValueError(str(e) if str(e).startswith("base.") else f"vary.values.{i}: {e}") from None
         out.append((label_of(vary.field, value), config))
     return out
 
@@ -120,7 +133,12 @@ class Comparison:
     def build(cls, comparison_id: str, config: ComparisonConfig,
               make_session: Callable[[SessionConfig], Session]) -> Comparison:
         pairs = variant_configs(config.base, config.vary)
-        sessions = [make_session(c) for _, c in pairs]
+        sessions = []
+        for i, (_, c) in enumerate(pairs):
+            try:
+                sessions.append(make_session(c))
+            except ValueError as e:  # found only once the data is known: an output, a batch size
+                raise ValueError(_blame(str(e), config.vary.field, i)) from None
         return cls(comparison_id, config, sessions, [label for label, _ in pairs])
 
     # ------------------------------------------------------------ the runner's protocol
