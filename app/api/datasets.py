@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+import numpy as np
+from fastapi import APIRouter, File, Path, UploadFile
+from fastapi.responses import JSONResponse
 
+from app.config import get_settings
 from app.data.custom import DataError, parse_csv
+from app.data.datasets import DATASETS, make_split
+from app.training.fields import QueryNumber
 
 from .deps import SettingsDep
-from .schemas import CsvParsed
+from .errors import error_body
+from .schemas import CsvParsed, PreviewOut
+
+S = get_settings()
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+
+
+PREVIEW_POINTS = 120
+
+
+@router.get("/{name}/preview", response_model=PreviewOut, responses={404: {"description": "no such data set"}})
+def preview(name: Annotated[str, Path(max_length=64)],
+            classes: QueryNumber(int, 2, S.max_classes, description="for multi-class sets") = 0) -> Any:
+    """A small sample of a data set (noise 0, seed 1) for its thumbnail."""
+    if name not in DATASETS:
+        return JSONResponse(error_body("name", f"no data set {name!r}; one of: {', '.join(DATASETS)}", "not_found"),
+                            status_code=404)
+    entry = DATASETS[name]
+    k = (classes or entry.classes[2]) if entry.classes else None
+    if entry.classes and not entry.classes[0] <= k <= entry.classes[1]:
+        raise ValueError(f"classes: must be in [{entry.classes[0]}, {entry.classes[1]}] for {name}")
+    sp = make_split(name, PREVIEW_POINTS, 0.0, 0.5, 1, k)
+    return PreviewOut(kind=sp.kind, n_classes=sp.n_classes,
+                      points=np.concatenate([sp.x_train, sp.x_test]).round(3).tolist(),
+                      labels=np.concatenate([sp.y_train, sp.y_test]).astype(float).round(4).tolist())
 
 
 @router.post("/csv", response_model=CsvParsed, responses={422: {"description": "names the bad line"}})

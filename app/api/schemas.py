@@ -163,3 +163,10 @@ class CsvParsed(BaseModel):
     labels: list[float]
     kind: str
     n_classes: int
+
+
+class PreviewOut(BaseModel):
+    kind: str
+    n_classes: int
+    points: list[list[float]]
+    labels: list[float]

@@ -1,0 +1,98 @@
+// api.js — the REST client and the live stream. Every URL is relative (works behind a sub-path).
+// DOM-free: uses fetch and EventSource, both replaceable for tests.
+
+const BASE = "api/v1";
+
+/** A failed request; `field` and `msg` come from the server's {"detail": [{field, msg}]} body. */
+export class ApiError extends Error {
+  constructor(status, detail) {
+    const first = Array.isArray(detail) ? detail[0] : null;
+    const field = first?.field ?? "body";
+    const msg = first?.msg ?? (typeof detail === "string" ? detail : `request failed (${status})`);
+    super(`${field}: ${msg}`);
+    this.status = status;
+    this.field = field;
+    this.msg = msg;
+  }
+}
+
+/** A client whose calls return parsed JSON (or throw ApiError); `fetchImpl` is for tests. */
+export function createApi({ fetchImpl = (...a) => globalThis.fetch(...a), base = BASE } = {}) {
+  async function request(method, path, body, { keepalive = false } = {}) {
+    const init = { method, keepalive, headers: { Accept: "application/json" } };
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetchImpl(`${base}/${path}`, init);
+    } catch (err) {
+      throw new ApiError(0, `the server cannot be reached (${err.message ?? err})`);
+    }
+    if (res.status === 204) return null;
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new ApiError(res.status, data?.detail ?? res.statusText);
+    return data;
+  }
+  const s = (id, rest = "") => `sessions/${encodeURIComponent(id)}${rest}`;
+  return {
+    catalog: () => request("GET", "catalog"),
+    create: (config) => request("POST", "sessions", config),
+    read: (id) => request("GET", s(id)),
+    patch: (id, patch) => request("PATCH", s(id), patch),
+    remove: (id) => request("DELETE", s(id), undefined, { keepalive: true }),
+    step: (id, what) => request("POST", s(id, "/step"), what),
+    reset: (id, seed = null) => request("POST", s(id, "/reset"), seed === null ? {} : { seed }),
+    play: (id, epochsPerSecond = null) => request("POST", s(id, "/play"), { epochs_per_second: epochsPerSecond }),
+    pause: (id) => request("POST", s(id, "/pause")),
+    weights: (id) => request("GET", s(id, "/weights")),
+    putWeights: (id, weights) => request("PUT", s(id, "/weights"), weights),
+    data: (id) => request("GET", s(id, "/data")),
+    history: (id, since = -1) => request("GET", s(id, `/history?since=${since}`)),
+    uploadCsv(file) {
+      const form = new FormData();
+      form.append("file", file, file.name ?? "points.csv");
+      return request("POST", "datasets/csv", form);
+    },
+    exportUrl: (id, format = "json") => `${base}/${s(id, format === "json" ? "/export" : `/export?format=${format}`)}`,
+  };
+}
+
+export const api = createApi();
+
+/**
+ * One live view of a session: `frame` events parsed and handed to `onFrame`; closed for good on
+ * `done` and `gone` (EventSource would otherwise reconnect and replay). `onOpen` runs on every
+ * (re)connect, so the caller can refill what it missed; `onError(gaveUp)` on every error.
+ * Returns {close(), closed}.
+ */
+export function openStream(id, { fps = 60, onFrame, onGone, onOpen, onError, EventSourceImpl = globalThis.EventSource,
+  base = BASE } = {}) {
+  const source = new EventSourceImpl(`${base}/sessions/${encodeURIComponent(id)}/stream?fps=${fps}`);
+  let closed = false;
+  const close = () => { if (!closed) { closed = true; source.close(); } };
+  source.addEventListener("open", () => { if (!closed) onOpen?.(); });
+  source.addEventListener("frame", (e) => {
+    if (closed) return;
+    let frame;
+    try { frame = JSON.parse(e.data); } catch { return; }
+    onFrame?.(frame);
+  });
+  source.addEventListener("done", () => close());
+  source.addEventListener("gone", (e) => {
+    close();
+    let why = {};
+    try { why = JSON.parse(e.data); } catch { /* keep {} */ }
+    onGone?.(why);
+  });
+  // EventSource retries by itself; readyState 2 (CLOSED) means it gave up (e.g. a 404 on reconnect)
+  source.addEventListener("error", () => {
+    if (closed) return;
+    const gaveUp = source.readyState === 2;
+    if (gaveUp) closed = true;
+    onError?.(gaveUp);
+  });
+  return { close, get closed() { return closed; } };
+}

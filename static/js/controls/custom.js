@@ -1,0 +1,122 @@
+// controls/custom.js — the student's own points: add class A/B/… or erase by click, touch
+// (the boundary view's onPick) or keyboard (coordinates form); clear all; CSV upload.
+
+import { CUSTOM, customProblem } from "../state.js";
+import { button, errorSlot, field, h, showError, clearErrors } from "./dom.js";
+
+const ERASE_RADIUS = 0.4;  // data units: about 12 px on a 360 px plot of [−6, 6]
+const LETTERS = "ABCDEFGHIJ";
+const q = (x, ext) => Math.max(-ext, Math.min(ext, Math.round(x * 100) / 100));
+
+export function buildCustomTools(root, { catalog, store, live, ui, actions }) {
+  const L = catalog.limits, ext = L.grid_extent;
+  let memo = null;  // the last own points of this page, so a detour to another set keeps them
+
+  const toolButtons = [];
+  const tools = h("div", { class: "tools", attrs: { role: "toolbar", "aria-label": "Point tools" } });
+  for (let k = 0; k < L.max_classes; k++) {
+    const b = button(`+${LETTERS[k]}`, { label: `Add points of class ${LETTERS[k]}`, cls: "btn tool", pressed: false,
+      onClick: () => ui.set({ tool: ui.get().tool === k ? null : k }) });
+    b.style.setProperty("--swatch", `var(--class${k})`);
+    toolButtons.push([k, b]);
+    tools.append(b);
+  }
+  const erase = button("Erase", { label: "Erase the nearest point", cls: "btn tool", pressed: false,
+    onClick: () => ui.set({ tool: ui.get().tool === "erase" ? null : "erase" }) });
+  toolButtons.push(["erase", erase]);
+  const clear = button("Clear all", { label: "Remove every point", cls: "btn", onClick: () => {
+    memo = { points: [], labels: [] };
+    store.set({ dataset: CUSTOM, points: [], labels: [] });
+  } });
+  tools.append(erase, clear);
+
+  // keyboard: type coordinates, then add (with the chosen class) or erase the nearest
+  const num = (label) => h("input", { type: "number", min: String(-ext), max: String(ext), step: "0.1", value: "0",
+    class: "num coord", attrs: { "aria-label": label } });
+  const x1 = num("x₁ of the point"), x2 = num("x₂ of the point");
+  const at = button("Apply", { label: "Add or erase a point at these coordinates with the chosen tool", cls: "btn",
+    onClick: () => {
+      const a = Number(x1.value), b = Number(x2.value);
+      if (!Number.isFinite(a) || !Number.isFinite(b)) return;
+      if (ui.get().tool === null) ui.set({ tool: 0 });
+      pick(a, b);
+    } });
+  const form = h("div", { class: "coords" }, field("x₁", x1), field("x₂", x2), at);
+
+  const file = h("input", { type: "file", accept: ".csv,text/csv,text/plain", class: "file",
+    attrs: { "aria-label": "Upload a CSV of x1,x2,label rows" } });
+  file.addEventListener("change", async () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    clearErrors("csv");
+    try {
+      const parsed = await actions.uploadCsv(f);
+      memo = { points: parsed.points, labels: parsed.labels };
+      store.set({ dataset: CUSTOM, points: parsed.points, labels: parsed.labels });
+    } catch (err) {
+      showError(err.field ?? "csv", err.msg ?? String(err));
+    } finally {
+      file.value = "";
+    }
+  });
+  const upload = h("label", { class: "btn file-label" }, "Upload CSV…", file);
+  const status = h("p", { class: "custom-status", attrs: { "aria-live": "polite" } });
+  root.append(h("h3", { class: "sub-title", text: "Your own points" }), tools,
+    h("p", { class: "hint", text: "Pick a tool, then click or tap the output plot — or type coordinates:" }),
+    form, h("div", { class: "row" }, upload), status, errorSlot(["points", "labels", "csv", "dataset.points",
+      "dataset.labels", "dataset.csv"]));
+
+  function start() {
+    const s = store.get();
+    if (s.dataset === CUSTOM) return;
+    let pts = memo;
+    const d = live.get().data;
+    if (!pts && d && d.kind !== "regression") {
+      const xs = [...d.train.x, ...d.test.x].slice(0, L.max_custom_points);
+      const ys = [...d.train.y, ...d.test.y];
+      pts = { points: xs.map(([a, b]) => [q(a, ext), q(b, ext)]), labels: xs.map((_, i) => ys[i]) };
+    }
+    pts ??= { points: [], labels: [] };
+    store.set({ dataset: CUSTOM, points: pts.points, labels: pts.labels });
+  }
+
+  /** A click/tap/keyboard pick at (x1, x2): true when a tool used it. */
+  function pick(a, b) {
+    const tool = ui.get().tool;
+    if (tool === null) return false;
+    start();
+    const s = store.get();
+    const points = [...(s.points ?? [])], labels = [...(s.labels ?? [])];
+    if (tool === "erase") {
+      let best = -1, dist = ERASE_RADIUS;
+      points.forEach(([p, r], i) => { const d = Math.hypot(p - a, r - b); if (d <= dist) { best = i; dist = d; } });
+      if (best < 0) return true;
+      points.splice(best, 1);
+      labels.splice(best, 1);
+    } else {
+      if (points.length >= L.max_custom_points) { showError("points", `at most ${L.max_custom_points} points`); return true; }
+      points.push([q(a, ext), q(b, ext)]);
+      labels.push(tool);
+    }
+    memo = { points, labels };
+    store.set({ dataset: CUSTOM, points, labels });
+    return true;
+  }
+
+  const render = () => {
+    const s = store.get(), tool = ui.get().tool;
+    for (const [k, b] of toolButtons) b.setAttribute("aria-pressed", String(tool === k));
+    if (s.dataset !== CUSTOM) { status.textContent = ""; return; }
+    const labels = s.labels ?? [];
+    const counts = new Map();
+    for (const y of labels) counts.set(y, (counts.get(y) ?? 0) + 1);
+    const parts = Number.isInteger(labels[0]) && [...counts.keys()].every(Number.isInteger)
+      ? [...counts].sort((x, y) => x[0] - y[0]).map(([k, c]) => `${c} ${LETTERS[k] ?? k}`) : [];
+    status.textContent = `${labels.length} points${parts.length ? ` (${parts.join(", ")})` : ""}. ` +
+      (customProblem(s) ? `To train, ${customProblem(s)}.` : "");
+  };
+  render();
+  store.subscribe(render);
+  ui.subscribe(render);
+  return { start, pick };
+}

@@ -1,0 +1,114 @@
+// controls/dom.js — small DOM builders for labelled controls and per-control error messages.
+// Text goes in through textContent only; no HTML strings anywhere.
+
+let counter = 0;
+export const uid = (prefix) => `${prefix}-${++counter}`;
+
+/** h("button", {class, text, attrs: {...}, on: {click}}, ...children) */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  const { class: cls, text, attrs, on, ...rest } = props;
+  if (cls) el.className = cls;
+  if (text !== undefined) el.textContent = text;
+  for (const [k, v] of Object.entries(attrs ?? {})) if (v !== undefined && v !== null && v !== false) el.setAttribute(k, v === true ? "" : v);
+  for (const [k, fn] of Object.entries(on ?? {})) el.addEventListener(k, fn);
+  Object.assign(el, rest);
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+/** A label + control (+ optional output showing the value), wired with for/id. */
+export function field(label, control, { output = null, hint = null, cls = "" } = {}) {
+  control.id ||= uid("ctl");
+  const lab = h("label", { attrs: { for: control.id }, text: label });
+  const wrap = h("div", { class: `field ${cls}`.trim() }, lab, control);
+  if (output) { output.setAttribute("for", control.id); lab.append(" ", output); }
+  if (hint) { hint.id ||= uid("hint"); control.setAttribute("aria-describedby", hint.id); wrap.append(hint); }
+  return wrap;
+}
+
+/** A <select> from [{value, label}]; values are strings in the DOM, `parse` maps them back. */
+export function select(options, { label, onChange, parse = (v) => v } = {}) {
+  const el = h("select", { attrs: { "aria-label": label } });
+  setOptions(el, options);
+  if (onChange) el.addEventListener("change", () => onChange(parse(el.value)));
+  return el;
+}
+
+export function setOptions(sel, options) {
+  const key = JSON.stringify(options);
+  if (sel.dataset.options === key) return;
+  sel.dataset.options = key;
+  sel.replaceChildren(...options.map((o) => h("option", { value: String(o.value), text: o.label,
+    attrs: { disabled: o.disabled, title: o.title } })));
+}
+
+/** Set a select's value, adding an option for a value that is not in the list (e.g. from a link). */
+export function setSelect(sel, value, labelFor = String) {
+  const v = String(value);
+  if (![...sel.options].some((o) => o.value === v)) {
+    sel.append(h("option", { value: v, text: labelFor(value) }));
+  }
+  if (sel.value !== v) sel.value = v;
+}
+
+/** A range input that reports while dragging (`onInput`, for its label) and on release (`onChange`). */
+export function range({ min, max, step, label, onInput, onChange }) {
+  const el = h("input", { type: "range", min: String(min), max: String(max), step: String(step),
+    attrs: { "aria-label": label } });
+  if (onInput) el.addEventListener("input", () => onInput(Number(el.value)));
+  if (onChange) el.addEventListener("change", () => onChange(Number(el.value)));
+  return el;
+}
+
+export function button(text, { label, onClick, cls = "btn", pressed, title } = {}) {
+  return h("button", { type: "button", class: cls, text, attrs: { "aria-label": label, title: title ?? label,
+    "aria-pressed": pressed === undefined ? undefined : String(pressed) }, on: { click: onClick } });
+}
+
+export function checkbox(text, { onChange, title } = {}) {
+  const input = h("input", { type: "checkbox" });
+  if (onChange) input.addEventListener("change", () => onChange(input.checked));
+  const lab = h("label", { class: "check", attrs: { title } }, input, h("span", { text }));
+  return { el: lab, input };
+}
+
+// ------------------------------------------------------------------ errors next to controls
+
+const slots = [];  // [{prefixes, el}], most specific first when matched
+
+/** An element that shows the server's message for fields starting with any of `prefixes`. */
+export function errorSlot(prefixes) {
+  const el = h("p", { class: "error", attrs: { role: "alert", hidden: true } });
+  slots.push({ prefixes, el });
+  return el;
+}
+
+function slotFor(field) {
+  let best = null, len = -1;
+  for (const s of slots) {
+    for (const p of s.prefixes) {
+      if ((field === p || field.startsWith(p)) && p.length > len && s.el.isConnected) { best = s; len = p.length; }
+    }
+  }
+  return best ?? slots.find((s) => s.prefixes.includes("*"));
+}
+
+/** Show `msg` next to the control for `field` (the 422's detail[0].field). */
+export function showError(field, msg) {
+  const s = slotFor(String(field ?? "body"));
+  if (!s) return;
+  s.el.textContent = s.prefixes.includes("*") && field && field !== "body" ? `${field}: ${msg}` : msg;
+  s.el.hidden = false;
+}
+
+export function clearErrors(prefix = null) {
+  for (const s of slots) if (prefix === null || s.prefixes.some((p) => p.startsWith(prefix))) { s.el.hidden = true; s.el.textContent = ""; }
+}
+
+/** Numbers for people: 0.03, 1e-5, 12,345. */
+export function fmt(x, digits = 3) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "—";
+  if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(2);
+  return String(Number(x.toPrecision(digits)));
+}

@@ -1,0 +1,99 @@
+// controls/topbar.js — play/pause/step/reset, the epoch counter and the main settings
+// (learning rate, activation, regularisation, rate, output and loss, speed), TF Playground style.
+
+import { effectiveOutput, problemKind } from "../state.js";
+import { button, errorSlot, field, h, select, setOptions, setSelect } from "./dom.js";
+
+export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+export const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+export const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, null];
+const label = (x) => (x === null ? "as fast as it goes" : String(x));
+const ICON = { play: "▶", pause: "❚❚" };
+
+export function buildTransport(root, { store, live, actions }) {
+  const reset = button("⟲", { label: "Reset to the initial weights (r)", cls: "btn round", onClick: actions.reset });
+  const play = button(ICON.play, { label: "Play (space)", cls: "btn round play", onClick: actions.togglePlay });
+  const step = button("⇥", { label: "Step: one batch (→)", cls: "btn round", onClick: () => actions.step("batch") });
+  const epochBtn = button("+1 ep", { label: "Step: one epoch (shift+→)", cls: "btn round small-text",
+    onClick: () => actions.step("epoch") });
+  const epoch = h("output", { class: "epoch-value", text: "0", attrs: { "aria-live": "off" } });
+  const steps = h("span", { class: "epoch-steps", text: "" });
+  const counter = h("div", { class: "epoch" }, h("span", { class: "epoch-label", text: "Epoch" }), epoch, steps);
+  const speed = select(SPEEDS.map((v) => ({ value: v ?? "max", label: v === null ? "max" : `${v}/s` })),
+    { label: "Training speed in epochs per second", parse: (v) => (v === "max" ? null : Number(v)),
+      onChange: (v) => store.set({ speed: v }) });
+  speed.classList.add("speed");
+  speed.title = "Training speed: epochs per second";
+  root.append(reset, play, step, epochBtn, speed, counter);
+  const renderSpeed = (s) => setSelect(speed, s.speed ?? "max", (v) => `${label(v)}/s`);
+  renderSpeed(store.get());
+  store.subscribe(renderSpeed);
+  live.subscribe((l, prev) => {
+    const running = l.status === "running";
+    if (running !== (prev.status === "running") || play.textContent === "") {
+      play.textContent = running ? ICON.pause : ICON.play;
+      play.setAttribute("aria-label", running ? "Pause (space)" : "Play (space)");
+      play.title = play.getAttribute("aria-label");
+    }
+    play.classList.toggle("playing", running);
+    play.disabled = l.status === "diverged";
+    if (l.epoch !== prev.epoch || l.step !== prev.step) {
+      epoch.textContent = l.epoch.toLocaleString("en");
+      steps.textContent = `step ${l.step.toLocaleString("en")}`;
+    }
+  });
+}
+
+export function buildTopSettings(root, { catalog, store }) {
+  const set = (patch) => store.set(patch);
+  const lr = select(LEARNING_RATES.map((v) => ({ value: v, label: String(v) })),
+    { label: "Learning rate α", parse: Number, onChange: (v) => set({ lr: v }) });
+  const act = select([], { label: "Activation of every hidden layer", onChange: (v) => {
+    if (v !== "mixed") set({ layers: store.get().layers.map((l) => ({ ...l, activation: v })) });
+  } });
+  const reg = select(catalog.regularizers.map((r) => ({ value: r.name, label: r.label, title: r.formula })),
+    { label: "Regularisation", onChange: (v) => set({ reg: v }) });
+  const rate = select(REG_RATES.map((v) => ({ value: v, label: String(v) })),
+    { label: "Regularisation rate λ", parse: Number, onChange: (v) => set({ rate: v }) });
+  // choosing what the problem defaults to stores null, so the link stays short and follows the data
+  const out = select([], { label: "Output activation", onChange: (v) => {
+    set({ out: v === catalog.problems[problemKind(store.get(), catalog)].default_output ? null : v, loss: null });
+  } });
+  const loss = select([], { label: "Loss", onChange: (v) => {
+    set({ loss: v === catalog.default_loss[effectiveOutput(store.get(), catalog).out] ? null : v });
+  } });
+  const problem = h("span", { class: "problem-kind", text: "" });
+  root.append(
+    field("Learning rate", lr),
+    field("Activation", act),
+    field("Regularisation", reg),
+    field("Rate λ", rate),
+    h("div", { class: "field field-problem", attrs: { role: "group", "aria-label": "Problem, output and loss" } },
+      h("span", { class: "label-like" }, problem, " — output, loss"), h("span", { class: "inline" }, out, loss)),
+    errorSlot(["output", "loss", "regularization"]),
+  );
+  const acts = catalog.activations.map((a) => ({ value: a.name, label: a.label, title: `${a.formula} — ${a.note}` }));
+  const render = (s) => {
+    setSelect(lr, s.lr);
+    const names = [...new Set(s.layers.map((l) => l.activation))];
+    setOptions(act, names.length > 1 ? [{ value: "mixed", label: "(per layer)" }, ...acts] : acts);
+    act.disabled = s.layers.length === 0;
+    act.value = names.length === 1 ? names[0] : names.length ? "mixed" : acts.find((a) => a.value === "tanh")?.value ?? "";
+    reg.value = s.reg;
+    setSelect(rate, s.rate);
+    rate.disabled = s.reg === "none";
+    const { kind, out: o, loss: l } = effectiveOutput(s, catalog);
+    problem.textContent = { binary: "Classification", multiclass: "Multi-class", regression: "Regression" }[kind];
+    out.setAttribute("aria-label", `Output activation (${problem.textContent.toLowerCase()})`);
+    const outs = catalog.problems[problemKind(s, catalog)].outputs;
+    setOptions(out, outs.map((n) => ({ value: n, label: catalog.output_activations.find((a) => a.name === n)?.label ?? n })));
+    out.value = o;
+    out.disabled = outs.length < 2;
+    const losses = catalog.losses.filter((x) => x.outputs.includes(o));
+    setOptions(loss, losses.map((x) => ({ value: x.name, label: x.label, title: `${x.formula} — ${x.note}` })));
+    loss.value = l;
+    loss.disabled = losses.length < 2;
+  };
+  render(store.get());
+  store.subscribe(render);
+}

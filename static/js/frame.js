@@ -1,0 +1,88 @@
+// Decodes the stream's compact grids and frames (DOM-free: runs in the browser and in Node 20).
+//
+// A grid is {shape, lo, hi, levels, data}: data = base64(zlib-deflate(row deltas mod 256 of uint8 q)),
+// value = lo + q·(hi − lo)/levels (app/training/encoding.py is the encoder).
+
+function base64Bytes(text) {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+async function inflate(bytes) {
+  // writing straight into the stream is ~20× faster in Chromium than Blob.stream().pipeThrough()
+  const ds = new DecompressionStream('deflate');
+  const writer = ds.writable.getWriter();
+  const ignore = () => {};  // a corrupt input rejects the read below; don't report it twice
+  writer.write(bytes).catch(ignore);
+  writer.close().catch(ignore);
+  return new Uint8Array(await new Response(ds.readable).arrayBuffer());
+}
+
+/** Row deltas → bytes in place: each row is the running sum (mod 256) of the rows above it. */
+export function undoRowDeltas(bytes, cols) {
+  for (let i = cols; i < bytes.length; i++) bytes[i] = (bytes[i] + bytes[i - cols]) & 255;
+  return bytes;
+}
+
+/** The grid's quantised bytes q (Uint8Array, row-major over `shape`). */
+export async function decodeBytes(g) {
+  const cols = g.shape[g.shape.length - 1];
+  const size = g.shape.reduce((a, b) => a * b, 1);
+  const q = await inflate(base64Bytes(g.data));
+  if (q.length !== size) throw new Error(`grid: expected ${size} bytes for [${g.shape}], got ${q.length}`);
+  return undoRowDeltas(q, cols);
+}
+
+/** A grid → {shape, lo, hi, values: Float32Array} (row-major; row i of a map is x2 = axis[i]). */
+export async function decodeGrid(g) {
+  const q = await decodeBytes(g);
+  const { lo, hi, levels } = g;
+  const values = new Float32Array(q.length);
+  // one table of the ≤ 256 possible values; same arithmetic order as the Python decoder
+  const table = new Float64Array(256);
+  for (let k = 0; k < 256; k++) table[k] = lo + k * (hi - lo) / levels;
+  for (let i = 0; i < q.length; i++) values[i] = table[q[i]];
+  return { shape: g.shape.slice(), lo, hi, values };
+}
+
+async function decodeOutput(out) {
+  if (!out) return null;
+  if (out.kind === 'binary') return { kind: 'binary', p: await decodeGrid(out.p) };
+  if (out.kind === 'multiclass') {
+    const [argmax, confidence] = await Promise.all([decodeBytes(out.argmax), decodeGrid(out.confidence)]);
+    // argmax is encoded with lo 0, hi 255, levels 255: the byte is the class id
+    return { kind: 'multiclass', classes: out.classes, shape: out.argmax.shape.slice(), argmax, confidence };
+  }
+  return { kind: out.kind, value: await decodeGrid(out.value) };
+}
+
+async function decodeNeurons(layer) {
+  const g = await decodeGrid(layer);
+  const [units, res] = g.shape;
+  return { units, res, lo: g.lo, hi: g.hi, values: g.values };
+}
+
+async function decodeWeights(layer) {
+  const g = await decodeGrid(layer);
+  const [rows, cols] = g.shape;  // [W | b]: bias last
+  const W = new Float32Array(rows * (cols - 1));
+  const b = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    W.set(g.values.subarray(r * cols, r * cols + cols - 1), r * (cols - 1));
+    b[r] = g.values[r * cols + cols - 1];
+  }
+  return { rows, cols, lo: g.lo, hi: g.hi, W, b };
+}
+
+/** A stream frame with its grids decoded: output, neurons (per layer {units, res, values}),
+ *  weights (per layer {rows, cols, W: Float32Array rows×(cols−1), b}); other fields as sent. */
+export async function decodeFrame(frame) {
+  const [output, neurons, weights] = await Promise.all([
+    decodeOutput(frame.output),
+    Promise.all(((frame.neurons && frame.neurons.layers) || []).map(decodeNeurons)),
+    Promise.all((frame.weights || []).map(decodeWeights)),
+  ]);
+  return { ...frame, output, neurons, weights };
+}

@@ -1,0 +1,212 @@
+// The decision boundary: the output map over [−extent, extent]² as a Plotly layout image under the
+// data points, redrawn with Plotly.react at most once per animation frame; click/touch/keyboard picks.
+import { autoResize, baseConfig, baseLayout, classColors, divergingScale, everyFrame, hexRgb, plotly, symbol, toData } from '../plot.js';
+import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
+
+const MAP_STRENGTH = 0.7;  // the map stays paler than the points drawn on it
+const PICK_SLOP = 8;  // px a press may move and still count as a pick, not a drag
+
+const OUTLINE = 'rgba(20,20,20,0.7)';
+
+/** A darker shade of a colour, so hollow test points stand out on a map of their own class colour. */
+function darker(color, t = 0.35) {
+  const [r, g, b] = hexRgb(color);
+  return `rgb(${Math.round(r * (1 - t))},${Math.round(g * (1 - t))},${Math.round(b * (1 - t))})`;
+}
+
+function markers(name, pts, marker, extra = {}) {
+  return { type: 'scatter', mode: 'markers', name, hoverinfo: 'x+y+name',
+           x: pts.x, y: pts.y, marker: { size: 7, ...marker }, ...extra };
+}
+
+function split(set, kind, k) {
+  const x = [];
+  const y = [];
+  const v = [];
+  if (!set || !set.x) return { x, y, v };
+  set.x.forEach((p, i) => {
+    if (kind === 'regression' || Math.round(set.y[i]) === k) { x.push(p[0]); y.push(p[1]); v.push(set.y[i]); }
+  });
+  return { x, y, v };
+}
+
+export function createBoundaryView(el, opts = {}) {
+  const extent = opts.extent ?? 6;
+  const step = opts.keyStep ?? extent / 24;
+  const div = document.createElement('div');
+  div.className = 'nnp-boundary-plot';
+  const live = document.createElement('p');
+  live.className = 'nnp-visually-hidden';
+  live.setAttribute('aria-live', 'polite');
+  el.classList.add('nnp-boundary');
+  el.tabIndex = 0;
+  el.setAttribute('role', 'application');  // its arrow keys move the crosshair, not a screen reader's cursor
+  el.setAttribute('aria-roledescription', 'plot');
+  el.setAttribute('aria-label', opts.label ?? 'Decision boundary. Arrow keys move a crosshair; Enter picks the point under it.');
+  el.replaceChildren(div, live);
+  autoResize(div);
+
+  let colors = classColors(el);
+  let luts = { diverging: divergingLUT(colors[0], colors[1], MAP_STRENGTH), classes: classLUTs(colors, MAP_STRENGTH) };
+  let points = { train: null, test: null, kind: 'binary', nClasses: 2 };
+  let options = { showTest: true, discretize: false };
+  let output = null;
+  let valueScale = 1;
+  let traces = [];
+  let imageSource = '';
+  let cross = { x1: 0, x2: 0, on: false };
+  let pick = null;
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d');
+  let image = null;
+  let imageDirty = false;
+  let staticLayout = null;  // everything but the map image; rebuilt when points, options or theme change
+
+  function buildTraces() {
+    const { kind, nClasses, train, test } = points;
+    traces = [];
+    if (kind === 'regression') {
+      const a = split(train, kind, 0);
+      const b = split(test, kind, 0);
+      traces.push(markers('train', a, { symbol: symbol(0), color: a.v, cmin: -valueScale, cmax: valueScale,
+                                           colorscale: divergingScale(colors[0], colors[1]), line: { color: OUTLINE, width: 1 } }));
+      traces.push(markers('test', b, { symbol: symbol(0, true), color: OUTLINE, line: { width: 1.5 } },
+                          { visible: options.showTest }));
+    } else {
+      for (let k = 0; k < nClasses; k++) {
+        const c = colors[k % colors.length];
+        traces.push(markers(`class ${k}`, split(train, kind, k), { symbol: symbol(k), color: c,
+                                                                      line: { color: OUTLINE, width: 1 } }));
+      }
+      for (let k = 0; k < nClasses; k++) {
+        const c = darker(colors[k % colors.length]);
+        traces.push(markers('test', split(test, kind, k), { symbol: symbol(k, true), color: c, line: { color: c, width: 2 } },
+                            { visible: options.showTest, showlegend: k === 0 }));
+      }
+    }
+    // the keyboard crosshair: a pale halo under a dark cross, visible on any map colour
+    for (const [color, width] of [['rgba(255,255,255,0.9)', 5], [OUTLINE, 2]]) {
+      traces.push({ type: 'scatter', mode: 'markers', name: 'crosshair', showlegend: false, hoverinfo: 'skip',
+                    x: [cross.x1], y: [cross.x2], visible: cross.on,
+                    marker: { symbol: 'cross-thin-open', size: 28, color, line: { width, color } } });
+    }
+  }
+
+  function renderImage() {
+    if (!imageDirty) return;
+    imageDirty = false;
+    if (!output) { imageSource = ''; return; }
+    const r = outputSize(output);
+    if (!image || image.width !== r) {
+      canvas.width = canvas.height = r;
+      image = ctx.createImageData(r, r);
+    }
+    paintOutput(image.data, output, { luts, hard: options.discretize, scale: valueScale });
+    ctx.putImageData(image, 0, 0);
+    imageSource = canvas.toDataURL();
+  }
+
+  function layout() {
+    const half = output ? extent / (outputSize(output) - 1) : 0;  // grid points are cell centres
+    staticLayout ||= layoutWithoutImage();
+    return { ...staticLayout,
+             images: imageSource ? [{ source: imageSource, xref: 'x', yref: 'y', x: -extent - half, y: extent + half,
+                                      sizex: 2 * (extent + half), sizey: 2 * (extent + half), sizing: 'stretch',
+                                      xanchor: 'left', yanchor: 'top', layer: 'below' }] : [] };
+  }
+
+  function layoutWithoutImage() {
+    const range = [-extent, extent];
+    return baseLayout(el, {
+      xaxis: { range, title: { text: 'x₁', standoff: 2 }, showgrid: false, constrain: 'domain', dtick: 2 },
+      yaxis: { range, title: { text: 'x₂', standoff: 2 }, showgrid: false, scaleanchor: 'x', scaleratio: 1,
+               constrain: 'domain', dtick: 2 },
+      margin: { l: 36, r: 8, t: 8, b: 32 },
+      legend: { traceorder: 'normal' },
+      showlegend: points.kind !== 'regression' || options.showTest,
+    });
+  }
+
+  function changed({ image = false } = {}) {
+    if (image) imageDirty = true;
+    else { staticLayout = null; buildTraces(); imageDirty = true; }
+    draw();
+  }
+
+  const draw = everyFrame(() => {
+    renderImage();
+    plotly().react(div, traces, layout(), baseConfig);
+  }, 'boundary');
+
+  function moveCross(x1, x2, announce = true) {
+    const clamp = (v) => Math.max(-extent, Math.min(extent, Math.round(v / step) * step));
+    cross = { ...cross, x1: clamp(x1), x2: clamp(x2) };
+    for (const t of traces.slice(-2)) { t.x = [cross.x1]; t.y = [cross.x2]; t.visible = cross.on; }
+    if (announce) live.textContent = `x₁ ${cross.x1.toFixed(2)}, x₂ ${cross.x2.toFixed(2)}`;
+    draw();
+  }
+
+  // ---- picking: click or touch (pointer events), and the keyboard crosshair
+  // Plotly's drag cover takes the pointer after a press, so the release is watched on the window
+  let down = null;
+  div.addEventListener('pointerdown', (e) => { if (e.isPrimary) down = { x: e.clientX, y: e.clientY, id: e.pointerId }; });
+  window.addEventListener('pointerup', (e) => {
+    if (!down || e.pointerId !== down.id) return;
+    const at = Math.hypot(e.clientX - down.x, e.clientY - down.y) <= PICK_SLOP && toData(div, down.x, down.y);
+    down = null;
+    if (!at) return;
+    cross = { ...cross, x1: at[0], x2: at[1] };  // the keyboard carries on from the last pick
+    if (pick) pick(at[0], at[1]);
+  }, true);
+  window.addEventListener('pointercancel', () => { down = null; }, true);
+  el.addEventListener('keydown', (e) => {
+    if (e.target !== el) return;
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    if (moves[e.key]) {
+      e.preventDefault();
+      cross.on = true;
+      moveCross(cross.x1 + moves[e.key][0] * step, cross.x2 + moves[e.key][1] * step);
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      if (pick) pick(cross.x1, cross.x2);
+    }
+  });
+  el.addEventListener('focus', () => {  // keyboard focus only: a click focuses too, and picks by itself
+    if (el.matches(':focus-visible')) { cross.on = true; moveCross(cross.x1, cross.x2); }
+  });
+  el.addEventListener('blur', () => { cross.on = false; moveCross(cross.x1, cross.x2, false); });
+
+  buildTraces();
+  draw();
+
+  return {
+    /** train/test: {x: [[x1, x2], …], y: [label or value, …]} (GET …/data); kind; nClasses. */
+    setPoints({ train, test, kind = 'binary', nClasses = 2 }) {
+      points = { train, test, kind, nClasses: kind === 'regression' ? 1 : nClasses };
+      if (kind === 'regression') {
+        const ys = [...(train?.y ?? []), ...(test?.y ?? [])].map(Math.abs).filter(Number.isFinite);
+        valueScale = ys.length ? Math.max(...ys) || 1 : 1;
+      }
+      changed();
+    },
+    /** The decoded frame output (decodeFrame(frame).output), or null to clear the map; only the latest
+     *  per animation frame is drawn. */
+    setGrid(decodedOutput) {
+      output = decodedOutput;
+      changed({ image: true });
+    },
+    setOptions(o) {
+      options = { ...options, ...o };
+      changed();
+    },
+    onPick(fn) { pick = fn; },
+    /** A PNG data URL of the plot as shown (map + points), e.g. for a download link. */
+    toImage({ width = 800, height = 800 } = {}) { return plotly().toImage(div, { format: 'png', width, height }); },
+    /** Re-read the CSS colour variables (after a theme change). */
+    refreshTheme() {
+      colors = classColors(el);
+      luts = { diverging: divergingLUT(colors[0], colors[1], MAP_STRENGTH), classes: classLUTs(colors, MAP_STRENGTH) };
+      changed();
+    },
+  };
+}

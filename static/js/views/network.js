@@ -1,0 +1,343 @@
+// The network diagram (TF Playground style): input features, one thumbnail per hidden unit, the output;
+// links as SVG paths (width ∝ |w|, colour by sign), biases as squares. Frames update canvases and
+// link attributes in place; the DOM is rebuilt only when the network's shape changes.
+import { decodeGrid } from '../frame.js';
+import { classColors } from '../plot.js';
+import { classLUTs, divergingLUT, paintDiverging, paintOutput, symmetricScale } from './paint.js';
+import { createWeightEditor } from './weightEditor.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const LEAN_LINKS = 2000;
+
+function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children);
+  return node;
+}
+
+function svg(tag, attrs = {}) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+function button(text, label, onClick, className = 'nnp-net-btn') {
+  const b = h('button', { type: 'button', className, textContent: text });
+  b.setAttribute('aria-label', label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : '?');
+
+/** A thumbnail: a small canvas scaled by CSS; painted with putImageData. */
+function thumb(className, title) {
+  const canvas = h('canvas', { width: 16, height: 16, className: 'nnp-node-map' });
+  const node = h('div', { className: `nnp-node ${className}`, title }, canvas);
+  return { node, canvas, ctx: canvas.getContext('2d'), image: null };
+}
+
+function paintThumb(t, size, paint) {
+  if (!t.image || t.image.width !== size) {
+    t.canvas.width = t.canvas.height = size;
+    t.image = t.ctx.createImageData(size, size);
+  }
+  paint(t.image.data);
+  t.ctx.putImageData(t.image, 0, 0);
+}
+
+function normalise(spec) {
+  const outputs = typeof spec.outputs === 'number' ? { units: spec.outputs } : { units: 1, ...spec.outputs };
+  return { features: spec.features ?? [], featureMaps: spec.featureMaps ?? {}, hidden: spec.hidden ?? [], outputs,
+           limits: { maxLayers: 8, maxUnits: 64, ...spec.limits } };
+}
+
+export function createNetworkView(el, opts = {}) {
+  const handlers = {};
+  const emit = (name, ...args) => (handlers[name] || []).forEach((fn) => fn(...args));
+  el.classList.add('nnp-network');
+  const count = h('span', { className: 'nnp-net-count' });
+  const addLayer = button('+ layer', 'add a hidden layer', () => emit('addLayer'));
+  const removeLayer = button('− layer', 'remove the last hidden layer', () => emit('removeLayer'));
+  const toolbar = h('div', { className: 'nnp-net-toolbar', hidden: opts.toolbar === false }, addLayer, removeLayer, count);
+  const cols = h('div', { className: 'nnp-net-cols' });
+  const links = svg('svg', { class: 'nnp-net-links', 'aria-hidden': 'false' });
+  const body = h('div', { className: 'nnp-net-body' }, cols, links);
+  el.replaceChildren(toolbar, body);
+  const editor = createWeightEditor(el);
+
+  let net = null;
+  let key = '';
+  let colors = classColors(el);
+  let luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
+  let layers = [];  // per network layer (inputs, hidden…, output): [{node, name}] of its linked nodes
+  let hiddenThumbs = [];  // [hidden layer][unit] thumb
+  let outputThumbs = [];
+  let featureThumbs = {};  // name → thumb
+  let items = [];  // links and biases in focus order: {el, hit, l, r, c, value, text}
+  let grid = [];  // grid[l][r][c] → item (c = n[l−1] is the bias)
+  let roving = 0;
+  const decodedMaps = new WeakMap();  // encoded catalog grid → decoded
+
+  const nodeName = (l, r) => layers[l][r].name;
+
+  function itemLabel(it) {
+    const to = nodeName(it.l + 1, it.r);
+    return it.c === layers[it.l].length ? `bias of ${to}: ${fmt(it.value)}`
+      : `weight from ${nodeName(it.l, it.c)} to ${to}: ${fmt(it.value)}`;
+  }
+
+  function column(className, head, nodes) {
+    return h('div', { className: `nnp-net-col ${className}` }, h('div', { className: 'nnp-net-head' }, ...head),
+             h('div', { className: 'nnp-net-nodes' }, ...nodes));
+  }
+
+  function build() {
+    const { features, hidden, outputs, limits } = net;
+    featureThumbs = {};
+    const inputs = [];
+    const featureNodes = features.map((f) => {
+      const t = thumb('nnp-feature', f.label);
+      const b = h('button', { type: 'button', className: 'nnp-feature-btn' }, h('span', { className: 'nnp-feature-label', textContent: f.label }), t.node);
+      b.setAttribute('aria-pressed', String(!!f.on));
+      b.setAttribute('aria-label', `input feature ${f.label}`);
+      b.addEventListener('click', () => emit('toggleFeature', f.name));
+      featureThumbs[f.name] = t;
+      if (f.on) inputs.push({ node: t.node, name: f.label });
+      return b;
+    });
+    const columns = [column('nnp-net-inputs', [h('span', { textContent: 'features' })], featureNodes)];
+    layers = [inputs];
+    hiddenThumbs = hidden.map((layer, l) => {
+      const ts = Array.from({ length: layer.units }, (_, u) => thumb('nnp-unit', `layer ${l + 1}, unit ${u + 1}`));
+      const minus = button('−', `remove a unit from layer ${l + 1}`, () => emit('units', l, -1));
+      const plus = button('+', `add a unit to layer ${l + 1}`, () => emit('units', l, +1));
+      minus.disabled = layer.units <= 1;
+      plus.disabled = layer.units >= limits.maxUnits;
+      const head = [h('span', { className: 'nnp-net-units' }, minus, h('span', { textContent: String(layer.units), title: `${layer.units} units` }), plus),
+                    h('span', { className: 'nnp-net-act', textContent: layer.activation ?? '' })];
+      columns.push(column('nnp-net-hidden', head, ts.map((t) => t.node)));
+      layers.push(ts.map((t, u) => ({ node: t.node, name: `layer ${l + 1} unit ${u + 1}` })));
+      return ts;
+    });
+    const K = outputs.units;
+    outputThumbs = Array.from({ length: K }, (_, k) => thumb('nnp-output', K > 1 ? `output, class ${k}` : 'output'));
+    columns.push(column('nnp-net-output', [h('span', { textContent: 'output' }),
+                                           h('span', { className: 'nnp-net-act', textContent: outputs.activation ?? '' })],
+                        outputThumbs.map((t) => t.node)));
+    layers.push(outputThumbs.map((t, k) => ({ node: t.node, name: K > 1 ? `output class ${k}` : 'output' })));
+    cols.replaceChildren(...columns);
+    addLayer.disabled = hidden.length >= limits.maxLayers;
+    removeLayer.disabled = hidden.length === 0;
+    count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}`;
+    buildLinks();
+  }
+
+  function buildLinks() {
+    const group = svg('g', { role: 'group', 'aria-label': 'weights and biases: arrow keys move, Enter edits' });
+    items = [];
+    grid = [];
+    // big networks (up to 64 units a layer) skip the wide invisible hit paths: half the elements
+    const lean = layers.slice(1).reduce((n, nodes, l) => n + nodes.length * layers[l].length, 0) > (opts.leanLinks ?? LEAN_LINKS);
+    for (let l = 0; l + 1 < layers.length; l++) {
+      grid.push(layers[l + 1].map((_, r) => {
+        const row = [];
+        for (let c = 0; c <= layers[l].length; c++) {
+          const bias = c === layers[l].length;
+          const vis = svg(bias ? 'rect' : 'path', { class: bias ? 'nnp-bias' : lean ? 'nnp-link nnp-link-lean' : 'nnp-link' });
+          const hit = bias || lean ? vis : svg('path', { class: 'nnp-link-hit' });
+          hit.setAttribute('tabindex', '-1');
+          hit.setAttribute('role', 'button');
+          const it = { el: vis, hit, l, r, c, value: 0, text: '', width: -1, sign: 0 };
+          hit.dataset.item = String(items.length);
+          items.push(it);
+          row.push(it);
+          group.append(...(hit === vis ? [vis] : [vis, hit]));
+        }
+        return row;
+      }));
+    }
+    // biases last in the DOM so they sit on top of the links
+    for (const it of items) if (it.el.tagName === 'rect') group.append(it.el);
+    roving = 0;
+    if (items[0]) items[0].hit.setAttribute('tabindex', '0');
+    items.forEach((it) => { it.text = itemLabel(it); it.hit.setAttribute('aria-label', it.text); });
+    links.replaceChildren(group);
+  }
+
+  function fit() {
+    if (!net) return;
+    const rowsMax = Math.max(1, net.features.length, net.outputs.units, ...net.hidden.map((l) => l.units));
+    const nCols = net.hidden.length + 2;
+    const head = cols.querySelector('.nnp-net-head');
+    const height = body.clientHeight - (head ? head.offsetHeight : 40) - 8;
+    const width = body.clientWidth - 56;  // feature labels
+    const size = Math.floor(Math.min(height / (rowsMax * 1.3), width / (nCols * 2.3), opts.maxNode ?? 56));
+    el.style.setProperty('--nnp-node', `${Math.max(12, size)}px`);
+  }
+
+  function place() {
+    if (!net) return;
+    const origin = body.getBoundingClientRect();
+    links.setAttribute('width', String(body.scrollWidth));
+    links.setAttribute('height', String(body.scrollHeight));
+    const box = (node) => {
+      const r = node.getBoundingClientRect();
+      return { x: r.left - origin.left + body.scrollLeft, y: r.top - origin.top + body.scrollTop, w: r.width, h: r.height };
+    };
+    const boxes = layers.map((nodes) => nodes.map((n) => box(n.node)));
+    for (const it of items) {
+      const t = boxes[it.l + 1][it.r];
+      if (it.c === layers[it.l].length) {
+        const s = Math.max(5, t.w * 0.22);
+        for (const [k, v] of Object.entries({ x: t.x - s * 0.5, y: t.y + t.h - s * 0.5, width: s, height: s })) it.el.setAttribute(k, v.toFixed(1));
+        continue;
+      }
+      const f = boxes[it.l][it.c];
+      const [x1, y1, x2, y2] = [f.x + f.w, f.y + f.h / 2, t.x, t.y + t.h / 2];
+      const mx = (x1 + x2) / 2;
+      const d = `M${x1.toFixed(1)},${y1.toFixed(1)}C${mx.toFixed(1)},${y1.toFixed(1)} ${mx.toFixed(1)},${y2.toFixed(1)} ${x2.toFixed(1)},${y2.toFixed(1)}`;
+      it.el.setAttribute('d', d);
+      if (it.hit !== it.el) it.hit.setAttribute('d', d);
+    }
+  }
+
+  const relayout = () => { fit(); place(); };
+  let pendingLayout = false;
+  new ResizeObserver(() => {
+    if (pendingLayout) return;
+    pendingLayout = true;
+    requestAnimationFrame(() => { pendingLayout = false; relayout(); });
+  }).observe(el);
+
+  function paintFeatures() {
+    for (const f of net.features) {
+      const g = net.featureMaps[f.name] ?? f.map;
+      const t = featureThumbs[f.name];
+      if (!g || !t) continue;
+      const paint = (d) => paintThumb(t, d.shape[0], (px) => paintDiverging(px, d.values, d.shape[0], d.shape[1],
+                                                                            { scale: symmetricScale(d), lut: luts.diverging }));
+      if (g.values || decodedMaps.has(g)) paint(decodedMaps.get(g) ?? g);
+      else decodeGrid(g).then((d) => { decodedMaps.set(g, d); if (featureThumbs[f.name] === t) paint(d); });
+    }
+  }
+
+  function setValue(it, v) {
+    it.value = v;
+    const sign = v > 0 ? 1 : v < 0 ? -1 : 0;
+    if (sign !== it.sign) {
+      it.el.classList.toggle('nnp-pos', sign > 0);
+      it.el.classList.toggle('nnp-neg', sign < 0);
+      it.sign = sign;
+    }
+    const a = Math.abs(v);
+    if (it.el.tagName === 'rect') {
+      const o = (0.25 + 0.75 * Math.min(1, a)).toFixed(2);
+      if (o !== it.width) { it.el.style.fillOpacity = o; it.width = o; }
+    } else {
+      const w = Math.min(0.5 + 1.6 * a, 7).toFixed(1);
+      if (w !== it.width) { it.el.style.strokeWidth = w; it.width = w; }
+    }
+    const text = itemLabel(it);
+    if (text !== it.text) { it.text = text; it.hit.setAttribute('aria-label', text); }
+  }
+
+  function openEditor(it) {
+    const r = it.hit.getBoundingClientRect();
+    const host = el.getBoundingClientRect();
+    const bias = it.c === layers[it.l].length;
+    editor.open({
+      label: bias ? `bias of ${nodeName(it.l + 1, it.r)}` : `weight from ${nodeName(it.l, it.c)} to ${nodeName(it.l + 1, it.r)}`,
+      value: it.value, x: r.left + r.width / 2 - host.left, y: r.top + r.height / 2 - host.top, returnFocus: it.hit,
+      apply: (v) => { setValue(it, v); emit('editWeight', it.l, it.r, it.c, v); },
+    });
+  }
+
+  function focusItem(i) {
+    if (!items.length) return;
+    i = (i + items.length) % items.length;
+    items[roving]?.hit.setAttribute('tabindex', '-1');
+    roving = i;
+    items[i].hit.setAttribute('tabindex', '0');
+    items[i].hit.focus();
+  }
+
+  links.addEventListener('click', (e) => {
+    const i = e.target.dataset?.item;
+    if (i !== undefined) { focusItem(+i); openEditor(items[+i]); }
+  });
+  links.addEventListener('keydown', (e) => {
+    const i = e.target.dataset?.item;
+    if (i === undefined) return;
+    const moves = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 };
+    if (moves[e.key]) { e.preventDefault(); focusItem(+i + moves[e.key]); }
+    else if (e.key === 'Home') { e.preventDefault(); focusItem(0); }
+    else if (e.key === 'End') { e.preventDefault(); focusItem(items.length - 1); }
+    else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); openEditor(items[+i]); }
+  });
+
+  return {
+    /** {features: [{name, label, on, map?}] (all catalog features, in order; `map` or featureMaps[name]:
+     *   an encoded or decoded grid), featureMaps?: {name: grid}, hidden: [{units, activation}],
+     *   outputs: n | {units, activation}, limits?: {maxLayers, maxUnits}} */
+    setNetwork(spec) {
+      const next = normalise(spec);
+      const nextKey = JSON.stringify([next.features.map((f) => [f.name, !!f.on]), next.hidden, next.outputs, next.limits]);
+      net = next;
+      if (nextKey !== key) {
+        key = nextKey;
+        editor.close();
+        build();
+        relayout();
+      }
+      paintFeatures();
+    },
+    /** decodeFrame(frame).neurons: per hidden layer {units, res, lo, hi, values}. */
+    setNeurons(decoded) {
+      decoded.forEach((layer, l) => {
+        const ts = hiddenThumbs[l];
+        if (!ts) return;
+        const n = layer.res * layer.res;
+        const scale = symmetricScale(layer);
+        for (let u = 0; u < Math.min(layer.units, ts.length); u++) {
+          paintThumb(ts[u], layer.res, (px) => paintDiverging(px, layer.values, layer.res, layer.res,
+                                                              { scale, lut: luts.diverging, offset: u * n }));
+        }
+      });
+    },
+    /** decodeFrame(frame).weights: per layer {rows, cols, W (rows×(cols−1)), b}; stale shapes are skipped. */
+    setWeights(decoded) {
+      if (editor.isOpen) return;  // don't move the value being edited
+      decoded.forEach((layer, l) => {
+        const g = grid[l];
+        if (!g || g.length !== layer.rows || g[0].length !== layer.cols) return;
+        const n = layer.cols - 1;
+        for (let r = 0; r < layer.rows; r++) {
+          for (let c = 0; c < n; c++) setValue(g[r][c], layer.W[r * n + c]);
+          setValue(g[r][n], layer.b[r]);
+        }
+      });
+    },
+    /** decodeFrame(frame).output: the output node(s) show a small copy of the map (one class each). */
+    setOutput(out) {
+      if (!out) return;
+      outputThumbs.forEach((t, k) => {
+        const size = out.kind === 'binary' ? out.p.shape[0] : out.kind === 'multiclass' ? out.confidence.shape[0] : out.value.shape[0];
+        paintThumb(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
+      });
+    },
+    /** Convenience: setNeurons + setWeights + setOutput from one decoded frame. */
+    setFrame(f) {
+      this.setNeurons(f.neurons || []);
+      this.setWeights(f.weights || []);
+      this.setOutput(f.output);
+    },
+    on(event, fn) { (handlers[event] ||= []).push(fn); },
+    refreshTheme() {
+      colors = classColors(el);
+      luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
+      if (net) paintFeatures();
+    },
+  };
+}

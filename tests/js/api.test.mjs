@@ -1,0 +1,75 @@
+// The REST client and the stream wrapper, against a fake fetch and a fake EventSource.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ApiError, createApi, openStream } from "../../static/js/api.js";
+
+function fakeFetch(status, body) {
+  const calls = [];
+  const impl = async (url, init) => {
+    calls.push({ url, init });
+    return { status, ok: status >= 200 && status < 300, statusText: "x", json: async () => body };
+  };
+  return { calls, impl };
+}
+
+test("URLs are relative and bodies JSON", async () => {
+  const f = fakeFetch(200, { id: "abc" });
+  const api = createApi({ fetchImpl: f.impl });
+  await api.create({ seed: 2 });
+  await api.step("a/b", { epochs: 1 });
+  await api.play("abc", null);
+  assert.equal(f.calls[0].url, "api/v1/sessions");
+  assert.equal(f.calls[0].init.method, "POST");
+  assert.equal(f.calls[0].init.body, '{"seed":2}');
+  assert.equal(f.calls[1].url, "api/v1/sessions/a%2Fb/step");
+  assert.equal(f.calls[2].init.body, '{"epochs_per_second":null}');
+  assert.ok(f.calls.every((c) => !c.url.startsWith("/")));
+  assert.equal(api.exportUrl("abc", "python"), "api/v1/sessions/abc/export?format=python");
+});
+
+test("a 422 becomes an ApiError naming the field", async () => {
+  const api = createApi({ fetchImpl: fakeFetch(422, { detail: [{ field: "csv line 3", msg: "x1 must be a number" }] }).impl });
+  await assert.rejects(api.create({}), (e) => e instanceof ApiError && e.field === "csv line 3" &&
+    e.msg === "x1 must be a number" && e.status === 422);
+});
+
+test("DELETE keeps alive through page unload and returns null on 204", async () => {
+  const f = fakeFetch(204, null);
+  assert.equal(await createApi({ fetchImpl: f.impl }).remove("s1"), null);
+  assert.equal(f.calls[0].init.keepalive, true);
+});
+
+test("an unreachable server is an ApiError with status 0", async () => {
+  const api = createApi({ fetchImpl: async () => { throw new TypeError("Failed to fetch"); } });
+  await assert.rejects(api.read("x"), (e) => e.status === 0);
+});
+
+class FakeSource {
+  static last = null;
+  constructor(url) { this.url = url; this.handlers = {}; this.closed = false; FakeSource.last = this; }
+  addEventListener(type, fn) { (this.handlers[type] ??= []).push(fn); }
+  emit(type, data) { for (const fn of this.handlers[type] ?? []) fn({ data }); }
+  close() { this.closed = true; }
+}
+
+test("the stream parses frames and closes on done and gone", () => {
+  const frames = [];
+  let gone = null, opened = 0;
+  const s = openStream("s1", { fps: 60, EventSourceImpl: FakeSource, onFrame: (f) => frames.push(f),
+    onGone: (w) => { gone = w; }, onOpen: () => opened++ });
+  const src = FakeSource.last;
+  assert.equal(src.url, "api/v1/sessions/s1/stream?fps=60");
+  src.emit("open");
+  src.emit("frame", '{"epoch":3}');
+  src.emit("frame", "not json");
+  src.emit("gone", '{"reason":"deleted"}');
+  src.emit("frame", '{"epoch":4}');
+  assert.deepEqual(frames, [{ epoch: 3 }]);
+  assert.deepEqual(gone, { reason: "deleted" });
+  assert.equal(opened, 1);
+  assert.ok(src.closed && s.closed);
+  openStream("s2", { EventSourceImpl: FakeSource });
+  FakeSource.last.emit("done", "{}");
+  assert.ok(FakeSource.last.closed);
+});

@@ -1,0 +1,82 @@
+// decimate.js: bounded plotted series that keep the curve's range, its tip and its order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { frameRow, historyRows, minMaxBuckets, Series } from '../../static/js/decimate.js';
+
+test('minMaxBuckets keeps each bucket\'s lowest and highest point in index order', () => {
+  const xs = [0, 1, 2, 3, 4, 5, 6];
+  const ys = [5, 9, 1, 4, 4, 4, 7];
+  assert.deepEqual(minMaxBuckets(xs, ys, 0, 7, 3), { x: [1, 2, 3, 6], y: [9, 1, 4, 7] });
+  assert.deepEqual(minMaxBuckets(xs, ys, 0, 7, 1), { x: xs, y: ys });
+});
+
+test('a short series is plotted as is, then extended point by point', () => {
+  const s = new Series(100);
+  for (let i = 0; i < 10; i++) s.push(i, i * i);
+  assert.deepEqual(s.drain(), { rebuild: true, x: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+                                y: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81] });
+  s.push(10, 100);
+  assert.deepEqual(s.drain(), { rebuild: false, x: [10], y: [100] });
+  assert.deepEqual(s.drain(), { rebuild: false, x: [], y: [] });
+});
+
+test('non-finite values are skipped', () => {
+  const s = new Series(100);
+  s.push(0, 1); s.push(1, null); s.push(2, NaN); s.push(3, Infinity); s.push(4, 2);
+  assert.deepEqual(s.plotted(), { x: [0, 4], y: [1, 2] });
+});
+
+test('100k points at once: at most maxPoints plotted, range, ends and order kept', () => {
+  const s = new Series(1000);
+  const n = 100_000;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const y = Math.exp(-i / 20000) + (i === 31337 ? 5 : 0) + 0.01 * Math.sin(i);
+    lo = Math.min(lo, y); hi = Math.max(hi, y);
+    s.push(i, y);
+  }
+  const d = s.drain();
+  assert.equal(d.rebuild, true);
+  assert.ok(d.x.length <= 1000, `${d.x.length} points`);
+  assert.equal(d.x[0], 0);
+  assert.equal(d.x.at(-1), n - 1);
+  assert.equal(Math.max(...d.y), hi);  // the spike at 31337 survives
+  assert.equal(Math.min(...d.y), lo);
+  for (let i = 1; i < d.x.length; i++) assert.ok(d.x[i] > d.x[i - 1]);
+});
+
+test('streaming one point per frame: the trace built from drains always equals plotted() and stays bounded', () => {
+  const s = new Series(200);
+  let trace = { x: [], y: [] };
+  let rebuilds = 0;
+  for (let i = 0; i < 20_000; i++) {
+    s.push(i, Math.cos(i / 50) / (1 + i / 1000));
+    if (i % 3) continue;  // several points per animation frame
+    const d = s.drain();
+    if (d.rebuild) { trace = { x: d.x, y: d.y }; rebuilds++; } else {
+      trace.x.push(...d.x); trace.y.push(...d.y);
+    }
+    assert.ok(trace.x.length <= 200);
+    assert.equal(trace.x.at(-1), i);  // the tip is never behind
+  }
+  const last = s.drain();
+  assert.equal(last.rebuild, false);
+  trace.x.push(...last.x); trace.y.push(...last.y);
+  assert.deepEqual(trace, s.plotted());
+  assert.ok(rebuilds < 20_000 / 3 / 10, `${rebuilds} rebuilds`);  // mostly cheap appends
+});
+
+test('clear() starts over with a rebuild', () => {
+  const s = new Series(100);
+  s.push(0, 1); s.drain();
+  s.clear(); s.push(5, 2);
+  assert.deepEqual(s.drain(), { rebuild: true, x: [5], y: [2] });
+});
+
+test('rows from history columns and from a frame', () => {
+  const h = { epoch: [0, 1], train_cost: [0.7, 0.5], test_cost: [0.8, null], train_accuracy: [0.5, 0.6],
+              test_accuracy: [0.4, 0.5] };
+  assert.deepEqual(historyRows(h)[1], { epoch: 1, train: 0.5, test: null, trainAcc: 0.6, testAcc: 0.5 });
+  const frame = { epoch: 7, metrics: { train: { cost: 1, accuracy: null }, test: { cost: 2, accuracy: null } } };
+  assert.deepEqual(frameRow(frame), { epoch: 7, train: 1, test: 2, trainAcc: null, testAcc: null });
+});
