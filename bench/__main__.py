@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import machine, measure
+from . import compare, machine, measure
 from .report import num, ratio, table, target
 
 # targets from the issue
@@ -121,6 +121,8 @@ def run(p: Profile, out=print) -> dict[str, Any]:  # type: ignore[no-untyped-def
               ["bytes = the `data:` JSON of each `event: frame`; build ms = app.api.frames.build, best of "
                f"{p.repeats}, on an idle session", *stalls]))
     results["stream"] = streams
+    out("")
+    results["compare"] = compare.report(p.repeats, 10 if p is QUICK else 40, out)
     out("")
     out("* TF Playground figures are quoted from the issue as context, not measured here.")
     results["seconds"] = time.perf_counter() - started
