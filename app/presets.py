@@ -75,35 +75,42 @@ def _layers(units: list[int], activation: str) -> list[dict[str, Any]]:
     return [{"units": u, "activation": activation} for u in units]
 
 
+_FLOWER = {"name": "flower", "n_samples": 800, "noise": 0.5}  # the course's planar data: 400 training points, jitter 0.2
+_OVERFIT = {"name": "circle", "noise": 0.5, "train_ratio": 0.2, "n_samples": 300}
+
 PRESETS: Registry[Preset] = Registry("preset", [
     Preset("logistic-regression", "Logistic regression is a network with no hidden layer", 2, "session",
-           {"dataset": {"name": "flower", "n_samples": 400}, "layers": [],
+           {"dataset": dict(_FLOWER), "layers": [],
             "optimizer": {"name": "sgd", "learning_rate": 0.1}, "batch_size": None},
            "No hidden layer and a sigmoid output: ŷ = σ(wᵀx + b). The boundary where ŷ = 0.5 is the "
            "straight line wᵀx + b = 0, whatever you train, so the flower's petals stay mixed.",
-           SIGMOID, "The boundary is a straight line and accuracy on the flower stays far from 90% (≤ 60%).",
+           SIGMOID, "The boundary is the straight line wᵀx + b = 0, and training accuracy on the flower stays "
+                    "far from 90% (≤ 60%; the course reports 47%).",
            200),
     Preset("flower-one-hidden-layer", "One hidden layer of 4 tanh units bends the boundary", 3, "session",
-           {"dataset": {"name": "flower", "n_samples": 400}, "layers": _layers([4], "tanh"),
+           {"dataset": dict(_FLOWER), "layers": _layers([4], "tanh"),
             "optimizer": {"name": "sgd", "learning_rate": 1.2}, "batch_size": None},
            "Four tanh units, each a straight line of its own, combine into a boundary that follows the petals: "
-           "the course's planar-data network reaches about 90%.",
-           LAYER, "A [4] tanh network reaches ≥ 85% training accuracy on the flower.", 1000),
+           "full-batch gradient descent with α = 1.2, as in the course's planar-data network, reaches about 90%.",
+           LAYER, "A [4] tanh network reaches ≥ 85% training accuracy on the flower, and its boundary is no "
+                  "longer a straight line.", 1000),
     Preset("flower-hidden-sizes", "Hidden layer size: 1 to 50 units", 3, "comparison",
-           {"base": {"dataset": {"name": "flower", "n_samples": 400},
+           {"base": {"dataset": dict(_FLOWER),
                      "optimizer": {"name": "sgd", "learning_rate": 1.2}, "batch_size": None},
-            "vary": {"field": "layers", "values": [_layers([n], "tanh") for n in (1, 2, 3, 5, 20, 50)]},
+            "vary": {"field": "layers", "values": [_layers([n], "tanh") for n in (1, 2, 4, 5, 20, 50)]},
             "target_loss": 0.3},
-           "The same flower with 1, 2, 3, 5, 20 and 50 tanh units: too few cannot bend enough; beyond a "
+           "The same flower with 1, 2, 4, 5, 20 and 50 tanh units: too few cannot bend enough; beyond a "
            "handful, more units add little on this data.",
-           LAYER, "With ≥ 3 units training accuracy beats the 1-unit network.", 1000),
+           LAYER, "1 or 2 units stay below 75% training accuracy; every network of 4 or more units reaches "
+                  "≥ 85%, and 50 units beat 4 by at most 5 points.", 1000),
     Preset("linear-collapse", "Without a non-linearity, depth adds nothing", 3, "comparison",
            {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8, 8], "linear"),
                      "optimizer": {"name": "sgd", "learning_rate": 0.03}},
             "vary": {"field": "activation", "values": ["linear", "tanh", "relu"]}},
            "Three hidden layers with the identity activation compute one linear function of x: they cannot "
            "separate a circle. The same network with tanh or ReLU can.",
-           LINEAR, "The linear network stays near chance (≤ 65% test accuracy); tanh and ReLU reach ≥ 90%.", 200),
+           LINEAR, "The linear network computes σ(W′x + b′) with W′ = W[4]W[3]W[2]W[1], a straight boundary, and "
+                   "stays near chance (≤ 65% test accuracy); tanh and ReLU reach ≥ 90%.", 200),
     Preset("activation-race", "Sigmoid, tanh, ReLU or leaky ReLU?", 1, "comparison",
            {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8], "tanh"),
                      "optimizer": {"name": "sgd", "learning_rate": 0.03}},
@@ -111,81 +118,93 @@ PRESETS: Registry[Preset] = Registry("preset", [
             "target_loss": 0.1},
            "Same data, same initial weights, same learning rate: ReLU's slope is 1 wherever a unit is on, so "
            "gradient descent moves fast; sigmoid's slope is at most ¼ and vanishes when saturated.",
-           RELU, "ReLU and leaky ReLU reach a train cost of 0.1 in fewer epochs than sigmoid.", 200),
+           RELU, "ReLU and leaky ReLU reach a train cost of 0.1 in fewer epochs than tanh, and tanh in fewer "
+                 "than sigmoid.", 200),
     Preset("learning-rate", "The learning rate: crawl, converge, diverge", 4, "comparison",
-           {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8], "tanh")},
-            "vary": {"field": "learning_rate", "values": [0.001, 0.03, 10.0]}, "target_loss": 0.1},
-           "α sets the size of each step downhill. Too small and the cost crawls; too large and each step "
-           "overshoots: the cost bounces up until the run diverges.",
-           UPDATE, "α = 0.001 is still far from the target, α = 0.03 reaches it, α = 10 diverges.", 200),
+           {"base": {"dataset": {"name": "circle", "n_samples": 500}, "layers": _layers([8, 8], "tanh"),
+                     "batch_size": None},
+            "vary": {"field": "learning_rate", "values": [0.01, 1.0, 20.0]}, "target_loss": 0.1},
+           "α sets the size of each step downhill (full-batch gradient descent). Too small and the cost "
+           "crawls; too large and each step overshoots: the cost bounces up until the run diverges.",
+           UPDATE, "After 150 epochs α = 0.01 is still far from the target (train cost ≥ 0.5), α = 1 reaches "
+                   "0.1, and α = 20 diverges.", 150),
     Preset("vanishing-gradients", "Vanishing gradients in a deep sigmoid network", 3, "comparison",
-           {"base": {"dataset": {"name": "circle"}, "init": "xavier",
+           {"base": {"dataset": {"name": "circle"}, "init": "he",
                      "optimizer": {"name": "sgd", "learning_rate": 0.03}},
             "vary": {"field": "layers", "values": [_layers([8] * 6, "sigmoid"), _layers([8] * 6, "relu")]}},
            "Backprop multiplies by g′(Z) at every layer; sigmoid's g′ ≤ ¼, so the first layer's gradient is "
-           "orders of magnitude smaller than the last's. ReLU's g′ is 1 where a unit is on.",
-           CHAIN, "With sigmoid ‖dW[1]‖ is < 1% of the output layer's; with ReLU it is > 10%.", 20),
+           "orders of magnitude smaller than the last's. ReLU's g′ is 1 where a unit is on, and He "
+           "initialisation keeps the activations at a steady scale through the layers.",
+           CHAIN, "With sigmoid ‖dW[1]‖ (mean over the last 10 epochs) is < 1% of the output layer's; with "
+                  "ReLU and He init it is > 10%.", 20),
     Preset("zero-init-symmetry", "Initialising with zeros never breaks the symmetry", 3, "comparison",
            {"base": {"dataset": {"name": "circle"}, "layers": _layers([4, 4], "tanh"),
                      "optimizer": {"name": "sgd", "learning_rate": 0.1}},
             "vary": {"field": "init", "values": ["zeros", "xavier"]}},
            "With all weights zero every unit of a layer computes the same thing and gets the same gradient, "
            "forever: the layer acts like one unit. Small random weights break the symmetry.",
-           LAYER, "With zeros every hidden layer's units stay identical and the cost stays near 0.69; "
-                  "random init learns.", 100),
+           LAYER, "With zeros every hidden layer's units stay identical (equal rows of W[l] and entries of "
+                  "b[l]) and the cost stays at ln 2 ≈ 0.69; Xavier init reaches a train cost of 0.1.", 100),
     Preset("large-init-saturation", "Large initial weights saturate tanh", 3, "comparison",
            {"base": {"dataset": {"name": "circle"}, "layers": _layers([8, 8], "tanh"),
                      "optimizer": {"name": "sgd", "learning_rate": 0.03}},
             "vary": {"field": "init", "values": ["large", "xavier"]}},
            "Weights drawn from N(0, 10²) put z far from 0, where tanh is flat: the slope is nearly zero and "
-           "learning stalls. Xavier keeps z near 1.",
-           CHAIN, "After training, large init's train cost stays above Xavier's.", 100),
+           "learning stalls. Xavier's N(0, 1/n) keeps most z where tanh still has a slope.",
+           CHAIN, "With large init ≥ 80% of the hidden activations over the plane stay saturated (|a| > 0.99; "
+                  "Xavier: under 50%) and the train cost stays above 0.4; Xavier's falls below 0.1.", 100),
     Preset("dead-relu", "Dead ReLUs, and leaky ReLU as the fix", 3, "comparison",
-           {"base": {"dataset": {"name": "spiral"}, "layers": _layers([8, 8], "relu"),
-                     "optimizer": {"name": "sgd", "learning_rate": 0.3}},
+           {"base": {"dataset": {"name": "spiral"}, "layers": _layers([16, 16], "relu"),
+                     "optimizer": {"name": "sgd", "learning_rate": 0.5}},
             "vary": {"field": "activation", "values": ["relu", "leaky_relu"]}},
-           "A ReLU unit whose z < 0 for every input gets no gradient and never comes back. A leaky ReLU keeps "
-           "a slope of 0.01 there, so no unit is lost for good.",
-           RELU, "Some ReLU units end up dead (zero everywhere); leaky ReLU has none.", 100),
+           "A big step (α = 0.5) can push a ReLU unit's z below 0 for every input: it outputs 0 everywhere and "
+           "gets no gradient, so it stays dead unless the layers below happen to revive it. A leaky ReLU "
+           "keeps a slope of 0.01 there, so every unit still learns.",
+           RELU, "Some ReLU units end up dead (zero over the whole plane); with leaky ReLU none does, and every "
+                 "unit's weights keep changing.", 100),
     Preset("overfitting-l2", "Overfitting, and L2 regularisation", 5, "comparison",
-           {"base": {"dataset": {"name": "circle", "noise": 0.5, "train_ratio": 0.2, "n_samples": 300},
-                     "layers": _layers([32, 32], "relu"), "optimizer": {"name": "adam", "learning_rate": 0.01}},
+           {"base": {"dataset": dict(_OVERFIT), "layers": _layers([32, 32], "relu"),
+                     "optimizer": {"name": "adam", "learning_rate": 0.01}},
             "vary": {"field": "regularization", "values": [{"kind": "none", "rate": 0.0},
                                                           {"kind": "l2", "rate": 0.01}]}},
            "A big network on few noisy points learns the noise: training cost falls, test cost rises. The L2 "
            "penalty keeps the weights small and the boundary smooth.",
-           L2, "Without regularisation the test−train cost gap is larger than with L2.", 300),
+           L2, "Without regularisation the training cost falls below 0.05 while the test cost climbs back to "
+               "≥ 2× its lowest; with L2 (λ = 0.01) the test−train cost gap is smaller.", 150),
     Preset("overfitting-dropout", "Overfitting, and dropout", 5, "comparison",
-           {"base": {"dataset": {"name": "circle", "noise": 0.5, "train_ratio": 0.2, "n_samples": 300},
-                     "layers": _layers([32, 32], "relu"), "optimizer": {"name": "adam", "learning_rate": 0.01}},
-            "vary": {"field": "dropout", "values": [0.0, 0.3]}},
+           {"base": {"dataset": dict(_OVERFIT), "layers": _layers([32, 32], "relu"),
+                     "optimizer": {"name": "adam", "learning_rate": 0.01}},
+            "vary": {"field": "dropout", "values": [0.0, 0.5]}},
            "Dropout switches off a random share of hidden units at every update (and scales the rest up), "
            "so no unit can rely on another: the network cannot memorise the noise as easily.",
-           L2, "Without dropout the test−train cost gap is larger than with dropout 0.3.", 300),
+           L2, "Without dropout the test−train cost gap is larger than with dropout 0.5.", 150),
     Preset("memorise-random-labels", "A big network memorises random labels", 5, "session",
            {"dataset": {"name": "random", "n_samples": 200}, "layers": _layers([64, 64], "relu"),
-            "optimizer": {"name": "adam", "learning_rate": 0.01}},
+            "optimizer": {"name": "adam", "learning_rate": 0.01}, "batch_size": None},
            "The labels are coin flips: there is nothing to learn. A large enough network still drives the "
            "training cost down by memorising each point; the test accuracy stays at chance.",
-           LAYER, "Training accuracy ≥ 90% while test accuracy stays within 50% ± 15%.", 500),
+           LAYER, "Training accuracy ≥ 90% while test accuracy stays within 50% ± 15%.", 800),
     Preset("softmax-multiclass", "Softmax for several classes", 3, "session",
            {"dataset": {"name": "spiral_multi", "classes": 3}, "layers": _layers([16, 16], "relu"),
             "optimizer": {"name": "adam", "learning_rate": 0.01}},
            "K output units and a softmax turn K scores into probabilities that sum to 1; with cross-entropy "
            "the output gradient is simply dZ = A − Y, as for logistic regression.",
-           SOFTMAX, "A softmax network separates three spiral arms (≥ 90% training accuracy).", 300),
+           SOFTMAX, "The three class probabilities sum to 1 everywhere, and the network separates three spiral "
+                    "arms (≥ 90% training accuracy).", 300),
     Preset("optimizer-race", "SGD, momentum and Adam", 5, "comparison",
            {"base": {"dataset": {"name": "spiral"}, "layers": _layers([8, 8], "tanh"),
                      "optimizer": {"name": "sgd", "learning_rate": 0.01}},
             "vary": {"field": "optimizer", "values": ["sgd", "momentum", "adam"]}, "target_loss": 0.3},
-           "Momentum averages the recent gradients so steps stop zig-zagging; Adam also scales each weight's "
-           "step by its recent gradient size. Same α = 0.01 for all three.",
+           "Momentum averages the recent gradients, v = βv + (1 − β)dW: the path zig-zags less, but its steps "
+           "are no longer than SGD's, so at the same α it is about as fast. Adam also divides each weight's "
+           "step by its recent gradient size, so small gradients still make progress. Same α = 0.01 for all.",
            ADAM, "Adam reaches the target cost in fewer epochs than plain SGD.", 300),
     Preset("feature-engineering", "The right features make a circle linear", 2, "session",
            {"dataset": {"name": "circle"}, "features": ["x1_sq", "x2_sq"], "layers": [],
             "optimizer": {"name": "sgd", "learning_rate": 0.03}},
            "With x₁² and x₂² as inputs, the circle x₁² + x₂² = r² is a straight line in feature space: "
            "logistic regression alone separates it, no hidden layer needed.",
-           FEATURES, "Logistic regression on x₁², x₂² reaches ≥ 95% test accuracy on the circle.", 200),
+           FEATURES, "Logistic regression on x₁², x₂² is a straight line in feature space and reaches ≥ 95% test "
+                     "accuracy on the circle.", 200),
 ])
 DEFAULT_PRESET = "activation-race"

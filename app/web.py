@@ -49,6 +49,25 @@ def page_context(request: Request, **extra: object) -> dict[str, object]:
     return {"request": request, "version": __version__, "plotly_version": PLOTLY_VERSION, **extra}
 
 
+def _presets() -> list[object]:
+    from app.presets import PRESETS
+
+    return list(PRESETS.values())
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "index.html", page_context(request))
+    """The playground; ?preset=NAME loads a lesson, ?follow=ID watches someone's session."""
+    return templates.TemplateResponse(request, "index.html", page_context(request, presets=_presets()))
+
+
+@router.get("/embed", response_class=HTMLResponse)
+def embed(request: Request) -> HTMLResponse:
+    """Minimal chrome for a slide or an iframe; everything comes from the query string."""
+    return templates.TemplateResponse(request, "embed.html", page_context(request, presets=_presets()))
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare(request: Request) -> HTMLResponse:
+    """Variants of one experiment side by side, trained in lockstep."""
+    return templates.TemplateResponse(request, "compare.html", page_context(request, presets=_presets()))

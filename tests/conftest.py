@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+
+# One BLAS thread, as app/__init__ sets for the server: it must happen before NumPy loads, and a
+# test module may import NumPy before app (tiny products only lose to thread wake-ups).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 import shutil
 import socket
 import subprocess

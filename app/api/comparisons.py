@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request, Response
-from fastapi.sse import EventSourceResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.training.comparison import Comparison, ComparisonConfig
@@ -15,7 +15,7 @@ from app.training.spec import SessionConfig
 
 from . import frames, present
 from .deps import SettingsDep, StoreDep
-from .live import PlayRequest, event_stream, runners
+from .live import SSE_DOC, SSE_HEADERS, PlayRequest, event_stream, runners
 from .schemas import MetricsOut, ResetRequest, StepRequest
 
 router = APIRouter(prefix="/api/v1/comparisons", tags=["comparisons"])
@@ -147,16 +147,16 @@ def comparison_history(c: ComparisonDep) -> dict[str, Any]:
             for label, s in zip(c.labels, c.sessions, strict=True)]}
 
 
-@router.get("/{comparison_id}/stream", response_class=EventSourceResponse, responses=NOT_FOUND)
+@router.get("/{comparison_id}/stream", response_class=StreamingResponse, responses={**NOT_FOUND, **SSE_DOC})
 async def stream_comparison(request: Request, c: ComparisonDep, settings: SettingsDep,
                             fps: QueryNumber(float, 1.0, 60.0, description="at most this many a second")
                             = 30.0,
                             frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
                                                  description="stop after this many frames; 0: never") = 0,
-                            ) -> Any:
+                            ) -> StreamingResponse:
     """One frame carries every variant: its metrics and its output grid, on one colour scale."""
     comparisons = request.app.state.comparisons
-    async for event in event_stream(c, lambda: c.id in comparisons,
-                                    lambda: frames.comparison_frame_json(c, present_comparison),
-                                    min(fps, settings.max_fps), frames_):
-        yield event
+    events = event_stream(c, lambda: c.id in comparisons,
+                          lambda: frames.comparison_frame_json(c, present_comparison),
+                          min(fps, settings.max_fps), frames_)
+    return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)

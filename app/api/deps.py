@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.training.session import Session, SessionError
 from app.training.store import SessionStore
 
@@ -15,8 +15,13 @@ def get_store(request: Request) -> SessionStore:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
+def get_app_settings(request: Request) -> Settings:
+    """The Settings the app was created with (create_app(settings)), not just the global ones."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
 StoreDep = Annotated[SessionStore, Depends(get_store)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def get_session(store: StoreDep,

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.data.custom import DataError
 from app.training.session import SessionError
@@ -81,7 +82,16 @@ async def _full(request: Request, exc: StoreFull) -> JSONResponse:
                         headers={"Retry-After": "5"})
 
 
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """FastAPI's own HTTP errors (an unparsable body, an unknown path, a wrong method) in the
+    API's error shape."""
+    field = "body" if exc.status_code == 400 else "path"
+    return JSONResponse(error_body(field, str(exc.detail), "http_error"), status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, _data)  # type: ignore[arg-type]
     app.add_exception_handler(ValueError, _value)  # type: ignore[arg-type]

@@ -44,22 +44,27 @@ def build(session: Session, speed: float | None) -> dict[str, Any]:
     return body
 
 
-def frame_json(session: Session, speed: float | None) -> tuple[int, str]:
-    """(version, JSON text) of the current frame, from the cache when nothing changed."""
+def sse_event(version: int, text: str) -> bytes:
+    """The frame as it goes on the wire, encoded once for every viewer."""
+    return f"event: frame\nid: {version}\ndata: {text}\n\n".encode()
+
+
+def frame_json(session: Session, speed: float | None) -> tuple[int, str, bytes]:
+    """(version, JSON text, SSE event) of the current frame, from the cache when nothing changed."""
     with session.lock:
         cached = session.frame_cache
         if cached is not None and cached[0] == session.version:
             return cached
         version = session.version
         text = json.dumps(build(session, speed), separators=(",", ":"), allow_nan=False)
-        session.frame_cache = (version, text)
-        return version, text
+        session.frame_cache = (version, text, sse_event(version, text))
+        return session.frame_cache
 
 
 COMPARISON_RESOLUTION = 100
 
 
-def comparison_frame_json(c: Any, describe: Any) -> tuple[int, str]:
+def comparison_frame_json(c: Any, describe: Any) -> tuple[int, str, bytes]:
     """One frame for every variant: its row of the live table and its output grid."""
     with c.lock:
         cached = c.frame_cache
@@ -73,5 +78,5 @@ def comparison_frame_json(c: Any, describe: Any) -> tuple[int, str]:
             variant["output"] = _output(b.kind, b.output)
         body.update(version=version, viewers=c.viewers, extent=c.sessions[0].settings.grid_extent)
         text = json.dumps(body, separators=(",", ":"), allow_nan=False)
-        c.frame_cache = (version, text)
-        return version, text
+        c.frame_cache = (version, text, sse_event(version, text))
+        return c.frame_cache

@@ -9,12 +9,13 @@ running (the generator ends with the connection; training belongs to play/pause)
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, Request
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from app.training.fields import QueryNumber, Real
@@ -51,43 +52,58 @@ def pause(request: Request, session: FreeSessionDep) -> SessionOut:
     return present.session(session)
 
 
-async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[], tuple[int, str]],
-                       fps: float, limit: int) -> AsyncIterator[ServerSentEvent]:
-    """Frames of a session or comparison: the newest one whenever its version moved, at most fps a
-    second, built in a worker thread (NumPy never runs on the event loop) and shared by viewers."""
+KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing a quiet stream
+GONE = b'event: gone\ndata: {"reason":"deleted or expired"}\n\n'
+DONE = b"event: done\ndata: {}\n\n"
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+SSE_DOC: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Server-Sent Events: `frame` (JSON data), `done`, `gone`; `: keepalive` comments",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+
+
+async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[], tuple[int, str, bytes]],
+                       fps: float, limit: int) -> AsyncIterator[bytes]:
+    """SSE bytes for a session or comparison: its newest frame whenever its version moved, at most
+    fps a second. A frame is built once per version in a worker thread (NumPy never runs on the
+    event loop) and its encoded bytes are shared by every viewer; a slow viewer skips versions
+    (the generator only makes the next frame when the last one was taken), it never queues them."""
     period = 1.0 / fps
-    sent_version, sent = -1, 0
+    sent_version, sent, quiet_since = -1, 0, time.monotonic()
     target.viewers += 1
+    target.version += 1  # the viewer count is part of what the others see
     try:
         while limit == 0 or sent < limit:
             if not alive():
-                yield ServerSentEvent(event="gone", raw_data='{"reason":"deleted or expired"}')
+                yield GONE
                 return
-            if target.version != sent_version:
-                version, text = await anyio.to_thread.run_sync(build)
-                yield ServerSentEvent(event="frame", id=str(version), raw_data=text)
-                sent_version, sent = version, sent + 1
+            version = target.version
+            if version != sent_version:
+                cached = target.frame_cache
+                if cached is None or cached[0] != version:
+                    cached = await anyio.to_thread.run_sync(build)
+                yield cached[2]
+                sent_version, sent, quiet_since = cached[0], sent + 1, time.monotonic()
+            elif time.monotonic() - quiet_since > KEEPALIVE_S:
+                yield b": keepalive\n\n"
+                quiet_since = time.monotonic()
             await asyncio.sleep(period)
-        yield ServerSentEvent(event="done", raw_data="{}")
+        yield DONE
     finally:
         target.viewers -= 1
+        target.version += 1
 
 
-@router.get("/{session_id}/stream", response_class=EventSourceResponse, responses=NOT_FOUND)
+@router.get("/{session_id}/stream", response_class=StreamingResponse, responses={**NOT_FOUND, **SSE_DOC})
 async def stream(request: Request, session: SessionDep, settings: SettingsDep,
                  fps: QueryNumber(float, 1.0, 60.0, description="frames per second at most") = 30.0,
                  frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
                                       description="stop after this many frames; 0: never") = 0,
-                 ) -> AsyncIterator[ServerSentEvent]:
+                 ) -> StreamingResponse:
     """Frames (event `frame`): epoch, step, status, metrics, the output grid and every hidden unit's
     grid (uint8, row-delta, deflate, base64), and the weights; `done` after `frames` frames;
     `gone` when the session is deleted."""
     store, pool = request.app.state.store, runners(request)
-    session.version += 1  # the viewer count is part of what the others see
-    try:
-        async for event in event_stream(session, lambda: session.id in store,
-                                        lambda: frames.frame_json(session, pool.speed(session.id)),
-                                        min(fps, settings.max_fps), frames_):
-            yield event
-    finally:
-        session.version += 1
+    events = event_stream(session, lambda: session.id in store,
+                          lambda: frames.frame_json(session, pool.speed(session.id)),
+                          min(fps, settings.max_fps), frames_)
+    return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -122,6 +122,7 @@ class Comparison:
         self.id, self.config, self.sessions, self.labels = comparison_id, config, sessions, labels
         self.lock = threading.RLock()
         self.viewers = 0
+        self._version_offset = 0
         self.frame_cache: tuple[int, str] | None = None
         for s in sessions:
             s.owner = comparison_id
@@ -145,7 +146,12 @@ class Comparison:
 
     @property
     def version(self) -> int:
-        return sum(s.version for s in self.sessions) + self.viewers
+        """Moves whenever any variant changes (or a viewer comes or goes): frames are cached by it."""
+        return sum(s.version for s in self.sessions) + self._version_offset
+
+    @version.setter
+    def version(self, value: int) -> None:
+        self._version_offset += value - self.version
 
     @property
     def running(self) -> bool:

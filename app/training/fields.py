@@ -7,9 +7,10 @@ minimum/maximum for clients and fuzzers to read.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 
 def _range_text(low: float, high: float, low_open: bool) -> str:
@@ -33,12 +34,28 @@ def _schema(low: float, high: float, low_open: bool) -> dict[str, Any]:
     return {**bound, "maximum": high}
 
 
+def _typed(low: float, high: float, low_open: bool, whole: bool) -> Any:
+    """Refuse what is not a number of the right kind with the same wording as a range error, so
+    true, "fast", NaN, or 2.5 for a count also tell the client the allowed range."""
+    text = _range_text(low, high, low_open)
+    kind = "a whole number" if whole else "a finite number"
+
+    def check(value: Any) -> Any:
+        wrong = isinstance(value, bool) or not isinstance(value, int | float)
+        if wrong or (isinstance(value, float) and (whole or not math.isfinite(value))):
+            raise ValueError(f"must be {kind} in {text}")
+        return value
+
+    return check
+
+
 def Real(low: float, high: float, *, low_open: bool = False, description: str = "") -> Any:
     """A finite JSON number in [low, high] (or (low, high]); booleans and strings are refused."""
     return Annotated[
         float,
         Field(strict=True, allow_inf_nan=False, description=description,
               json_schema_extra=_schema(low, high, low_open)),
+        BeforeValidator(_typed(low, high, low_open, whole=False)),
         AfterValidator(_checker(low, high, low_open)),
     ]
 
@@ -48,6 +65,7 @@ def Whole(low: int, high: int, *, description: str = "") -> Any:
     return Annotated[
         int,
         Field(strict=True, description=description, json_schema_extra=_schema(low, high, False)),
+        BeforeValidator(_typed(low, high, False, whole=True)),
         AfterValidator(_checker(low, high, False)),
     ]
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from app.config import Settings
 from app.nn.gradcheck import GradCheck, gradient_check
@@ -73,6 +74,11 @@ class Session:
         split = build_split(config.dataset, settings.max_custom_points, settings.max_csv_bytes,
                             settings.grid_extent)
         self.config = config.resolve(split.kind)
+        n_train = len(split.y_train)
+        if "batch_size" not in config.model_fields_set and (config.batch_size or 0) > n_train:
+            # the default batch of 10 on a handful of drawn points: use them all (asked for
+            # explicitly, a batch larger than the data is refused, by the Trainer, below)
+            self.config = self.config.model_copy(update={"batch_size": None})
         out = self.config.output.activation
         assert out is not None and self.config.loss is not None
         self.problem = Problem.build(split, self.config.features, out)
@@ -253,7 +259,11 @@ class Session:
                 base = c.optimizer.model_dump() if name == c.optimizer.name else {
                     "learning_rate": c.optimizer.learning_rate}
                 merged = {k: v for k, v in {**base, **fields, "name": name}.items() if v is not None}
-                opt = type(c.optimizer).model_validate(merged)
+                try:
+                    opt = type(c.optimizer).model_validate(merged)
+                except ValidationError as e:  # e.g. a parameter the (new) optimizer does not take
+                    msg = e.errors()[0]["msg"].removeprefix("Value error, ")
+                    raise ValueError(f"optimizer: {msg}") from None
                 updates["optimizer"] = opt.model_copy(update=opt.hyper())
             if p.regularization is not None:
                 updates["regularization"] = c.regularization.model_copy(
