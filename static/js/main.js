@@ -287,6 +287,10 @@ function sessionManager({ catalog, store, live, viewsP }) {
 
   function showFrame(v, d) {
     framesShown++;
+    // read by the browser tests and bench/frames.py (attributes need no script evaluation)
+    document.documentElement.dataset.framesShown = String(framesShown);
+    document.documentElement.dataset.sessionId = d.id;
+    document.documentElement.dataset.epoch = String(d.epoch);
     applySession(d);
     v.boundary.setGrid(d.output);
     v.network.setFrame(d);

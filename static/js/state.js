@@ -2,6 +2,10 @@
 // DOM-free: `node --test tests/js/` runs it. The URL is the serialised state: readable keys for
 // the common fields, compact base64url for custom points and weights, defaults left out.
 
+import { decodePoints, decodeWeights, encodePoints, encodeWeights } from "./codec.js";
+
+export { decodePoints, decodeWeights, encodePoints, encodeWeights, roundWeights } from "./codec.js";
+
 // ------------------------------------------------------------------ defaults
 
 /** Mirrors the server's SessionConfig() and limits, for use before (or without) the catalog. */
@@ -24,7 +28,7 @@ export const CUSTOM = "custom";
 export const LIVE_KEYS = ["opt", "lr", "hyper", "batch", "reg", "rate", "dropout"];
 /** Page-only fields: in the URL, never sent to the server. */
 export const VIEW_KEYS = ["showTest", "discretize", "logScale", "speed"];
-const HYPER_NAMES = ["beta", "rho", "eps", "beta1", "beta2"];
+export const HYPER_NAMES = ["beta", "rho", "eps", "beta1", "beta2"];
 
 /** The default state, from the catalog's defaults (or the built-in mirror of them). */
 export function defaultState(catalog = FALLBACK_CATALOG) {
@@ -198,107 +202,6 @@ export function fromConfig(config, base) {
 
 function sameJson(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
-// ------------------------------------------------------------------ compact binary fields
-
-function bytesToB64url(bytes) {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function b64urlToBytes(text) {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
-  const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-const onGrid = (x) => Math.round(x * 100) / 100 === x && Math.abs(x) <= 327;
-
-/**
- * Custom points: "q" + 5 bytes a point (x1·100, x2·100 as int16, label as uint8) when every point
- * lies on the 0.01 grid (drawn points do) and labels are classes; otherwise "f" + float64 triples.
- */
-export function encodePoints(points, labels) {
-  const compact = labels.every((y) => Number.isInteger(y) && y >= 0 && y < 256) && points.every(([a, b]) => onGrid(a) && onGrid(b));
-  if (compact) {
-    const view = new DataView(new ArrayBuffer(points.length * 5));
-    points.forEach(([a, b], i) => {
-      view.setInt16(i * 5, Math.round(a * 100), true);
-      view.setInt16(i * 5 + 2, Math.round(b * 100), true);
-      view.setUint8(i * 5 + 4, labels[i]);
-    });
-    return "q" + bytesToB64url(new Uint8Array(view.buffer));
-  }
-  const view = new DataView(new ArrayBuffer(points.length * 24));
-  points.forEach(([a, b], i) => {
-    view.setFloat64(i * 24, a, true); view.setFloat64(i * 24 + 8, b, true); view.setFloat64(i * 24 + 16, labels[i], true);
-  });
-  return "f" + bytesToB64url(new Uint8Array(view.buffer));
-}
-
-/** Inverse of encodePoints; throws on malformed text. */
-export function decodePoints(text) {
-  const bytes = b64urlToBytes(text.slice(1));
-  const view = new DataView(bytes.buffer);
-  const points = [], labels = [];
-  if (text[0] === "q" && bytes.length % 5 === 0) {
-    for (let o = 0; o < bytes.length; o += 5) {
-      points.push([view.getInt16(o, true) / 100, view.getInt16(o + 2, true) / 100]);
-      labels.push(view.getUint8(o + 4));
-    }
-  } else if (text[0] === "f" && bytes.length % 24 === 0) {
-    for (let o = 0; o < bytes.length; o += 24) {
-      points.push([view.getFloat64(o, true), view.getFloat64(o + 8, true)]);
-      labels.push(view.getFloat64(o + 16, true));
-    }
-  } else throw new Error("bad points");
-  if (!points.every(([a, b]) => Number.isFinite(a) && Number.isFinite(b)) || !labels.every(Number.isFinite)) {
-    throw new Error("non-finite point");
-  }
-  return { points, labels };
-}
-
-/** Weights [{W, b}] as float32 (the engine's precision): a uint16 count and (rows, cols) per layer, then
- *  each layer's W row by row and b. `roundWeights` makes a state's weights exactly what this stores. */
-export function encodeWeights(layers) {
-  const head = 2 + layers.length * 4;
-  const count = layers.reduce((n, l) => n + l.b.length * ((l.W[0]?.length ?? 0) + 1), 0);
-  const view = new DataView(new ArrayBuffer(head + count * 4));
-  view.setUint16(0, layers.length, true);
-  let o = head;
-  layers.forEach(({ W, b }, i) => {
-    view.setUint16(2 + i * 4, b.length, true);
-    view.setUint16(4 + i * 4, W[0]?.length ?? 0, true);
-    for (const row of W) for (const w of row) { view.setFloat32(o, w, true); o += 4; }
-    for (const v of b) { view.setFloat32(o, v, true); o += 4; }
-  });
-  return bytesToB64url(new Uint8Array(view.buffer));
-}
-
-export function decodeWeights(text) {
-  const bytes = b64urlToBytes(text);
-  const view = new DataView(bytes.buffer);
-  const n = view.getUint16(0, true);
-  let o = 2 + n * 4;
-  const layers = [];
-  for (let i = 0; i < n; i++) {
-    const rows = view.getUint16(2 + i * 4, true), cols = view.getUint16(4 + i * 4, true);
-    const next = () => { const v = view.getFloat32(o, true); o += 4; return v; };
-    const W = Array.from({ length: rows }, () => Array.from({ length: cols }, next));
-    layers.push({ W, b: Array.from({ length: rows }, next) });
-  }
-  if (o !== bytes.length || n === 0) throw new Error("bad weights");
-  if (!layers.every((l) => l.b.every(Number.isFinite) && l.W.every((r) => r.every(Number.isFinite)))) {
-    throw new Error("non-finite weight");
-  }
-  return layers;
-}
-
-export function roundWeights(layers) {
-  return layers.map(({ W, b }) => ({ W: W.map((r) => r.map(Math.fround)), b: b.map(Math.fround) }));
-}
 
 // ------------------------------------------------------------------ the URL
 
@@ -360,9 +263,9 @@ function number(text, lo, hi, { integer = false, loOpen = false } = {}) {
 const names = (list) => (list ?? []).map((e) => e.name);
 const oneOf = (text, list) => (text !== null && list.includes(text) ? text : undefined);
 
-/** Parse a query string (with or without "?") into a complete, valid state. */
-export function fromQuery(search, catalog = FALLBACK_CATALOG) {
-  const base = defaultState(catalog);
+/** Parse a query string (with or without "?") into a complete, valid state; keys missing from the
+ *  query keep `base`'s values (the defaults, or a lesson preset's state). */
+export function fromQuery(search, catalog = FALLBACK_CATALOG, base = defaultState(catalog)) {
   let q;
   try { q = new URLSearchParams(String(search ?? "")); } catch { return base; }
   const s = { ...base };
@@ -370,7 +273,7 @@ export function fromQuery(search, catalog = FALLBACK_CATALOG) {
   const pick = (key, value) => { if (value !== undefined) s[key] = value; };
   try { readData(q, s, catalog, L, pick); } catch { Object.assign(s, dataOf(base)); }
   readNetwork(q, s, base, catalog, L, pick);
-  readTraining(q, s, catalog, L, pick);
+  readTraining(q, s, base, catalog, L, pick);
   const w = q.get("w");
   if (w) { try { s.weights = decodeWeights(w); } catch { s.weights = null; } }
   if (q.get("test") === "0" || q.get("test") === "1") s.showTest = q.get("test") === "1";
@@ -440,12 +343,12 @@ function readNetwork(q, s, base, catalog, L, pick) {
   pick("seed", number(q.get("seed"), 0, SEED_MAX, { integer: true }));
 }
 
-function readTraining(q, s, catalog, L, pick) {
+function readTraining(q, s, base, catalog, L, pick) {
   const opts = catalog.optimizers ?? [];
   pick("opt", opts.length ? oneOf(q.get("opt"), names(opts)) : undefined);
   pick("lr", number(q.get("lr"), 0, 100, { loOpen: true }));
   const params = opts.find((o) => o.name === s.opt)?.params ?? [];
-  const hyper = {};
+  const hyper = s.opt === base.opt ? { ...base.hyper } : {};
   for (const p of params) {
     const v = number(q.get(p.name), p.low, p.high);
     if (v !== undefined) hyper[p.name] = v;

@@ -1,0 +1,273 @@
+// compare/query.js — the comparison as plain data and its URL form (DOM-free: `node --test tests/js/`).
+//
+// A comparison is {base, field, values, target, preset}: `base` is a playground state (state.js, so its
+// URL keys are the playground's own), `field` the one setting that differs, `values` one per variant
+// in the server's shape (what POST api/v1/comparisons takes), `target` the train cost to reach and
+// `preset` a lesson's name while the experiment is still exactly that lesson's.
+//
+// URL: the playground's keys for the base, plus
+//   vary=activation|learning_rate|optimizer|init|layers|batch_size|regularization|dropout
+//   values=…   2–6 values: names (sigmoid,tanh), numbers (0.01,0.3), batch sizes (full,10),
+//              layer lists (8-8|4|none; "8-8:relu" all layers relu, "8-8:relu.tanh" one activation a
+//              layer; no suffix: the base's activation), regularizers (none|l2:0.01|l1:0.001)
+//   target=0.1 the train cost whose first epoch the table reports
+// or preset=NAME (a lesson; the playground's keys and vary/values/target given with it override it).
+
+import { defaultState, fromConfig, fromQuery, normalize, toConfig, toQuery } from "../state.js";
+
+export const FIELDS = ["activation", "learning_rate", "optimizer", "init", "layers", "batch_size", "regularization",
+  "dropout"];
+export const FIELD_LABELS = {
+  activation: "Activation (all hidden layers)", learning_rate: "Learning rate α", optimizer: "Optimizer",
+  init: "Weight initialisation", layers: "Hidden layers", batch_size: "Mini-batch size",
+  regularization: "Regularisation", dropout: "Dropout",
+};
+/** Fields whose values are names from the catalog (the form offers them as check boxes). */
+export const NAME_FIELDS = { activation: "activations", optimizer: "optimizers", init: "initializers" };
+export const DEFAULT_FIELD = "activation";
+export const DEFAULT_TARGET = 0.1;
+export const MIN_VALUES = 2;
+export const MAX_VALUES = 6;
+/** The keys this page adds to the playground's. */
+export const COMPARE_KEYS = ["vary", "values", "target", "preset"];
+
+/** What a new comparison of a field starts with (the activation race for activations). */
+const DEFAULT_TEXT = {
+  activation: "sigmoid,tanh,relu,leaky_relu",
+  learning_rate: "0.003,0.03,0.3,3",
+  optimizer: "sgd,momentum,rmsprop,adam",
+  init: "zeros,xavier,he,large",
+  layers: "2|4|8-8|16-16",
+  batch_size: "1,10,50,full",
+  regularization: "none|l2:0.001|l2:0.01|l2:0.1",
+  dropout: "0,0.2,0.5",
+};
+
+const LIMITS = { max_layers: 8, max_units: 64, max_samples: 2000 };
+const limits = (catalog) => ({ ...LIMITS, ...(catalog?.limits ?? {}) });
+const names = (catalog, key) => (catalog?.[key] ?? []).map((e) => e.name);
+const num = (x) => String(x);
+const NAME_RE = /^[a-z][a-z0-9_]*$/;
+
+/** The hidden layers' activation a layer list without a suffix gets: the base's first. */
+export function baseActivation(base, catalog) {
+  return base.layers[0]?.activation ?? catalog?.defaults?.layers?.[0]?.activation ?? "tanh";
+}
+
+function number(text, lo, hi, { integer = false, loOpen = false } = {}) {
+  if (typeof text !== "string" || text.trim() === "") return undefined;
+  const x = Number(text);
+  if (!Number.isFinite(x) || (integer && !Number.isInteger(x))) return undefined;
+  if (x < lo || x > hi || (loOpen && x === lo)) return undefined;
+  return x;
+}
+
+function nameIn(catalog, key, text) {
+  const list = names(catalog, key);
+  return (list.length ? list.includes(text) : NAME_RE.test(text)) ? text : undefined;
+}
+
+// ------------------------------------------------------------------ one value: text ↔ server shape
+
+/** One value's text → its server JSON, or undefined when invalid. */
+export function parseValue(field, text, base, catalog) {
+  const t = String(text).trim();
+  const L = limits(catalog);
+  switch (field) {
+    case "activation": return nameIn(catalog, "activations", t);
+    case "optimizer": return nameIn(catalog, "optimizers", t);
+    case "init": return nameIn(catalog, "initializers", t);
+    case "learning_rate": return number(t, 0, 100, { loOpen: true });
+    case "dropout": return number(t, 0, 0.9);
+    case "batch_size": return t === "full" ? null : number(t, 1, L.max_samples, { integer: true });
+    case "regularization": {
+      if (t === "none") return { kind: "none", rate: 0 };
+      const [kind, rateText, ...rest] = t.split(":");
+      if (rest.length || kind === "none" || nameIn(catalog, "regularizers", kind) === undefined) return undefined;
+      const rate = rateText === undefined ? (base.rate || 0.01) : number(rateText, 0, 10);
+      return rate === undefined ? undefined : { kind, rate };
+    }
+    case "layers": {
+      const [unitsText, actText, ...rest] = t.split(":");
+      if (rest.length) return undefined;
+      const units = unitsText === "none" ? [] : unitsText.split("-").map((u) => number(u, 1, L.max_units, { integer: true }));
+      if (units.length > L.max_layers || units.some((u) => u === undefined)) return undefined;
+      let acts = units.map(() => baseActivation(base, catalog));
+      if (actText !== undefined) {
+        const parts = actText.split(".").map((a) => nameIn(catalog, "activations", a));
+        if (parts.some((a) => a === undefined) || (parts.length !== 1 && parts.length !== units.length)) return undefined;
+        acts = units.map((_, i) => parts[parts.length === 1 ? 0 : i]);
+      }
+      return units.map((u, i) => ({ units: u, activation: acts[i] }));
+    }
+    default: return undefined;
+  }
+}
+
+/** One value (server JSON) → its text. */
+export function formatValue(field, value, base, catalog) {
+  switch (field) {
+    case "batch_size": return value === null ? "full" : num(value);
+    case "learning_rate": case "dropout": return num(value);
+    case "regularization": return value.kind === "none" ? "none" : `${value.kind}:${num(value.rate)}`;
+    case "layers": {
+      if (!value.length) return "none";
+      const units = value.map((l) => l.units).join("-");
+      const acts = value.map((l) => l.activation);
+      if (acts.every((a) => a === baseActivation(base, catalog))) return units;
+      return `${units}:${acts.every((a) => a === acts[0]) ? acts[0] : acts.join(".")}`;
+    }
+    default: return String(value);
+  }
+}
+
+/** The separator written between values: "|" where a value reads like a list itself. */
+export const separator = (field) => (field === "layers" || field === "regularization" ? "|" : ",");
+
+/** Text of 2–6 values (either separator) → {values} or {error} (a sentence for the form). */
+export function parseValues(field, text, base, catalog) {
+  const parts = String(text ?? "").split(/[|,]/).map((p) => p.trim()).filter((p) => p !== "");
+  if (parts.length < MIN_VALUES) return { error: `give at least ${MIN_VALUES} values` };
+  if (parts.length > MAX_VALUES) return { error: `give at most ${MAX_VALUES} values` };
+  const values = [];
+  for (const p of parts) {
+    const v = parseValue(field, p, base, catalog);
+    if (v === undefined) return { error: `“${p}” is not a valid ${FIELD_LABELS[field]?.toLowerCase() ?? field} value` };
+    values.push(v);
+  }
+  const keys = values.map((v) => JSON.stringify(v));
+  if (new Set(keys).size !== keys.length) return { error: "each value may appear only once" };
+  return { values };
+}
+
+export function formatValues(field, values, base, catalog) {
+  return values.map((v) => formatValue(field, v, base, catalog)).join(separator(field));
+}
+
+/** The values a field starts with; names the catalog lacks are left out. */
+export function defaultValues(field, base, catalog) {
+  const text = DEFAULT_TEXT[field].split(/[|,]/).filter((t) => parseValue(field, t, base, catalog) !== undefined);
+  const r = parseValues(field, text.join(","), base, catalog);
+  return r.values ?? parseValues(field, DEFAULT_TEXT[field], base, null).values;
+}
+
+/** A value given as the server accepts it (a preset's) → the canonical shape this page uses. */
+export function canonicalValue(field, value, base, catalog) {
+  if (field === "optimizer" && value && typeof value === "object") return value.name;
+  if (field === "regularization" && typeof value === "string") {
+    return value === "none" ? { kind: "none", rate: 0 } : { kind: value, rate: base.rate || 0.01 };
+  }
+  if (field === "layers" && Array.isArray(value)) {
+    return value.map((l) => ({ units: l.units, activation: l.activation ?? baseActivation(base, catalog) }));
+  }
+  return value;
+}
+
+// ------------------------------------------------------------------ the whole comparison
+
+/** Parse a query string into a complete, valid comparison (never throws; `preset` only named here). */
+export function fromCompareQuery(search, catalog) {
+  let q;
+  try { q = new URLSearchParams(String(search ?? "")); } catch { q = new URLSearchParams(); }
+  const base = { ...fromQuery(search, catalog), weights: null };
+  const field = FIELDS.includes(q.get("vary")) ? q.get("vary") : DEFAULT_FIELD;
+  const parsed = q.get("values") !== null ? parseValues(field, q.get("values"), base, catalog) : {};
+  const values = parsed.values ?? defaultValues(field, base, catalog);
+  const target = number(q.get("target") ?? "", 0, 1000, { loOpen: true }) ?? DEFAULT_TARGET;
+  const preset = /^[a-z0-9][a-z0-9_-]{0,63}$/.test(q.get("preset") ?? "") ? q.get("preset") : null;
+  return { base, field, values, target, preset };
+}
+
+/** Only the page's view settings (speed, log scale…) as playground keys. */
+function viewQuery(base, catalog) {
+  const d = defaultState(catalog);
+  return toQuery({ ...d, showTest: base.showTest, discretize: base.discretize, logScale: base.logScale,
+    speed: base.speed }, d);
+}
+
+/** `,` `|` `:` stay readable in the keys this page adds. */
+const readable = (text) => encodeURIComponent(text).replace(/%2C/g, ",").replace(/%7C/g, "|").replace(/%3A/g, ":");
+
+/** The comparison as a query string (no "?"): `preset=NAME` (+ view keys) while it is a lesson's, else
+ *  the playground's keys for the base and vary, values, target. */
+export function toCompareQuery(c, catalog) {
+  if (c.preset) {
+    const view = viewQuery(c.base, catalog);
+    return `preset=${readable(c.preset)}${view ? `&${view}` : ""}`;
+  }
+  const q = toQuery(c.base, defaultState(catalog));
+  const own = `vary=${c.field}&values=${readable(formatValues(c.field, c.values, c.base, catalog))}&target=${num(c.target)}`;
+  return q ? `${q}&${own}` : own;
+}
+
+/** A partial session config (a preset's) completed with the catalog's defaults, as the server does. */
+export function fillConfig(partial, defaults) {
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(partial ?? {})) {
+    const d = defaults?.[k];
+    out[k] = v && typeof v === "object" && !Array.isArray(v) && d && typeof d === "object" && !Array.isArray(d)
+      ? fillConfig(v, d) : v;
+  }
+  return out;
+}
+
+/** A playground state from a complete session config; page-only fields (and custom points) from `base`. */
+export function stateOf(config, base, catalog) {
+  const s = { ...fromConfig(config, base), out: config.output?.activation ?? null, loss: config.loss ?? null,
+    weights: null };
+  return normalize(s, s, catalog);
+}
+
+/**
+ * A lesson preset (GET api/v1/presets/NAME) → the comparison, with the URL's own keys applied over it.
+ * A session preset becomes the base of the comparison the URL (or the default race) describes.
+ */
+export function fromPreset(preset, search, catalog) {
+  const q = new URLSearchParams(String(search ?? ""));
+  const cfg = preset.kind === "comparison" ? preset.config : { base: preset.config };
+  const d = defaultState(catalog);
+  const presetBase = stateOf(fillConfig(cfg.base ?? {}, catalog.defaults), d, catalog);
+  const merged = new URLSearchParams(toQuery(presetBase, d));
+  for (const [k, v] of q) if (!COMPARE_KEYS.includes(k)) merged.set(k, v);
+  for (const k of ["vary", "values", "target"]) if (q.has(k)) merged.set(k, q.get(k));
+  const c = fromCompareQuery(merged.toString(), catalog);
+  if (!q.has("vary") && !q.has("values") && cfg.vary && FIELDS.includes(cfg.vary.field)) {
+    c.field = cfg.vary.field;
+    const text = cfg.vary.values.map((v) => formatValue(c.field, canonicalValue(c.field, v, c.base, catalog), c.base,
+      catalog)).join(separator(c.field));
+    c.values = parseValues(c.field, text, c.base, catalog).values ?? defaultValues(c.field, c.base, catalog);
+  }
+  if (!q.has("target") && cfg.target_loss !== undefined && cfg.target_loss !== null) c.target = cfg.target_loss;
+  c.preset = preset.name;
+  return c;
+}
+
+/** What the server trains: equal keys mean the same experiment (view settings aside). */
+export function experimentKey(c) {
+  return JSON.stringify([toConfig({ ...c.base, weights: null }), c.field, c.values, c.target]);
+}
+
+/** POST api/v1/comparisons body. */
+export function comparisonBody(c) {
+  return { base: toConfig({ ...c.base, weights: null }), vary: { field: c.field, values: c.values },
+    target_loss: c.target };
+}
+
+/** The playground query of one variant (its complete config from the server), view settings kept. */
+export function playgroundQuery(config, base, catalog) {
+  return toQuery(stateOf(config, base, catalog), defaultState(catalog));
+}
+
+/** The server's labels, told apart where they would read the same (layer lists that differ in activation). */
+export function variantLabels(field, values, serverLabels) {
+  const labels = [...serverLabels];
+  const repeated = new Set(labels.filter((l, i) => labels.indexOf(l) !== i));
+  if (field === "layers") {
+    labels.forEach((l, i) => {
+      if (!repeated.has(l)) return;
+      const acts = [...new Set(values[i].map((x) => x.activation))];
+      labels[i] = `${l} ${acts.join("/")}`;
+    });
+  }
+  return labels;
+}
