@@ -128,7 +128,9 @@ def reset_comparison(c: ComparisonDep, body: Annotated[ResetRequest | None, Body
              responses={**NOT_FOUND, 409: {"description": "every variant diverged"}})
 def play_comparison(request: Request, c: ComparisonDep,
                     body: Annotated[PlayRequest | None, Body()] = None) -> ComparisonOut:
-    runners(request).play(c, body.epochs_per_second if body else None)
+    make = lambda: frames.comparison_frame_json(c, present_comparison)  # noqa: E731
+    runners(request).play(c, body.epochs_per_second if body else None,
+                          frames.refresher(c, make, 1.0 / request.app.state.settings.max_fps))
     return present_comparison(c)
 
 

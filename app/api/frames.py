@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -44,27 +46,42 @@ def build(session: Session, speed: float | None) -> dict[str, Any]:
     return body
 
 
+FramePack = tuple[int, str, bytes, float]  # version, JSON, SSE bytes, when built (monotonic)
+
+
 def sse_event(version: int, text: str) -> bytes:
     """The frame as it goes on the wire, encoded once for every viewer."""
     return f"event: frame\nid: {version}\ndata: {text}\n\n".encode()
 
 
-def frame_json(session: Session, speed: float | None) -> tuple[int, str, bytes]:
-    """(version, JSON text, SSE event) of the current frame, from the cache when nothing changed."""
+def frame_json(session: Session, speed: float | None) -> FramePack:
+    """The current frame, from the cache when nothing changed."""
     with session.lock:
         cached = session.frame_cache
         if cached is not None and cached[0] == session.version:
             return cached
         version = session.version
         text = json.dumps(build(session, speed), separators=(",", ":"), allow_nan=False)
-        session.frame_cache = (version, text, sse_event(version, text))
+        session.frame_cache = (version, text, sse_event(version, text), time.monotonic())
         return session.frame_cache
+
+
+def refresher(target: Any, make: Callable[[], FramePack], period: float) -> Callable[[], None]:
+    """For a runner's on_chunk: build the frame when someone watches and the last one is older
+    than a display frame, so viewers find a fresh frame ready and nothing waits for the GIL."""
+
+    def refresh() -> None:
+        cached = target.frame_cache
+        if target.viewers and (cached is None or time.monotonic() - cached[3] >= period):
+            make()
+
+    return refresh
 
 
 COMPARISON_RESOLUTION = 100
 
 
-def comparison_frame_json(c: Any, describe: Any) -> tuple[int, str, bytes]:
+def comparison_frame_json(c: Any, describe: Any) -> FramePack:
     """One frame for every variant: its row of the live table and its output grid."""
     with c.lock:
         cached = c.frame_cache
@@ -78,5 +95,5 @@ def comparison_frame_json(c: Any, describe: Any) -> tuple[int, str, bytes]:
             variant["output"] = _output(b.kind, b.output)
         body.update(version=version, viewers=c.viewers, extent=c.sessions[0].settings.grid_extent)
         text = json.dumps(body, separators=(",", ":"), allow_nan=False)
-        c.frame_cache = (version, text, sse_event(version, text))
+        c.frame_cache = (version, text, sse_event(version, text), time.monotonic())
         return c.frame_cache

@@ -42,7 +42,10 @@ def runners(request: Request) -> Runners:
              responses={**NOT_FOUND, 409: {"description": "diverged: reset first"}})
 def play(request: Request, session: FreeSessionDep,
          body: Annotated[PlayRequest | None, Body()] = None) -> SessionOut:
-    runners(request).play(session, body.epochs_per_second if body else None)
+    pool = runners(request)
+    make = lambda: frames.frame_json(session, pool.speed(session.id))  # noqa: E731
+    pool.play(session, body.epochs_per_second if body else None,
+              frames.refresher(session, make, 1.0 / request.app.state.settings.max_fps))
     return present.session(session)
 
 
@@ -61,7 +64,7 @@ SSE_DOC: dict[int | str, dict[str, Any]] = {200: {
     "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 
-async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[], tuple[int, str, bytes]],
+async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[], frames.FramePack],
                        fps: float, limit: int) -> AsyncIterator[bytes]:
     """SSE bytes for a session or comparison: its newest frame whenever its version moved, at most
     fps a second. A frame is built once per version in a worker thread (NumPy never runs on the
@@ -79,10 +82,14 @@ async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[
             version = target.version
             if version != sent_version:
                 cached = target.frame_cache
-                if cached is None or cached[0] != version:
+                # while training runs, its thread keeps a frame at most a display frame old: take
+                # it; otherwise (a REST step, a new viewer) build the exact current one
+                recent = target.running and time.monotonic() - cached[3] <= 2 * period if cached else False
+                if cached is None or (cached[0] != version and not recent):
                     cached = await anyio.to_thread.run_sync(build)
-                yield cached[2]
-                sent_version, sent, quiet_since = cached[0], sent + 1, time.monotonic()
+                if cached[0] != sent_version:
+                    yield cached[2]
+                    sent_version, sent, quiet_since = cached[0], sent + 1, time.monotonic()
             elif time.monotonic() - quiet_since > KEEPALIVE_S:
                 yield b": keepalive\n\n"
                 quiet_since = time.monotonic()

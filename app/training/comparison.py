@@ -123,7 +123,7 @@ class Comparison:
         self.lock = threading.RLock()
         self.viewers = 0
         self._version_offset = 0
-        self.frame_cache: tuple[int, str] | None = None
+        self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
         for s in sessions:
             s.owner = comparison_id
             s.target_loss = config.target_loss

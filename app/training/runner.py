@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from .session import SessionError
@@ -32,9 +33,13 @@ class Runnable(Protocol):
 
 
 class Runner:
-    def __init__(self, session: Runnable, epochs_per_second: float | None) -> None:
+    def __init__(self, session: Runnable, epochs_per_second: float | None,
+                 on_chunk: Callable[[], object] | None = None) -> None:
         self.session = session
         self.epochs_per_second = epochs_per_second  # None: as fast as it goes
+        # called in this thread after every chunk: the live view builds its frame here when one is
+        # due, rather than in another thread that would fight this one for the GIL
+        self.on_chunk = on_chunk
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"runner-{session.id}", daemon=True)
 
@@ -71,6 +76,8 @@ class Runner:
                 break
             done += updates
             took = time.perf_counter() - started
+            if self.on_chunk is not None:
+                self.on_chunk()
             chunk = max(1, min(chunk * 2, int(updates * CHUNK_S / took) if took > 0 else chunk * 2))
             time.sleep(0)  # yield the GIL to the event loop between chunks
 
@@ -82,13 +89,14 @@ class Runners:
         self._runners: dict[str, Runner] = {}
         self._lock = threading.Lock()
 
-    def play(self, session: Runnable, epochs_per_second: float | None) -> None:
+    def play(self, session: Runnable, epochs_per_second: float | None,
+             on_chunk: Callable[[], object] | None = None) -> None:
         with self._lock:
             old = self._runners.pop(session.id, None)
         if old is not None:
             old.stop()
         session.play()
-        runner = Runner(session, epochs_per_second)
+        runner = Runner(session, epochs_per_second, on_chunk)
         with self._lock:
             self._runners[session.id] = runner
         runner.start()

@@ -102,7 +102,7 @@ class Session:
         self.last_used = time.monotonic()
         self.version = 0  # bumped by every change a viewer could see; frames are cached by it
         self.viewers = 0  # open streams on this session
-        self.frame_cache: tuple[int, str] | None = None
+        self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
         self.owner: str | None = None  # the comparison this session is a variant of, if any
         self.target_loss: float | None = None  # when set: the first epoch with train cost ≤ it
         self.target_epoch: int | None = None
