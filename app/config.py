@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     max_comparisons: int = 20  # each holds 2–6 sessions of the store
     idle_timeout_s: float = 1800.0  # a session untouched this long may be dropped
 
-    # --- sizes a request may ask for (validated before anything is allocated)
+    # --- sizes a request may ask for (validated before anything is allocated); the request
+    # schemas read these once, at import, from the environment: see SCHEMA_LIMITS
     max_layers: int = 8  # hidden layers
     max_units: int = 64  # units per hidden layer
     max_classes: int = 5
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
 
     # --- work one request may do (beyond this the caller is asked to split it)
     max_updates_per_request: int = 200_000
+    max_epochs_per_request: int = 20_000  # each epoch ends with an evaluation of both splits
     max_example_updates_per_request: int = 20_000_000  # updates × batch size
     max_history: int = 100_000  # epochs kept
 
@@ -45,3 +47,10 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+# Limits baked into the request schemas when the app is imported (they are part of the OpenAPI
+# document); create_app() refuses Settings that differ in them rather than advertise one limit
+# and enforce another. Set them with NNP_* variables before start-up.
+SCHEMA_LIMITS = ("max_layers", "max_units", "max_classes", "min_samples", "max_samples", "max_custom_points",
+                 "max_csv_bytes", "max_predict_points", "max_resolution", "max_neuron_resolution", "grid_extent")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app import __version__, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
-from app.config import Settings, get_settings
+from app.config import SCHEMA_LIMITS, Settings, get_settings
 from app.headers import FrameHeaders
 from app.training.comparison import Comparison, ComparisonStore
 from app.training.runner import Runners
@@ -18,6 +18,11 @@ from app.training.store import SessionStore
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    imported = get_settings()
+    differ = [k for k in SCHEMA_LIMITS if getattr(settings, k) != getattr(imported, k)]
+    if differ:
+        raise ValueError(f"{', '.join(differ)}: read by the request schemas at import; set them in the "
+                         "environment (NNP_*) before starting instead")
     runners = Runners()
 
     @asynccontextmanager
@@ -42,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.comparisons = ComparisonStore(settings.max_comparisons, drop_comparison)
     errors.install(app)
+    errors.document(app)
     for module in (health, catalog, datasets, sessions, live, comparisons, presets):
         app.include_router(module.router)
     app.include_router(web.router)

@@ -17,6 +17,7 @@ from . import frames, present
 from .deps import SettingsDep, StoreDep
 from .live import SSE_DOC, SSE_HEADERS, PlayRequest, event_stream, runners
 from .schemas import MetricsOut, ResetRequest, StepRequest
+from .sessions import most_updates
 
 router = APIRouter(prefix="/api/v1/comparisons", tags=["comparisons"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such comparison"}}
@@ -109,8 +110,8 @@ def delete_comparison(request: Request, c: ComparisonDep) -> Response:
              responses={**NOT_FOUND, 409: {"description": "every variant diverged"}})
 def step_comparison(c: ComparisonDep, settings: SettingsDep, body: StepRequest) -> ComparisonOut:
     updates = c.updates_for(body.steps, body.epochs)
-    biggest = max(s.trainer.batch_size for s in c.sessions) * len(c.sessions)
-    most = min(settings.max_updates_per_request, settings.max_example_updates_per_request // biggest)
+    biggest = max(s.trainer.batch_size for s in c.sessions)
+    most = most_updates(settings, biggest, min(s.trainer.updates_per_epoch for s in c.sessions), len(c.sessions))
     if updates > most:
         raise ValueError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
                          f"for this comparison; split it into several requests")

@@ -11,7 +11,8 @@ from app.training.fields import Real, Whole
 from app.training.spec import SEED_MAX, SessionConfig
 
 S = get_settings()
-WEIGHT_MAX = 1e6  # larger weights are refused: they only overflow the float32 engine
+WEIGHT_MAX = 1e6
+STEP_MAX = 10**7  # larger weights are refused: they only overflow the float32 engine
 
 
 class Strict(BaseModel):
@@ -54,8 +55,9 @@ class SessionCreate(SessionConfig):
 
 
 class StepRequest(Strict):
-    steps: Whole(1, S.max_updates_per_request) | None = Field(None, description="optimizer updates")
-    epochs: Whole(1, S.max_updates_per_request) | None = Field(None, description="whole epochs")
+    # the work one request may do is checked against the app's settings by the route
+    steps: Whole(1, STEP_MAX) | None = Field(None, description="optimizer updates")
+    epochs: Whole(1, STEP_MAX) | None = Field(None, description="whole epochs")
 
     @model_validator(mode="after")
     def _one(self) -> StepRequest:

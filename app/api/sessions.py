@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.nn.network import predicted_labels
 from app.training.boundary import compute_boundary
 from app.training.export import export_document, export_python
@@ -89,15 +89,20 @@ def delete_session(store: StoreDep, session: FreeSessionDep) -> Response:
     return Response(status_code=204)
 
 
+def most_updates(settings: Settings, batch_size: int, per_epoch: int, copies: int = 1) -> int:
+    """The most updates one request may take: bounded in updates, in example-updates (all copies
+    together) and in epochs (each ends with an evaluation of both splits)."""
+    return min(settings.max_updates_per_request, settings.max_example_updates_per_request // (batch_size * copies),
+               settings.max_epochs_per_request * per_epoch)
+
+
 @router.post("/{session_id}/step", response_model=SessionOut,
              responses={**NOT_FOUND, 409: {"description": "diverged"}, 422: {"description": "too much work"}})
 def step_session(session: FreeSessionDep, settings: SettingsDep, body: StepRequest) -> SessionOut:
     updates = session.updates_for(body.steps, body.epochs)
-    work = updates * session.trainer.batch_size
-    limit = settings.max_example_updates_per_request
-    if updates > settings.max_updates_per_request or work > limit:
-        most = min(settings.max_updates_per_request, limit // session.trainer.batch_size)
-        per = session.trainer.updates_per_epoch
+    per = session.trainer.updates_per_epoch
+    most = most_updates(settings, session.trainer.batch_size, per)
+    if updates > most:
         raise ValueError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
                          f"(= {most // per} epochs at this batch size); split it into several requests")
     session.train(updates)

@@ -168,9 +168,13 @@ class Session:
         if steps is not None:
             return steps
         assert epochs is not None
-        per = self.trainer.updates_per_epoch
-        into = -(-self.trainer.position // self.trainer.batch_size)  # updates already in this epoch
-        return epochs * per - into
+        t = self.trainer
+        if t.position == 0:
+            return epochs * t.updates_per_epoch
+        # the rest of this epoch (from wherever it stands, even after a change of batch size),
+        # then whole epochs
+        rest = -(-(t.n_examples - t.position) // t.batch_size)
+        return rest + (epochs - 1) * t.updates_per_epoch
 
     def train(self, updates: int) -> Metrics:
         """Take `updates` optimizer updates (recording history at each epoch end)."""

@@ -1,0 +1,177 @@
+"""The bounded session store through HTTP: eviction of the oldest idle session, 503 when every
+session is running, idle expiry. Each test builds its own app from `create_app(Settings(...))`."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+API = "/api/v1"
+
+
+def _refuse(token: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {token!r} in a response")
+
+
+def strict(r: Any) -> Any:
+    return json.loads(r.text, parse_constant=_refuse)
+
+
+@contextmanager
+def app_client(**settings: Any) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(**settings))) as c:
+        yield c
+
+
+def create(client: TestClient) -> str:
+    r = client.post(f"{API}/sessions", json={"dataset": {"name": "circle", "n_samples": 100}})
+    assert r.status_code == 201, r.text
+    return str(strict(r)["id"])
+
+
+def alive(client: TestClient, sid: str) -> bool:
+    r = client.get(f"{API}/sessions/{sid}")
+    assert r.status_code in (200, 404)
+    return r.status_code == 200
+
+
+def test_api_store_evicts_the_least_recently_used_idle_session() -> None:
+    with app_client(max_sessions=3) as c:
+        a, b, d = create(c), create(c), create(c)
+        assert alive(c, a)  # a is now the most recently used: b is the oldest
+        e = create(c)
+        assert not alive(c, b)
+        assert all(alive(c, s) for s in (a, d, e))
+        assert c.post(f"{API}/sessions/{b}/step", json={"steps": 1}).status_code == 404
+        f = create(c)  # a, d, e were just read in that order: a goes
+        assert not alive(c, a) and all(alive(c, s) for s in (d, e, f))
+
+
+def test_api_store_full_of_running_sessions_is_503() -> None:
+    with app_client(max_sessions=3) as c:
+        ids = [create(c) for _ in range(3)]
+        try:
+            for sid in ids:
+                r = c.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 1})
+                assert r.status_code == 200 and strict(r)["status"] == "running"
+            r = c.post(f"{API}/sessions", json={})
+            assert r.status_code == 503
+            assert r.headers.get("retry-after")
+            d = strict(r)["detail"][0]
+            assert d["field"] == "sessions"
+            assert "all 3 sessions are running" in d["msg"] and "pause or delete" in d["msg"]
+            assert all(alive(c, sid) for sid in ids)  # nothing was evicted
+            # pausing one makes room: it is the one evicted
+            assert c.post(f"{API}/sessions/{ids[1]}/pause").status_code == 200
+            new = create(c)
+            assert not alive(c, ids[1]) and alive(c, new)
+        finally:
+            for sid in ids:
+                c.post(f"{API}/sessions/{sid}/pause")
+
+
+def test_api_store_running_sessions_do_not_expire() -> None:
+    with app_client(max_sessions=10, idle_timeout_s=0.05) as c:
+        running, idle = create(c), create(c)
+        try:
+            assert c.post(f"{API}/sessions/{running}/play", json={"epochs_per_second": 1}).status_code == 200
+            time.sleep(0.2)
+            create(c)
+            assert alive(c, running)
+            assert not alive(c, idle)
+        finally:
+            c.post(f"{API}/sessions/{running}/pause")
+
+
+def test_api_store_idle_sessions_expire() -> None:
+    with app_client(idle_timeout_s=0.05) as c:
+        old = create(c)
+        time.sleep(0.15)
+        new = create(c)
+        assert not alive(c, old)
+        assert alive(c, new)
+
+
+def test_api_store_touching_a_session_keeps_it() -> None:
+    with app_client(idle_timeout_s=0.3) as c:
+        a, b = create(c), create(c)
+        for _ in range(3):
+            time.sleep(0.15)
+            assert alive(c, a)  # a read counts as use
+        create(c)
+        assert alive(c, a)
+        assert not alive(c, b)
+
+
+def test_api_store_delete_stops_training() -> None:
+    with app_client(max_sessions=3) as c:
+        sid = create(c)
+        assert c.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 50}).status_code == 200
+        assert c.delete(f"{API}/sessions/{sid}").status_code == 204
+        assert not alive(c, sid)
+        # the room is free again: three new sessions fit without a 503
+        ids = [create(c) for _ in range(3)]
+        assert all(alive(c, s) for s in ids)
+
+
+def test_api_play_pause_status(client: TestClient) -> None:
+    sid = create(client)
+    try:
+        r = client.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 200})
+        assert r.status_code == 200 and strict(r)["status"] == "running"
+        time.sleep(0.3)
+        r = client.post(f"{API}/sessions/{sid}/pause")
+        assert r.status_code == 200 and strict(r)["status"] == "idle"
+        epoch = strict(r)["epoch"]
+        assert epoch > 0
+        time.sleep(0.3)
+        assert strict(client.get(f"{API}/sessions/{sid}"))["epoch"] == epoch
+        # play with no body, with null speed; pause twice is fine
+        assert client.post(f"{API}/sessions/{sid}/play").status_code == 200
+        assert client.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": None}).status_code == 200
+    finally:
+        assert client.post(f"{API}/sessions/{sid}/pause").status_code == 200
+    assert client.post(f"{API}/sessions/{sid}/pause").status_code == 200
+    for bad in ({"epochs_per_second": 0}, {"epochs_per_second": 10_001}, {"epochs_per_second": "fast"},
+                {"speed": 1}):
+        r = client.post(f"{API}/sessions/{sid}/play", json=bad)
+        assert r.status_code == 422, bad
+        assert strict(r)["detail"][0]["field"] in ("epochs_per_second", "speed")
+    assert strict(client.get(f"{API}/sessions/{sid}"))["status"] == "idle"
+
+
+def test_api_store_created_app_settings_reach_the_store() -> None:
+    with app_client(max_sessions=2) as c:
+        a, b = create(c), create(c)
+        create(c)
+        assert not alive(c, a) and alive(c, b)
+
+
+def test_api_created_app_settings_reach_the_routes() -> None:
+    with app_client(max_sessions=3, max_updates_per_request=100) as c:
+        limits = strict(c.get(f"{API}/catalog"))["limits"]
+        assert limits["max_sessions"] == 3 and limits["max_updates_per_request"] == 100
+        sid = create(c)
+        r = c.post(f"{API}/sessions/{sid}/step", json={"steps": 101})
+        assert r.status_code == 422
+        d = strict(r)["detail"][0]
+        assert d["field"] == "steps" and "at most 100 updates" in d["msg"]
+        assert c.post(f"{API}/sessions/{sid}/step", json={"steps": 100}).status_code == 200
+
+
+@pytest.mark.parametrize(("limit", "value"), [("max_predict_points", 2), ("max_resolution", 50), ("max_units", 4),
+                                              ("max_csv_bytes", 100)])
+def test_api_schema_limits_cannot_differ_from_the_environment(limit: str, value: int) -> None:
+    # the request schemas (and so the OpenAPI document) read these at import: an app that
+    # advertised one limit and enforced another would be worse than a clear refusal
+    with pytest.raises(ValueError, match=limit):
+        create_app(Settings(**{limit: value}))
