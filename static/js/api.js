@@ -51,6 +51,9 @@ export function createApi({ fetchImpl = (...a) => globalThis.fetch(...a), base =
     putWeights: (id, weights) => request("PUT", s(id, "/weights"), weights),
     data: (id) => request("GET", s(id, "/data")),
     history: (id, since = -1) => request("GET", s(id, `/history?since=${since}`)),
+    fork: (id) => request("POST", s(id, "/fork")),
+    presets: () => request("GET", "presets"),
+    preset: (name) => request("GET", `presets/${encodeURIComponent(name)}`),
     uploadCsv(file) {
       const form = new FormData();
       form.append("file", file, file.name ?? "points.csv");

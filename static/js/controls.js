@@ -1,8 +1,11 @@
-// controls.js — builds every control of the page from the catalog and binds it to the store;
-// the pieces live in controls/*.js. Also the keyboard shortcuts: space, →, r.
+// controls.js — builds the page's controls from the catalog and binds them to the store; the pieces
+// live in controls/*.js. Two layers: what any viewer gets (numbers, banner, display toggles) and
+// what only the session's owner gets (everything that changes the session, sharing, the keys).
 
+import { buildClassroom } from "./controls/classroom.js";
 import { buildCustomTools } from "./controls/custom.js";
 import { buildDataPicker, buildDataSettings, buildViewOptions } from "./controls/data.js";
+import { bindKeys } from "./controls/keys.js";
 import { buildFeatures, buildLayers, networkOps } from "./controls/network.js";
 import { buildShare } from "./controls/share.js";
 import { buildBanner, buildMetrics } from "./controls/status.js";
@@ -11,38 +14,29 @@ import { buildTrainingSettings } from "./controls/training.js";
 
 export { clearErrors, showError } from "./controls/dom.js";
 
-/** ctx: {catalog, store, live, ui, actions}; returns {ops, custom, picker} for main.js to wire to the views. */
-export function buildControls(ctx) {
-  const $ = (id) => document.getElementById(id);
+const $ = (id) => document.getElementById(id);
+
+/** What a follower sees too. ctx: {catalog, store, live, actions}. */
+export function buildDisplay(ctx) {
+  buildMetrics($("metrics"), ctx);
+  buildBanner($("banner"), ctx);
+  buildViewOptions($("view-options"), ctx);
+}
+
+/** Everything that changes the session; returns {ops, custom, picker} for main.js to wire to the views.
+ *  ctx: {catalog, store, live, ui, actions, page}. */
+export function buildEditing(ctx) {
   const ops = networkOps(ctx);
   buildTransport($("transport"), ctx);
   buildTopSettings($("top-settings"), ctx);
   buildTrainingSettings($("train-settings"), ctx);
   buildShare($("share"), ctx);
+  buildClassroom($("classroom"), ctx);
   const custom = buildCustomTools($("custom-tools"), ctx);
   const picker = buildDataPicker($("datasets"), { ...ctx, custom });
   buildDataSettings($("data-settings"), ctx);
-  buildViewOptions($("view-options"), ctx);
   buildFeatures($("features"), { ...ctx, ops });
   buildLayers($("layers"), { ...ctx, ops });
-  buildMetrics($("metrics"), ctx);
-  buildBanner($("banner"), ctx);
   bindKeys(ctx.actions);
   return { ops, custom, picker };
-}
-
-const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
-
-/** space: play/pause, →: one batch (shift: one epoch), r: reset — not while typing, not with modifiers. */
-function bindKeys(actions) {
-  document.addEventListener("keydown", (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
-    const t = e.target;
-    if (TYPING.has(t.tagName) || t.isContentEditable) return;
-    // space keeps its native meaning on buttons and links; widgets that use arrows prevent the default
-    const onButton = t.closest?.("button, a[href], [role=button], summary");
-    if (e.key === " " && !onButton) { e.preventDefault(); actions.togglePlay(); }
-    else if (e.key === "ArrowRight") { e.preventDefault(); actions.step(e.shiftKey ? "epoch" : "batch"); }
-    else if ((e.key === "r" || e.key === "R") && !e.shiftKey) { e.preventDefault(); actions.reset(); }
-  });
 }

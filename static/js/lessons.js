@@ -4,7 +4,7 @@
 // out keep `base`'s values, a dataset's missing fields take the server's defaults.
 
 import {
-  CUSTOM, defaultState, effectiveOutput, FALLBACK_CATALOG, HYPER_NAMES, normalize, problemKind,
+  CUSTOM, defaultState, effectiveOutput, FALLBACK_CATALOG, HYPER_NAMES, normalize, problemKind, VIEW_KEYS,
 } from "./state.js";
 
 /** Preset names as the server spells them (also what a URL or a postMessage may ask for). */
@@ -70,13 +70,21 @@ export function presetState(preset, catalog = FALLBACK_CATALOG) {
   return s;
 }
 
-/** What the page needs of a preset: {name, kind, title, epochs, state (session presets only)}. */
+/** What the page needs of a preset: {name, kind, title, week, epochs, state (session presets only), view}. */
 export function lessonOf(preset, catalog = FALLBACK_CATALOG) {
   return {
     name: preset.name, kind: preset.kind, title: preset.title, week: preset.week,
     epochs: Number.isInteger(preset.epochs) && preset.epochs > 0 ? preset.epochs : null,
     state: preset.kind === "session" ? presetState(preset, catalog) : null,
+    view: Object.fromEntries(Object.entries(preset.view ?? {}).filter(([k, v]) => VIEW_HINTS[k]?.(v))),
   };
+}
+
+/** The store patch that opens `lesson` on a page showing `current`: the lesson's experiment; the page's
+ *  own display settings (speed, test points, discretise, log scale) kept unless the lesson sets them. */
+export function lessonPatch(lesson, current) {
+  const keep = Object.fromEntries(VIEW_KEYS.filter((k) => k in current).map((k) => [k, current[k]]));
+  return { ...lesson.state, ...keep, ...(lesson.view ?? {}) };
 }
 
 /** "Week 3", or what week 5 means: beyond the first course. */

@@ -300,10 +300,6 @@ def test_custom_points_keyboard_mouse_erase_clear(playground: Page, api: httpx.C
 BAD_CSV = b"x1,x2,label\n1,2,0\nabc,1,1\n0,0,1\n3,3,0\n"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a bad CSV's error shows only the server's msg (\"x1 must be a finite "
-                   "number, got 'abc'\"); the line it names is in detail[0].field (\"csv line 3\"), which "
-                   "showError() uses only to pick the slot, so the message next to “Upload CSV…” never says "
-                   "which line is bad")
 def test_bad_csv_error_names_the_line(playground: Page) -> None:
     page = playground
     page.locator("#custom-tools input[type=file]").set_input_files(
@@ -311,8 +307,8 @@ def test_bad_csv_error_names_the_line(playground: Page) -> None:
     error = page.locator("#custom-tools p.error")
     error.wait_for(state="visible")
     text = error.text_content() or ""
-    assert "abc" in text  # the message is there, next to the upload control …
-    assert "line 3" in text, f"the error does not name the line: {text!r}"  # … but not where
+    assert "abc" in text  # the message, next to the upload control
+    assert "line 3" in text, f"the error does not name the line: {text!r}"
 
 
 def test_good_csv_trains(playground: Page, api: httpx.Client) -> None:

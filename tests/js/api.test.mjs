@@ -28,6 +28,17 @@ test("URLs are relative and bodies JSON", async () => {
   assert.equal(api.exportUrl("abc", "python"), "api/v1/sessions/abc/export?format=python");
 });
 
+test("lessons and forks: relative URLs, names encoded", async () => {
+  const f = fakeFetch(200, {});
+  const api = createApi({ fetchImpl: f.impl });
+  await api.presets();
+  await api.preset("dead-relu");
+  await api.preset("a/b");
+  await api.fork("s1");
+  assert.deepEqual(f.calls.map((c) => [c.init.method, c.url]), [["GET", "api/v1/presets"],
+    ["GET", "api/v1/presets/dead-relu"], ["GET", "api/v1/presets/a%2Fb"], ["POST", "api/v1/sessions/s1/fork"]]);
+});
+
 test("a 422 becomes an ApiError naming the field", async () => {
   const api = createApi({ fetchImpl: fakeFetch(422, { detail: [{ field: "csv line 3", msg: "x1 must be a number" }] }).impl });
   await assert.rejects(api.create({}), (e) => e instanceof ApiError && e.field === "csv line 3" &&

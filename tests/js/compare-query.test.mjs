@@ -171,8 +171,14 @@ test("fillConfig completes nested objects and replaces lists", () => {
 
 test("a variant opens in the playground with its own config, the page's view settings kept", () => {
   const c = fromCompareQuery("dataset=circle&log=1&vary=learning_rate&values=0.01,1", CATALOG);
-  const config = { ...toConfig(c.base), optimizer: { name: "sgd", learning_rate: 1 } };
-  const s = fromQuery(playgroundQuery(config, c.base, CATALOG), CATALOG);
+  // the server answers with the output and loss it chose filled in
+  const config = { ...toConfig(c.base), optimizer: { name: "sgd", learning_rate: 1 }, output: { activation: "sigmoid" },
+    loss: "bce" };
+  const q = playgroundQuery(config, c.base, CATALOG);
+  assert.equal(q, "dataset=circle&lr=1&log=1", "automatic output and loss stay out of the link");
+  const s = fromQuery(q, CATALOG);
   assert.deepEqual([s.dataset, s.lr, s.logScale], ["circle", 1, true]);
   assert.deepEqual({ ...s, lr: c.base.lr }, c.base);
+  const tanhOut = { ...config, output: { activation: "tanh" }, loss: "mse" };
+  assert.equal(playgroundQuery(tanhOut, c.base, CATALOG), "dataset=circle&out=tanh&lr=1&log=1", "mse is tanh's own loss");
 });

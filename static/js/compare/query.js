@@ -13,13 +13,13 @@
 //   target=0.1 the train cost whose first epoch the table reports
 // or preset=NAME (a lesson; the playground's keys and vary/values/target given with it override it).
 
-import { defaultState, fromConfig, fromQuery, normalize, toConfig, toQuery } from "../state.js";
+import { defaultState, effectiveOutput, fromConfig, fromQuery, normalize, toConfig, toQuery } from "../state.js";
 
 export const FIELDS = ["activation", "learning_rate", "optimizer", "init", "layers", "batch_size", "regularization",
   "dropout"];
 export const FIELD_LABELS = {
-  activation: "Activation (all hidden layers)", learning_rate: "Learning rate α", optimizer: "Optimizer",
-  init: "Weight initialisation", layers: "Hidden layers", batch_size: "Mini-batch size",
+  activation: "Activation", learning_rate: "Learning rate α", optimizer: "Optimizer",
+  init: "Initialisation", layers: "Hidden layers", batch_size: "Batch size",
   regularization: "Regularisation", dropout: "Dropout",
 };
 /** Fields whose values are names from the catalog (the form offers them as check boxes). */
@@ -185,8 +185,9 @@ function viewQuery(base, catalog) {
     speed: base.speed }, d);
 }
 
-/** `,` `|` `:` stay readable in the keys this page adds. */
-const readable = (text) => encodeURIComponent(text).replace(/%2C/g, ",").replace(/%7C/g, "|").replace(/%3A/g, ":");
+/** `,` `|` `:` stay readable in the URL (`encoded`: text already percent-encoded). */
+const readable = (text, encoded = false) => (encoded ? text : encodeURIComponent(text))
+  .replace(/%2C/g, ",").replace(/%7C/g, "|").replace(/%3A/g, ":");
 
 /** The comparison as a query string (no "?"): `preset=NAME` (+ view keys) while it is a lesson's, else
  *  the playground's keys for the base and vary, values, target. */
@@ -195,7 +196,7 @@ export function toCompareQuery(c, catalog) {
     const view = viewQuery(c.base, catalog);
     return `preset=${readable(c.preset)}${view ? `&${view}` : ""}`;
   }
-  const q = toQuery(c.base, defaultState(catalog));
+  const q = readable(toQuery(c.base, defaultState(catalog)), true);
   const own = `vary=${c.field}&values=${readable(formatValues(c.field, c.values, c.base, catalog))}&target=${num(c.target)}`;
   return q ? `${q}&${own}` : own;
 }
@@ -211,10 +212,14 @@ export function fillConfig(partial, defaults) {
   return out;
 }
 
-/** A playground state from a complete session config; page-only fields (and custom points) from `base`. */
+/** A playground state from a complete session config; page-only fields (and custom points) from `base`.
+ *  An output and loss the problem would choose anyway stay "automatic" (null), as in the playground. */
 export function stateOf(config, base, catalog) {
-  const s = { ...fromConfig(config, base), out: config.output?.activation ?? null, loss: config.loss ?? null,
-    weights: null };
+  const s = { ...fromConfig(config, base), out: null, loss: null, weights: null };
+  const out = config.output?.activation ?? null;
+  if (out !== null && out !== effectiveOutput(s, catalog).out) s.out = out;
+  const loss = config.loss ?? null;
+  if (loss !== null && loss !== effectiveOutput(s, catalog).loss) s.loss = loss;
   return normalize(s, s, catalog);
 }
 
@@ -263,6 +268,7 @@ export function variantLabels(field, values, serverLabels) {
   const labels = [...serverLabels];
   const repeated = new Set(labels.filter((l, i) => labels.indexOf(l) !== i));
   if (field === "layers") {
+    values.forEach((v, i) => { if (!v.length) labels[i] = "no hidden layer"; });
     labels.forEach((l, i) => {
       if (!repeated.has(l)) return;
       const acts = [...new Set(values[i].map((x) => x.activation))];
@@ -270,4 +276,26 @@ export function variantLabels(field, values, serverLabels) {
     });
   }
   return labels;
+}
+
+/** One line about the base, leaving out what the variants vary. */
+export function describeBase(base, field, catalog) {
+  const label = (key, name) => ((catalog?.[key] ?? []).find((e) => e.name === name)?.label ?? name)
+    .replace(/\s*\(.*\)$/, "");
+  const parts = [base.dataset === "custom" ? `your own ${(base.labels ?? []).length} points`
+    : `${base.dataset}, ${base.n} points${base.noise ? `, noise ${num(base.noise)}` : ""}`];
+  if (field !== "layers") {
+    const units = base.layers.length ? `[${base.layers.map((l) => l.units).join(", ")}]` : "no hidden layer";
+    const acts = [...new Set(base.layers.map((l) => l.activation))];
+    parts.push(field === "activation" || !acts.length ? units : `${units} ${acts.map((a) => label("activations", a)).join("/")}`);
+  }
+  if (field !== "optimizer") parts.push(field === "learning_rate" ? label("optimizers", base.opt)
+    : `${label("optimizers", base.opt)}, α = ${num(base.lr)}`);
+  else parts.push(`α = ${num(base.lr)}`);
+  if (field !== "batch_size") parts.push(base.batch === null ? "full batch" : `batch ${base.batch}`);
+  if (field !== "regularization" && base.reg !== "none") parts.push(`${base.reg.toUpperCase()} λ = ${num(base.rate)}`);
+  if (field !== "dropout" && base.dropout > 0) parts.push(`dropout ${num(base.dropout)}`);
+  if (field !== "init") parts.push(`${label("initializers", base.init)} init`);
+  parts.push(`seed ${base.seed}`);
+  return parts.join(" · ");
 }

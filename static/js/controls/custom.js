@@ -54,7 +54,9 @@ export function buildCustomTools(root, { catalog, store, live, ui, actions }) {
       memo = { points: parsed.points, labels: parsed.labels };
       store.set({ dataset: CUSTOM, points: parsed.points, labels: parsed.labels });
     } catch (err) {
-      showError(err.field ?? "csv", err.msg ?? String(err));
+      // the server names the line ("csv line 7"): say it, a student fixes the file by it
+      const where = err.field && err.field !== "csv" ? `${err.field.replace(/^csv /, "")}: ` : "";
+      showError(err.field ?? "csv", `${where}${err.msg ?? String(err)}`);
     } finally {
       file.value = "";
     }

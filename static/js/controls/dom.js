@@ -112,3 +112,28 @@ export function fmt(x, digits = 3) {
   if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(2);
   return String(Number(x.toPrecision(digits)));
 }
+
+/** Copies `text`; without a clipboard (plain http, permissions) selects it in `field` for ctrl+C.
+ *  Returns true when copied. */
+export async function copyText(text, field = null) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    if (field) {
+      field.hidden = false;
+      field.value = text;
+      field.focus();
+      field.select();
+    }
+    return false;
+  }
+}
+
+/** Shows `text` on a button for a moment (e.g. "Copied ✓"), then its own label again. */
+export function flash(btn, text) {
+  const old = btn.dataset.label ?? btn.textContent;
+  btn.dataset.label = old;
+  btn.textContent = text;
+  setTimeout(() => { btn.textContent = old; delete btn.dataset.label; }, 1500);
+}

@@ -1,7 +1,7 @@
 // controls/share.js — copy the experiment's link (optionally with the current weights), and export
 // the boundary as PNG, the model as JSON or as a NumPy script.
 
-import { button, checkbox, errorSlot, h, showError } from "./dom.js";
+import { button, checkbox, copyText, errorSlot, flash, h, showError } from "./dom.js";
 
 export function buildShare(root, { live, actions }) {
   const withWeights = checkbox("with weights", { title: "Put the current weights in the link: it then starts from them" });
@@ -9,16 +9,7 @@ export function buildShare(root, { live, actions }) {
     fallback.hidden = true;
     let url;
     try { url = await actions.shareUrl(withWeights.input.checked); } catch (err) { showError("weights", err.msg ?? String(err)); return; }
-    try {
-      await navigator.clipboard.writeText(url);
-      flash(copy, "Copied ✓");
-    } catch {
-      // no clipboard (http, permissions): show the link selected, ready for ctrl+C
-      fallback.value = url;
-      fallback.hidden = false;
-      fallback.focus();
-      fallback.select();
-    }
+    if (await copyText(url, fallback)) flash(copy, "Copied ✓");
   } });
   const fallback = h("input", { type: "text", readOnly: true, class: "link-fallback", hidden: true,
     attrs: { "aria-label": "Link to this experiment: copy it with ctrl+C" } });
@@ -40,10 +31,4 @@ export function buildShare(root, { live, actions }) {
   };
   render(live.get());
   live.subscribe((l, prev) => { if (l.id !== prev.id) render(l); });
-}
-
-function flash(btn, text) {
-  const old = btn.textContent;
-  btn.textContent = text;
-  setTimeout(() => { btn.textContent = old; }, 1500);
 }

@@ -33,8 +33,8 @@ export function buildMetrics(root, { live }) {
 
 export function buildBanner(el, { live, actions }) {
   const text = h("span", { class: "banner-text" });
-  const reset = button("Reset", { label: "Reset to the initial weights", cls: "btn", onClick: actions.reset });
-  const lower = button("Lower learning rate ÷10", { label: "Divide the learning rate by ten", cls: "btn",
+  const reset = button("Reset", { label: "Reset to the initial weights", cls: "btn banner-action", onClick: actions.reset });
+  const lower = button("Lower learning rate ÷10", { label: "Divide the learning rate by ten", cls: "btn banner-action",
     onClick: actions.lowerLearningRate });
   const close = button("×", { label: "Dismiss this message", cls: "btn icon", onClick: () => live.set({ note: null }) });
   el.append(text, reset, lower, close);

@@ -1,0 +1,443 @@
+// compare.js — the entry module of the compare page: 2–6 variants of one experiment, trained in lockstep
+// by one server-side comparison, shown as small boundary maps, overlaid cost curves and a live table.
+// The comparison lives in the URL (compare/query.js); one EventSource follows it; everything drawn
+// happens in one animation-frame callback (plot.js everyFrame), the chart in its own heavy turn.
+
+import { ApiError, api } from "./api.js";
+import { frameRow, historyRows } from "./decimate.js";
+import { decodeFrame } from "./frame.js";
+import { everyFrame } from "./plot.js";
+import { compareApi, openComparisonStream } from "./compare/client.js";
+import { createCurves } from "./compare/curves.js";
+import { h, swatch } from "./compare/dom.js";
+import { createForm } from "./compare/form.js";
+import { createMapView } from "./compare/maps.js";
+import { fitGrid, tableRow } from "./compare/model.js";
+import {
+  comparisonBody, experimentKey, fromCompareQuery, fromPreset, playgroundQuery, toCompareQuery, variantLabels,
+} from "./compare/query.js";
+import { createTable } from "./compare/table.js";
+import { createTransport } from "./compare/transport.js";
+
+
+const FPS = 60;  // frames a second asked of the stream (the server sends one only when something changed)
+const $ = (id) => document.getElementById(id);
+const root = document.documentElement;
+const plotlyReady = new Promise((resolve) => {
+  if (window.Plotly) resolve();
+  else $("plotly-js")?.addEventListener("load", resolve, { once: true });
+});
+
+start().catch((err) => {
+  console.error(err);
+  banner(`The comparison could not start: ${err.message ?? err}`, true);
+});
+
+function banner(text, danger = false) {
+  const p = $("banner");
+  p.hidden = !text;
+  p.classList.toggle("banner-danger", danger);
+  p.textContent = text ?? "";
+}
+
+function announce(text) {
+  const el = $("announce");
+  el.textContent = "";
+  requestAnimationFrame(() => { el.textContent = text; });
+}
+
+async function start() {
+  const catalog = await api.catalog();
+  let c = fromCompareQuery(location.search, catalog);
+  let lesson = null;  // {name, key, preset}: the lesson the page was opened with
+  if (c.preset) {
+    try {
+      const preset = await compareApi.preset(c.preset);
+      c = fromPreset(preset, location.search, catalog);
+      lesson = { name: preset.name, key: experimentKey(c), preset, c };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      banner(`There is no lesson “${c.preset}”: this is the comparison the rest of the link describes.`);
+      c = { ...c, preset: null };
+    }
+  }
+  const page = createPage({ catalog, initial: c, lesson });
+  page.start();
+  $("app").setAttribute("aria-busy", "false");
+}
+
+function createPage({ catalog, initial, lesson }) {
+  let c = initial;
+  let cur = null;  // {id, labels, row0[], lastEpoch[], cards[]}
+  let status = "idle";
+  let wantPlaying = false;
+  let stream = null;
+  let pending = null;
+  let decoding = false;
+  let latest = null;  // the newest decoded frame not drawn yet
+  let framesShown = 0;
+  let framesReceived = 0;
+  let chain = Promise.resolve();
+  const extent = catalog.limits?.grid_extent ?? 6;
+
+  const queue = (task) => {
+    const p = chain.then(task);
+    chain = p.catch(report);
+    return p;
+  };
+
+  function report(err) {
+    if (!(err instanceof ApiError)) { console.error(err); return; }
+    if (err.status === 404 && cur) { expired(); return; }
+    if (err.status === 409) { banner("Every variant has diverged: reset to train again."); return; }
+    banner(err.status === 0 || err.status === 503 ? `${err.msg} — try again in a moment` : err.msg, true);
+  }
+
+  // ---------------------------------------------------------------- views
+
+  const transport = createTransport($("transport"), {
+    play: () => actions.play(), pause: () => actions.pause(), step: () => actions.step(), reset: () => actions.reset(),
+    speed: (s) => setComparison({ ...c, base: { ...c.base, speed: s } }),
+  });
+  transport.setSpeed(c.base.speed);
+  const form = createForm($("compare-form"), {
+    catalog,
+    onChange: ({ field, values, target }) => queue(() => change({ ...c, field, values, target })),
+  });
+  form.set(c);
+  const table = createTable($("cmp-table"));
+  const mapsBox = $("maps");
+  const curvesP = plotlyReady.then(() => {
+    const curves = createCurves($("curves"));
+    curves.setLogScale(c.base.logScale);
+    return curves;
+  });
+  const logBox = $("cmp-log");
+  logBox.checked = c.base.logScale;
+  logBox.addEventListener("change", () => {
+    setComparison({ ...c, base: { ...c.base, logScale: logBox.checked } });
+    curvesP.then((v) => v.setLogScale(logBox.checked));
+  });
+  for (const radio of document.querySelectorAll('input[name="cmp-metric"]')) {
+    radio.addEventListener("change", () => { if (radio.checked) curvesP.then((v) => v.setMetric(radio.value)); });
+  }
+  showCaption();
+
+  /** The maps' cards tile the space left to them: the largest squares that fit. */
+  function layoutCards() {
+    const n = cur?.cards.length ?? 0;
+    if (!n) return;
+    const style = getComputedStyle(mapsBox);
+    const gap = parseFloat(style.columnGap) || 8;
+    const head = cur.cards[0].head.offsetHeight || 24;
+    const fit = fitGrid(n, mapsBox.clientWidth, mapsBox.clientHeight, { gap, extra: head + 4, min: 90 });
+    mapsBox.style.gridTemplateColumns = `repeat(${fit.cols}, ${fit.size}px)`;
+    mapsBox.style.setProperty("--map-size", `${fit.size}px`);
+  }
+  new ResizeObserver(() => layoutCards()).observe(mapsBox);
+
+  function buildCards(r, labels, base) {
+    const cards = r.variants.map((v, i) => {
+      const mapEl = h("div", { class: "cmp-map-box" });
+      const map = createMapView(mapEl, { extent, label: labels[i], onResize: draw });
+      const badge = h("span", { class: "cmp-badge", hidden: true });
+      mapEl.append(badge);
+      const link = h("a", { class: "cmp-open", href: playgroundHref(v.config, base),
+        text: "open as playground", title: `Open ${labels[i]} in the playground, on its own` });
+      const head = h("figcaption", { class: "cmp-card-head" },
+        h("span", { class: "cmp-variant" }, swatch(i), h("span", { class: "cmp-label", text: labels[i], title: labels[i] })), link);
+      const el = h("figure", { class: "cmp-card", "data-variant": String(i) }, head, mapEl);
+      return { el, head, map, badge, link, config: v.config, diverged: null, reached: null };
+    });
+    mapsBox.replaceChildren(...cards.map((k) => k.el));
+    mapsBox.dataset.count = String(cards.length);
+    return cards;
+  }
+
+  /** A variant on its own in the playground: its config, this page's view settings. */
+  function playgroundHref(config, base) {
+    const q = playgroundQuery(config, base, catalog);
+    return q ? `./?${q}` : "./";
+  }
+
+  /** The lesson's caption (its server-rendered <template id="caption-NAME">) while it is on show; once
+   *  the settings differ from the lesson's, a way back to it. */
+  function showCaption() {
+    const box = $("caption");
+    if (!lesson) { box.hidden = true; return; }
+    const body = $("caption-body");
+    if (!body.dataset.lesson) {
+      const tpl = document.getElementById(`caption-${lesson.name}`);
+      if (tpl instanceof HTMLTemplateElement) body.replaceChildren(tpl.content.cloneNode(true));
+      else body.replaceChildren(h("div", { class: "lesson-text" }, h("h2", { class: "lesson-title", id: "lesson-title",
+        text: lesson.preset.title }), h("p", { class: "lesson-caption", text: lesson.preset.caption })));
+      body.dataset.lesson = lesson.name;
+    }
+    $("caption-changed").hidden = c.preset === lesson.name;
+    $("cmp-lesson").value = c.preset ?? "";
+    box.hidden = false;
+  }
+  $("caption-restore").addEventListener("click", () => {
+    if (lesson) queue(() => change({ ...lesson.c, base: { ...lesson.c.base, speed: c.base.speed, logScale: c.base.logScale } }));
+  });
+
+  // ---------------------------------------------------------------- the URL
+
+  function writeUrl() {
+    const q = toCompareQuery(c, catalog);
+    if (`?${q}` !== location.search) history.replaceState(null, "", `?${q}`);
+  }
+
+  /** A new comparison value (made on the server already, or only its view settings changed): the URL,
+   *  the caption and the links follow; a new speed reaches a running comparison. */
+  function setComparison(next) {
+    const speedChanged = next.base.speed !== c.base.speed;
+    c = { ...next, preset: lesson && experimentKey(next) === lesson.key ? lesson.name : null };
+    writeUrl();
+    for (const card of cur?.cards ?? []) card.link.href = playgroundHref(card.config, c.base);
+    showCaption();
+    if (speedChanged && (status === "running" || wantPlaying)) actions.play();
+  }
+
+  // ---------------------------------------------------------------- the comparison on the server
+
+  async function change(next) {
+    if (experimentKey(next) === experimentKey(c) && cur) return;
+    if (await create(next)) {
+      setComparison(next);
+      form.set(c);
+    }
+  }
+
+  /** POST the comparison, then drop the old one; false (and the form shows why) when the server refuses. */
+  async function create(next) {
+    const playing = wantPlaying || status === "running";
+    let r;
+    try {
+      r = await compareApi.create(comparisonBody(next));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      form.showError(err.status === 422 ? err.msg.replace(/^vary\.values\.(\d+): /, (_, i) => `value ${Number(i) + 1}: `)
+        : err.msg);
+      if (!cur) banner("Fix the settings above to start the comparison.", true);
+      return false;
+    }
+    const old = cur;
+    closeStream();
+    if (old) compareApi.remove(old.id).catch(() => {});
+    banner(null);
+    form.showError(null);
+    const labels = variantLabels(next.field, next.values, r.variants.map((v) => v.label));
+    const row0 = r.variants.map((v) => frameRow(v));
+    cur = { id: r.id, labels, row0, lastEpoch: r.variants.map((v) => v.epoch), cards: null, data: null };
+    cur.cards = buildCards(r, labels, next.base);
+    layoutCards();
+    root.dataset.comparisonId = r.id;
+    root.dataset.variants = String(r.variants.length);
+    table.setVariants(labels);
+    table.setTarget(next.target);
+    showVariants(r.variants, r.step);
+    applyStatus(r);
+    curvesP.then((v) => {
+      if (cur?.id !== r.id) return;
+      v.setVariants(labels);
+      v.setTarget(next.target);
+      row0.forEach((row, i) => v.reset(i, [row]));
+    });
+    const mine = cur;
+    api.data(r.variants[0].session_id).then((data) => {
+      if (cur !== mine) return;
+      const pts = { train: data.train, test: data.test, kind: data.kind, nClasses: data.n_classes };
+      for (const card of mine.cards) card.map.setPoints(pts);
+      draw();
+    }).catch(report);
+    openLive(r.id);
+    if (playing) { wantPlaying = true; await play(); }
+    return true;
+  }
+
+  function expired() {
+    cur = null;
+    closeStream();
+    banner("The comparison had ended on the server: it was started again.");
+    queue(() => create(c));
+  }
+
+  function applyStatus(r) {
+    status = r.status;
+    if (status !== "running") wantPlaying = wantPlaying && status !== "diverged";
+    transport.setStatus(status === "running", status === "diverged");
+    root.dataset.status = status;
+  }
+
+  // ---------------------------------------------------------------- the stream
+
+  function openLive(id) {
+    stream = openComparisonStream(id, {
+      fps: FPS,
+      onFrame: (f) => {
+        if (f.id !== cur?.id) return;
+        root.dataset.framesReceived = String(++framesReceived);
+        pending = f;
+        if (!decoding) decodeFrames();
+      },
+      onOpen: () => queue(() => refill(id)),
+      onGone: () => { if (cur?.id === id) expired(); },
+      onError: (gaveUp) => { if (gaveUp && cur?.id === id) queue(() => compareApi.read(id)).catch(() => {}); },
+    });
+  }
+
+  function closeStream() {
+    stream?.close();
+    stream = null;
+    pending = null;
+    latest = null;
+  }
+
+  /** After a (re)connect: every curve from the server's history. */
+  async function refill(id) {
+    if (cur?.id !== id) return;
+    const [hist, curves] = await Promise.all([compareApi.history(id), curvesP]);
+    if (cur?.id !== id) return;
+    hist.variants.forEach((hv, i) => {
+      const rows = historyRows(hv);
+      curves.reset(i, [cur.row0[i], ...rows]);
+      cur.lastEpoch[i] = Math.max(cur.lastEpoch[i], rows.at(-1)?.epoch ?? 0);
+    });
+  }
+
+  async function decodeFrames() {
+    decoding = true;
+    try {
+      while (pending) {
+        const f = pending;
+        pending = null;
+        // decodeFrame decodes a frame's `output`; each variant carries its own
+        const outputs = await Promise.all(f.variants.map((v) => (v.output ? decodeFrame({ output: v.output })
+          .then((d) => d.output) : null)));
+        if (f.id !== cur?.id) continue;
+        latest = { f, outputs };
+        draw();
+      }
+    } catch (err) {
+      console.error(err);
+    } finally {
+      decoding = false;
+    }
+  }
+
+  /** The one drawing callback: the newest frame (if any), then every map that changed. */
+  const draw = everyFrame(() => {
+    if (latest) {
+      const { f, outputs } = latest;
+      latest = null;
+      showFrame(f, outputs);
+    }
+    for (const card of cur?.cards ?? []) card.map.draw();
+  }, "compare");
+
+  function showFrame(f, outputs) {
+    framesShown++;
+    // read by the browser tests (attributes need no script evaluation)
+    root.dataset.framesShown = String(framesShown);
+    f.variants.forEach((v, i) => cur.cards[i]?.map.setOutput(outputs[i]));
+    showVariants(f.variants, f.step);
+    applyStatus(f);
+    curvesP.then((curves) => {
+      f.variants.forEach((v, i) => {
+        if (v.epoch < cur.lastEpoch[i]) curves.reset(i, [frameRow(v)]);
+        else if (v.epoch > cur.lastEpoch[i]) curves.append(i, [frameRow(v)]);
+        cur.lastEpoch[i] = v.epoch;
+      });
+    });
+  }
+
+  /** Table, map badges and the epoch counter from variants of a frame or a REST answer. */
+  function showVariants(variants, step) {
+    table.update(variants);
+    variants.forEach((v, i) => {
+      const card = cur.cards[i];
+      if (!card) return;
+      const row = tableRow(v);
+      const diverged = row.isDiverged ? `diverged${v.diverged_at ? ` at epoch ${v.diverged_at.epoch}` : ""}` : null;
+      if (diverged !== card.diverged) { card.diverged = diverged; card.map.setDiverged(diverged); }
+      const reached = row.reached ? `target at epoch ${v.target_epoch}` : null;
+      if (reached !== card.reached) {
+        card.reached = reached;
+        card.badge.hidden = !reached;
+        card.badge.textContent = reached ? `✓ target at epoch ${v.target_epoch}` : "";
+        card.badge.title = reached ?? "";
+      }
+    });
+    const epoch = Math.max(...variants.map((v) => v.epoch));
+    transport.setEpoch(epoch, step);
+    root.dataset.epoch = String(epoch);
+    root.dataset.step = String(step);
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  async function play() {
+    if (!cur) return;
+    if (status === "diverged") { banner("Every variant has diverged: reset to train again."); return; }
+    wantPlaying = true;
+    applyStatus(await compareApi.play(cur.id, c.base.speed));
+  }
+
+  const actions = {
+    toggle: () => (status === "running" || wantPlaying ? actions.pause() : actions.play()),
+    play: () => queue(play),
+    pause: () => queue(async () => {
+      wantPlaying = false;
+      if (cur) applyStatus(await compareApi.pause(cur.id));
+    }),
+    step: () => queue(async () => {
+      if (!cur) return;
+      wantPlaying = false;
+      if (status === "running") await compareApi.pause(cur.id);
+      const r = await compareApi.step(cur.id, { epochs: 1 });
+      applyStatus(r);
+      if (!latest && framesShown) showVariants(r.variants, r.step);
+    }),
+    reset: () => queue(async () => {
+      if (!cur) return;
+      wantPlaying = false;
+      const r = await compareApi.reset(cur.id);
+      applyStatus(r);
+      banner(null);
+      announce("Every variant is back at its initial weights.");
+    }),
+  };
+
+  // keyboard: space plays or pauses, → trains one epoch, r resets (not while typing in a field)
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target;
+    if (t.closest?.("input, select, textarea, [contenteditable]")) return;
+    if (e.key === " " || e.key === "Spacebar") {
+      if (t.closest?.("button, a, summary")) return;  // their own activation
+      e.preventDefault();
+      actions.toggle();
+    } else if (e.key === "ArrowRight") {
+      e.preventDefault();
+      actions.step();
+    } else if (e.key === "r" || e.key === "R") {
+      e.preventDefault();
+      actions.reset();
+    }
+  });
+
+  window.addEventListener("pagehide", () => {
+    if (cur) compareApi.remove(cur.id).catch(() => {});
+    closeStream();
+    cur = null;
+  });
+  window.addEventListener("pageshow", (e) => { if (e.persisted) queue(() => create(c)); });
+
+  return {
+    start() {
+      writeUrl();
+      queue(() => create(c));
+    },
+  };
+}

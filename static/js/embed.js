@@ -1,0 +1,176 @@
+// embed.js — the entry module of /embed: one experiment, sized to its frame, rebuilt from the URL
+// alone (the playground's keys or preset=NAME, plus controls, autoplay, loop, speed, theme, caption,
+// keys, curve). A parent page drives it with postMessage (messages.js has the contract).
+
+import { api } from "./api.js";
+import { announce, fatal, later, plotlyReady, timeout } from "./boot.js";
+import { button, fmt, h, select, setSelect } from "./controls/dom.js";
+import { bindKeys } from "./controls/keys.js";
+import { fillCaption } from "./controls/lessons.js";
+import { LEARNING_RATES } from "./controls/topbar.js";
+import { isPresetName, lessonOf, lessonPatch } from "./lessons.js";
+import { embedOptions, pageQuery } from "./links.js";
+import { parseMessage, statusMessage, throttle } from "./messages.js";
+import { createSession } from "./session.js";
+import { createStore, defaultState, fromQuery, normalize } from "./state.js";
+import { initTheme } from "./theme.js";
+import { createBoundaryView } from "./views/boundary.js";
+import { createLossChart } from "./views/lossChart.js";
+
+const $ = (id) => document.getElementById(id);
+const catalogP = api.catalog();
+const framed = window.parent !== window;
+const post = (msg) => { if (framed) window.parent.postMessage(msg, "*"); };  // nothing private: epoch, cost, status
+
+start().catch((err) => { fatal(err); post({ type: "nnp:error", message: String(err?.message ?? err) }); });
+
+async function start() {
+  const catalog = await catalogP;
+  const params = new URLSearchParams(location.search);
+  const opts = embedOptions(location.search);
+  initTheme(params, { remember: false });
+  const defaults = defaultState(catalog);
+  let lesson = await fetchLesson(params.get("preset"), catalog);
+  if (lesson?.kind === "comparison") { comparisonNote(lesson); return; }
+  const store = createStore(fromQuery(location.search, catalog, lesson?.state ?? defaults),
+    { normalize: (p, n) => normalize(p, n, catalog) });
+  const live = createStore({ id: null, status: "idle", epoch: 0, step: 0, metrics: null, data: null, divergedAt: null,
+    note: null, viewers: 0 });
+  let firstDraw = null;
+  const viewsP = plotlyReady.then(() => ({
+    boundary: createBoundaryView($("boundary"), { extent: catalog.limits.grid_extent }),
+    loss: opts.curve ? later(() => createLossChart($("loss-chart"), { showAccuracy: false }), () => firstDraw) : null,
+  }));
+  $("curve").hidden = !opts.curve;
+  viewsP.then((v) => v.boundary.setOptions({ showTest: store.get().showTest, discretize: store.get().discretize }));
+
+  let loopAt = opts.loop ?? lesson?.epochs ?? 0;
+  let looping = false;
+  const session = createSession({ catalog, store, live, viewsP, announce, hooks: {
+    onFrame(d) {  // loop=N: back to the start and on again after N epochs
+      if (!loopAt || looping || d.status !== "running" || d.epoch < loopAt) return;
+      looping = true;
+      session.actions.reset({ quiet: true }).then(() => session.actions.play()).finally(() => { looping = false; });
+    },
+    onError: (err) => post({ type: "nnp:error", message: err.msg ?? String(err) }),
+  } });
+  firstDraw = Promise.race([session.firstDraw, timeout(2000)]);
+  if (lesson === false) firstDraw.then(() => live.set({ note: `There is no lesson called “${params.get("preset")}”.` }));
+  const { actions } = session;
+
+  const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // no motion that starts by itself for someone who asked for less: a play button instead
+  const controls = reduced && opts.autoplay && !opts.controls.includes("play") ? ["play", ...opts.controls] : opts.controls;
+  buildControls($("embed-controls"), controls, { store, live, actions });
+  buildStatus($("embed-status"), live);
+  buildBanner($("banner"), live);
+  const showLesson = (l) => {
+    const cap = $("lesson");
+    cap.hidden = !(opts.caption && l && fillCaption($("lesson-body"), l.name));
+    const q = pageQuery(store.get(), { defaults, lesson: l || null });
+    $("embed-open").href = q ? `./?${q}` : "./";
+  };
+  showLesson(lesson);
+  store.subscribe(() => showLesson(lesson));
+  if (opts.keys) bindKeys(actions);
+  if (opts.autoplay && !reduced) actions.play();
+  session.sync();
+  $("app").setAttribute("aria-busy", "false");
+
+  // --- the parent page
+  const sendStatus = throttle(post);
+  live.subscribe((l, prev) => { if (l.epoch !== prev.epoch || l.status !== prev.status) sendStatus(statusMessage(l)); });
+  window.addEventListener("message", async (e) => {
+    if (!framed || e.source !== window.parent) return;
+    const m = parseMessage(e.data);
+    if (!m) return;
+    if (m.type === "nnp:play") actions.play();
+    else if (m.type === "nnp:pause") actions.pause();
+    else if (m.type === "nnp:step") actions.step("epoch");
+    else if (m.type === "nnp:reset") actions.reset();
+    else if (m.type === "nnp:preset") {
+      const next = await fetchLesson(m.name, catalog);
+      if (!next || next.kind !== "session") {
+        post({ type: "nnp:error", message: next ? `${m.name} is a comparison: it runs on the comparison page`
+          : `there is no lesson called ${m.name}` });
+        return;
+      }
+      lesson = next;
+      loopAt = opts.loop ?? lesson.epochs ?? 0;
+      store.set(lessonPatch(lesson, store.get()));
+      showLesson(lesson);
+    }
+  });
+  await session.firstDraw;
+  post({ type: "nnp:ready" });
+}
+
+/** The lesson of preset=NAME: null without one, false when there is no such lesson. */
+async function fetchLesson(name, catalog) {
+  if (name === null) return null;
+  if (!isPresetName(name) || !(catalog.presets ?? []).some((p) => p.name === name)) return false;
+  return lessonOf(await api.preset(name), catalog);
+}
+
+function comparisonNote(lesson) {
+  const b = $("banner");
+  b.hidden = false;
+  b.append(h("span", { class: "banner-text", text: `“${lesson.title}” compares several networks side by side. ` }),
+    h("a", { href: `compare?preset=${encodeURIComponent(lesson.name)}`, target: "_blank", rel: "noopener",
+      text: "Open it on the comparison page" }));
+  $("boundary").closest("figure").hidden = true;
+  document.querySelector(".embed-bar").hidden = true;
+  $("app").setAttribute("aria-busy", "false");
+  post({ type: "nnp:error", message: `${lesson.name} is a comparison: it runs on the comparison page` });
+}
+
+function buildControls(root, names, { store, live, actions }) {
+  root.hidden = names.length === 0;
+  const made = {
+    reset: () => button("⟲", { label: "Reset to the initial weights", cls: "btn round", onClick: () => actions.reset() }),
+    play: () => {
+      const b = button("▶", { label: "Play", cls: "btn round play", onClick: () => actions.togglePlay() });
+      live.subscribe((l) => {
+        const running = l.status === "running";
+        b.textContent = running ? "❚❚" : "▶";
+        b.setAttribute("aria-label", running ? "Pause" : "Play");
+        b.title = b.getAttribute("aria-label");
+        b.classList.toggle("playing", running);
+        b.disabled = l.status === "diverged";
+      });
+      return b;
+    },
+    step: () => button("+1", { label: "Train one epoch", cls: "btn round", onClick: () => actions.step("epoch") }),
+    lr: () => {
+      const s = select(LEARNING_RATES.map((v) => ({ value: v, label: `α ${v}` })),
+        { label: "Learning rate α", parse: Number, onChange: (v) => store.set({ lr: v }) });
+      const render = (st) => setSelect(s, st.lr, (v) => `α ${v}`);
+      render(store.get());
+      store.subscribe(render);
+      return s;
+    },
+  };
+  for (const name of ["reset", "play", "step", "lr"]) if (names.includes(name)) root.append(made[name]());
+}
+
+function buildStatus(el, live) {
+  live.subscribe((l, prev) => {
+    if (l.epoch === prev.epoch && l.metrics === prev.metrics && l.status === prev.status) return;
+    const acc = l.metrics?.test?.accuracy;
+    const parts = [`Epoch ${l.epoch.toLocaleString("en")}`, `cost ${fmt(l.metrics?.train?.cost, 3)}`];
+    if (Number.isFinite(acc)) parts.push(`test ${(acc * 100).toFixed(0)}%`);
+    if (l.status === "diverged") parts.push("diverged");
+    el.textContent = parts.join(" · ");
+  });
+}
+
+function buildBanner(el, live) {
+  const render = (l) => {
+    const text = l.status === "diverged" ? "Diverged: reset, or lower the learning rate." : l.note;
+    el.hidden = !text;
+    el.classList.toggle("banner-danger", l.status === "diverged");
+    el.textContent = text ?? "";
+  };
+  render(live.get());
+  live.subscribe((l, prev) => { if (l.note !== prev.note || l.status !== prev.status) render(l); });
+}

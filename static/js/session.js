@@ -1,0 +1,329 @@
+// session.js — the live session behind a page. One session at a time: a change PATCHes it when it
+// can, else a new session replaces it (POST, then DELETE the old one); one EventSource follows
+// whichever session is current. A page may also *watch* someone else's session (read only: nothing
+// is sent, nothing deleted) and later *adopt* a session of its own (a fork).
+
+import { ApiError, api, openStream } from "./api.js";
+import { clearErrors, showError } from "./controls/dom.js";
+import { frameRow, historyRows } from "./decimate.js";
+import { decodeFrame } from "./frame.js";
+import { localPoints, networkSpec, pick, preview, withStubs } from "./sessionViews.js";
+import {
+  CUSTOM, customProblem, defaultState, LIVE_KEYS, livePatch, sessionKey, toConfig, VIEW_KEYS,
+} from "./state.js";
+
+const FPS = 60;
+
+/**
+ * ctx: {catalog, store, live, viewsP, announce, hooks: {onFrame(decoded), onGone(), onError(err)}, watching}
+ * (`watching`: start read only, for watch()). Views the page does not have (an embed has no network
+ * diagram) may be null. Returns {sync, actions, preview, firstDraw, watch, adopt, readOnly(), setHooks()}.
+ */
+export function createSession({ catalog, store, live, viewsP: allViewsP, announce = () => {}, hooks = {}, watching = false }) {
+  const viewsP = allViewsP.then(withStubs);
+  let cur = null;  // {id, key, state, row0, owned}: the session the page shows (id null: custom data not ready)
+  let readOnly = watching;  // watching a session that is not ours: nothing is sent to it
+  let stream = null;
+  let wantPlaying = false;
+  let lastEpoch = 0;
+  let pending = null, decoding = false, framesShown = 0;
+  let note = null;  // shown once the next session is up
+  let chain = Promise.resolve();
+  let syncQueued = false;
+  let resolveFirst;
+  const firstDraw = new Promise((r) => { resolveFirst = r; });
+
+  /** Server calls run one at a time, in order, so a click never races a session swap. */
+  const queue = (task) => {
+    const p = chain.then(task);
+    chain = p.catch(report);
+    return p;
+  };
+  function sync() {
+    if (syncQueued || readOnly) return;
+    syncQueued = true;
+    queue(async () => { syncQueued = false; await syncOnce(); });
+  }
+
+  function report(err) {
+    if (!(err instanceof ApiError)) { console.error(err); return; }
+    if (err.status === 404 && err.field === "id") { expired(); return; }
+    if (err.status === 409) { live.set({ status: "diverged" }); return; }
+    showError(err.field, err.status === 0 || err.status === 503 ? `${err.msg} — try again in a moment` : err.msg);
+    hooks.onError?.(err);
+  }
+
+  async function syncOnce() {
+    if (readOnly) return;
+    const s = store.get();
+    if (!cur || sessionKey(s) !== cur.key) { await replace(s); return; }
+    const patch = cur.id && livePatch(cur.state, s);
+    if (!patch) return;
+    try {
+      await fresh(api.patch(cur.id, patch));
+      cur.state = { ...cur.state, ...pick(s, LIVE_KEYS) };
+      clearErrors();
+    } catch (err) {
+      report(err);
+      store.set(pick(cur.state, LIVE_KEYS));  // back to what the session really has
+    }
+  }
+
+  async function replace(s) {
+    const playing = wantPlaying;
+    closeStream();
+    const problem = customProblem(s);
+    if (problem) {
+      await drop();
+      cur = { id: null, key: sessionKey(s), state: s, row0: null, owned: true };
+      live.set({ id: null, status: "idle", epoch: 0, step: 0, metrics: null, note: `Your own data: ${problem} to train.` });
+      (await viewsP).boundary.setPoints(localPoints(catalog, s, live.get().data));
+      (await viewsP).boundary.setGrid(null);
+      return;
+    }
+    let created;
+    try {
+      created = await api.create(toConfig(s));
+    } catch (err) {
+      report(err);
+      if (s.weights) {  // shared weights that do not fit: start from the seed's
+        note = `The link's weights were not used (${err.msg}); the network starts from its seed.`;
+        store.set({ weights: null });
+        sync();
+        return;
+      }
+      // keep the session we have (or fall back to the defaults on a bad link), keep the page's view settings
+      const back = cur?.state ?? defaultState(catalog);
+      if (sessionKey(back) !== sessionKey(s)) store.set(pick(back, Object.keys(back).filter((k) => !VIEW_KEYS.includes(k))));
+      return;
+    }
+    if (cur?.id && cur.owned) api.remove(cur.id).catch(() => {});
+    await show(created, s, true);
+    if (playing && cur?.id === created.id) await play();
+  }
+
+  /** Make `info` (a session's REST answer) the page's session: data, network, curves, stream. */
+  async function show(info, s, owned) {
+    cur = { id: info.id, key: sessionKey(s), state: s, row0: info.epoch === 0 ? frameRow(info) : null, owned };
+    clearErrors();
+    applySession(info);
+    live.set({ id: info.id, note });
+    note = null;
+    const data = await api.data(info.id);
+    if (cur?.id !== info.id) return;
+    live.set({ data });
+    lastEpoch = info.epoch;
+    openLive(info.id);  // frames wait for the views (Plotly may still be loading), not the other way round
+    const c = cur;
+    c.ready = viewsP.then((v) => {
+      v.boundary.setPoints({ train: data.train, test: data.test, kind: data.kind, nClasses: data.n_classes });
+      v.network.setNetwork(networkSpec(catalog, s, info));
+      v.loss.reset(c.row0 ? [c.row0] : []);
+      v.grad.reset();
+    });
+    await c.ready;
+  }
+
+  async function drop() {
+    if (cur?.id && cur.owned) api.remove(cur.id).catch(() => {});
+    cur = null;
+  }
+
+  /** A REST answer about the session, unless a frame (newer: the runner keeps going) came meanwhile. */
+  async function fresh(request) {
+    const seen = framesShown;
+    const r = await request;
+    if (framesShown === seen) applySession(r);
+    else if (r.status === "diverged") wantPlaying = false;
+    return r;
+  }
+
+  function applySession(r) {
+    live.set({ status: r.status, epoch: r.epoch, step: r.step, metrics: r.metrics, divergedAt: r.diverged_at });
+    if (r.status === "diverged") wantPlaying = false;
+  }
+
+  // --- the stream
+
+  function openLive(id) {
+    stream = openStream(id, {
+      fps: FPS,
+      onFrame: (f) => { if (f.id === cur?.id) { pending = f; if (!decoding) drainFrames(); } },
+      onOpen: () => queue(() => refill(id)),
+      onGone: () => { if (cur?.id === id) expired(); },
+      onError: (gaveUp) => { if (gaveUp && cur?.id === id) queue(() => api.read(id)).catch(() => {}); },
+    });
+  }
+
+  function closeStream() {
+    stream?.close();
+    stream = null;
+    pending = null;
+  }
+
+  function expired() {
+    if (cur && !cur.owned) {  // someone else's session: nothing to restart
+      closeStream();
+      cur = null;
+      live.set({ status: "gone" });
+      hooks.onGone?.();
+      return;
+    }
+    cur = null;
+    note = "The session had ended on the server: it was started again from the same initial weights.";
+    sync();
+  }
+
+  async function refill(id) {
+    if (cur?.id !== id) return;
+    const h = await api.history(id);
+    if (cur?.id !== id) return;
+    const rows = historyRows(h);
+    const v = await viewsP;
+    v.loss.reset(cur.row0 && !(rows[0]?.epoch <= cur.row0.epoch) ? [cur.row0, ...rows] : rows);
+    if (h.epoch.length) v.grad.reset(h);
+    lastEpoch = Math.max(lastEpoch, rows.at(-1)?.epoch ?? 0);
+  }
+
+  async function drainFrames() {
+    decoding = true;
+    try {
+      while (pending) {
+        const f = pending;
+        pending = null;
+        const d = await decodeFrame(f);
+        const v = await viewsP;
+        await cur?.ready;
+        if (d.id !== cur?.id) continue;
+        showFrame(v, d);
+      }
+    } catch (err) {
+      console.error(err);
+    } finally {
+      decoding = false;
+    }
+  }
+
+  function showFrame(v, d) {
+    framesShown++;
+    // read by the browser tests and bench/frames.py (attributes need no script evaluation)
+    document.documentElement.dataset.framesShown = String(framesShown);
+    document.documentElement.dataset.sessionId = d.id;
+    document.documentElement.dataset.epoch = String(d.epoch);
+    applySession(d);
+    if (Number.isInteger(d.viewers)) live.set({ viewers: d.viewers });
+    v.boundary.setGrid(d.output);
+    v.network.setFrame(d);
+    if (d.epoch < lastEpoch) {
+      v.loss.reset([frameRow(d)]);
+      v.grad.reset();
+    } else if (d.epoch > lastEpoch) {
+      v.loss.append([frameRow(d)]);
+      if (d.metrics.grad_norms) v.grad.append(d.epoch, d.metrics.grad_norms);
+    }
+    lastEpoch = d.epoch;
+    hooks.onFrame?.(d);
+    if (resolveFirst) {
+      const done = resolveFirst;
+      resolveFirst = null;
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        performance.mark("nnp:first-boundary");
+        done();
+      }));
+    }
+  }
+
+  // --- actions (buttons, keys, the banner, a parent frame); none while watching
+
+  async function play() {
+    if (live.get().status === "diverged") return;
+    wantPlaying = true;
+    if (cur?.id) await fresh(api.play(cur.id, store.get().speed));  // else the session being made will play
+  }
+
+  const mine = (fn) => (...args) => (readOnly ? Promise.resolve() : fn(...args));
+  const actions = {
+    togglePlay: mine(() => (live.get().status === "running" || wantPlaying ? actions.pause() : actions.play())),
+    play: mine(() => queue(play)),
+    pause: mine(() => queue(async () => {
+      wantPlaying = false;
+      if (cur?.id) await fresh(api.pause(cur.id));
+    })),
+    step: mine((kind) => queue(async () => {
+      if (!cur?.id) return;
+      wantPlaying = false;
+      if (live.get().status === "running") await api.pause(cur.id);
+      await fresh(api.step(cur.id, kind === "epoch" ? { epochs: 1 } : { steps: 1 }));
+    })),
+    reset: mine(({ quiet = false } = {}) => queue(async () => {
+      if (!cur?.id) return;
+      wantPlaying = false;
+      const r = await api.reset(cur.id);
+      cur.row0 = frameRow(r);
+      lastEpoch = 0;
+      const v = await viewsP;
+      v.loss.reset([cur.row0]);
+      v.grad.reset();
+      applySession(r);
+      if (!quiet) announce("Reset to the initial weights.");
+    })),
+    lowerLearningRate: mine(() => store.set({ lr: Number((store.get().lr / 10).toPrecision(6)) })),
+    regenerate: mine(() => store.set({ dseed: Math.floor(Math.random() * 1e6) })),
+    editWeight: mine((l, r, c, value) => queue(async () => {
+      if (!cur?.id) return;
+      const w = await api.weights(cur.id);
+      const layer = w.layers[l];
+      if (!layer) return;
+      if (c === layer.W[r].length) layer.b[r] = value;
+      else layer.W[r][c] = value;
+      await api.putWeights(cur.id, w);
+    })),
+    /** The current weights (exact, from the server), or null without a session. */
+    weights: () => (cur?.id ? queue(() => api.weights(cur.id)) : Promise.resolve(null)),
+    /** A PNG data URL of the boundary as shown. */
+    boundaryImage: async (size = 800) => (await viewsP).boundary.toImage({ width: size, height: size }),
+    exportUrl: (format) => (cur?.id ? api.exportUrl(cur.id, format) : null),
+    uploadCsv: (file) => api.uploadCsv(file),
+  };
+
+  /** Watch someone else's session (GET answer `info`): frames and history only, nothing sent. */
+  function watch(info) {
+    readOnly = true;
+    wantPlaying = false;
+    closeStream();
+    return queue(() => show(info, store.get(), false));
+  }
+
+  /** Make `info` (e.g. a fork) the page's own session, with `state` as the page state. */
+  function adopt(info, state) {
+    readOnly = false;
+    wantPlaying = false;
+    closeStream();
+    cur = { id: info.id, key: sessionKey(state), state, row0: null, owned: true };  // the store change below needs no sync
+    store.set(state);
+    const s = store.get();
+    Object.assign(cur, { key: sessionKey(s), state: s });
+    return queue(() => show(info, s, true));
+  }
+
+  store.subscribe((s, prev) => {
+    if (readOnly) return;
+    if (sessionKey(s) !== sessionKey(prev) || livePatch(prev, s)) sync();
+    if (s.speed !== prev.speed && live.get().status === "running") actions.play();
+    if (s.dataset === CUSTOM && (s.points !== prev.points || s.labels !== prev.labels)) {
+      viewsP.then((v) => v.boundary.setPoints(localPoints(catalog, s, live.get().data)));
+    }
+  });
+  live.subscribe((l, prev) => {
+    if (l.status !== prev.status) announce({ running: "Training.", idle: "Paused.", diverged: "Diverged." }[l.status] ?? "");
+  });
+  window.addEventListener("pagehide", () => { if (cur?.id && cur.owned) api.remove(cur.id).catch(() => {}); closeStream(); });
+  window.addEventListener("pageshow", (e) => {
+    if (!e.persisted) return;
+    if (readOnly) location.reload();
+    else { cur = null; sync(); }
+  });
+
+  return { sync, actions, preview, firstDraw, watch, adopt, readOnly: () => readOnly, current: () => cur?.id ?? null,
+    setHooks: (h) => Object.assign(hooks, h) };
+}

@@ -1,0 +1,55 @@
+// sessionViews.js — what session.js hands the views: the diagram's spec, own points before the server
+// has split them, no-op stand-ins for views a page does not have; and the data sets' thumbnails.
+
+import { api } from "./api.js";
+import { classCount, problemKind } from "./state.js";
+
+/** Views a page does not have become no-ops (an embed has only the boundary, maybe the loss chart). */
+const NOOP = new Proxy({}, { get: () => () => {} });
+export function withStubs(v) {
+  return { boundary: v.boundary, network: v.network ?? NOOP, loss: v.loss ?? NOOP, grad: v.grad ?? NOOP };
+}
+
+export function pick(obj, keys) {
+  return Object.fromEntries(keys.filter((k) => k in obj).map((k) => [k, obj[k]]));
+}
+
+/** The diagram's spec: every feature (on or off) with its map, the hidden layers, the outputs. */
+const featureMaps = new WeakMap();
+export function networkSpec(catalog, s, created) {
+  if (!featureMaps.has(catalog)) featureMaps.set(catalog, Object.fromEntries(catalog.features.map((f) => [f.name, f.map])));
+  return {
+    features: catalog.features.map((f) => ({ name: f.name, label: f.label, on: s.features.includes(f.name) })),
+    featureMaps: featureMaps.get(catalog),
+    hidden: s.layers.map((l) => ({ ...l })),
+    outputs: { units: created.sizes.at(-1), activation: created.config.output.activation },
+    limits: { maxLayers: catalog.limits.max_layers, maxUnits: catalog.limits.max_units },
+  };
+}
+
+/** Own points drawn at once, before the server has split them: known points keep their split. */
+export function localPoints(catalog, s, data) {
+  const where = new Map();
+  const key = ([a, b]) => `${a},${b}`;
+  for (const part of ["train", "test"]) data?.[part]?.x.forEach((p) => where.set(key(p), part));
+  const sets = { train: { x: [], y: [] }, test: { x: [], y: [] } };
+  (s.points ?? []).forEach((p, i) => {
+    const part = where.get(key(p)) ?? "train";
+    sets[part].x.push(p);
+    sets[part].y.push(s.labels[i]);
+  });
+  return { ...sets, kind: problemKind(s, catalog), nClasses: classCount(s, catalog) };
+}
+
+/** Points of one generated set for its thumbnail: a throwaway data-only session, deleted at once. */
+export async function preview(name) {
+  const s = await api.create({ dataset: { name, n_samples: 120 }, layers: [], batch_size: null });
+  try {
+    const d = await api.data(s.id);
+    const r = (x) => Math.round(x * 100) / 100;
+    return { points: [...d.train.x, ...d.test.x].map(([a, b]) => [r(a), r(b)]), labels: [...d.train.y, ...d.test.y],
+      kind: d.kind };
+  } finally {
+    api.remove(s.id).catch(() => {});
+  }
+}
