@@ -69,8 +69,12 @@ async def _data(request: Request, exc: DataError) -> JSONResponse:
 
 
 async def _not_found(request: Request, exc: SessionNotFound) -> JSONResponse:
-    return JSONResponse(error_body("id", "no such session (unknown, deleted or expired)", "not_found"),
-                        status_code=404)
+    body = error_body("id", "no such session (unknown, deleted or expired)", "not_found")
+    successor = request.app.state.store.successor_of(str(exc.args[0])) if exc.args else None
+    if successor is not None:  # replaced by its owner: say where it went (for followers)
+        body["successor"] = successor
+        body["detail"][0]["msg"] = f"this session was replaced by {successor}"
+    return JSONResponse(body, status_code=404)
 
 
 async def _conflict(request: Request, exc: SessionError) -> JSONResponse:

@@ -60,12 +60,18 @@ GONE = b'event: gone\ndata: {"reason":"deleted or expired"}\n\n'
 DONE = b"event: done\ndata: {}\n\n"
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 SSE_DOC: dict[int | str, dict[str, Any]] = {200: {
-    "description": "Server-Sent Events: `frame` (JSON data), `done`, `gone`; `: keepalive` comments",
+    "description": "Server-Sent Events: `frame` (JSON data), `done`, `gone`, `moved` ({id} of the session "
+                   "that replaced this one); `: keepalive` comments",
     "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 
+def moved(successor: str) -> bytes:
+    return f'event: moved\ndata: {{"id":"{successor}"}}\n\n'.encode()
+
+
 async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[], frames.FramePack],
-                       fps: float, limit: int) -> AsyncIterator[bytes]:
+                       fps: float, limit: int, successor: Callable[[], str | None] = lambda: None,
+                       ) -> AsyncIterator[bytes]:
     """SSE bytes for a session or comparison: its newest frame whenever its version moved, at most
     fps a second. A frame is built once per version in a worker thread (NumPy never runs on the
     event loop) and its encoded bytes are shared by every viewer; a slow viewer skips versions
@@ -77,7 +83,8 @@ async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[
     try:
         while limit == 0 or sent < limit:
             if not alive():
-                yield GONE
+                nxt = successor()
+                yield moved(nxt) if nxt else GONE  # followers of a replaced session move along
                 return
             version = target.version
             if version != sent_version:
@@ -112,5 +119,5 @@ async def stream(request: Request, session: SessionDep, settings: SettingsDep,
     store, pool = request.app.state.store, runners(request)
     events = event_stream(session, lambda: session.id in store,
                           lambda: frames.frame_json(session, pool.speed(session.id)),
-                          min(fps, settings.max_fps), frames_)
+                          min(fps, settings.max_fps), frames_, lambda: store.successor_of(session.id))
     return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -84,8 +84,10 @@ def patch_session(session: FreeSessionDep, patch: SessionPatch) -> SessionOut:
 
 
 @router.delete("/{session_id}", status_code=204, responses=NOT_FOUND)
-def delete_session(store: StoreDep, session: FreeSessionDep) -> Response:
-    store.delete(session.id)
+def delete_session(store: StoreDep, session: FreeSessionDep,
+                   successor: Annotated[str | None, Query(max_length=64, description=(
+                       "the session that replaces this one: its followers are sent there"))] = None) -> Response:
+    store.delete(session.id, successor)
     return Response(status_code=204)
 
 

@@ -12,6 +12,8 @@ from app.config import Settings
 
 from .session import Session, Status
 
+SUCCESSORS_KEPT = 1000
+
 
 class StoreFull(Exception):
     """Every session is running: none may be evicted (reported as 503)."""
@@ -27,6 +29,7 @@ class SessionStore:
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self.on_evict: list[Callable[[Session], None]] = []  # e.g. stop its runner
+        self.successors: OrderedDict[str, str] = OrderedDict()  # deleted id -> the session that replaced it
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -56,13 +59,29 @@ class SessionStore:
         session.touch()
         return session
 
-    def delete(self, session_id: str) -> Session:
+    def delete(self, session_id: str, successor: str | None = None) -> Session:
+        """Drop a session; with a successor (the page that owned it moved on to a new session),
+        remember where it went so its followers can move along."""
         with self._lock:
             session = self._sessions.pop(session_id, None)
+            if session is not None and successor is not None and successor in self._sessions:
+                self.successors[session_id] = successor
+                while len(self.successors) > SUCCESSORS_KEPT:
+                    self.successors.popitem(last=False)
         if session is None:
             raise SessionNotFound(session_id)
         self._notify(session)
         return session
+
+    def successor_of(self, session_id: str) -> str | None:
+        """The live session a deleted one was replaced by, following the chain."""
+        seen = set()
+        while session_id in self.successors and session_id not in seen:
+            seen.add(session_id)
+            session_id = self.successors[session_id]
+            if session_id in self._sessions:
+                return session_id
+        return None
 
     def _expire(self) -> None:
         now = time.monotonic()
