@@ -14,6 +14,14 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 
+if [ "${1:-}" = "--browser" ] && [ ! -f .node/node_modules/axe-core/axe.min.js ]; then
+  # axe-core, injected by the accessibility browser test (from the npm registry, into .node/)
+  if command -v npm >/dev/null 2>&1; then
+    echo "==> installing axe-core for the accessibility test"
+    npm install --prefix .node --no-audit --no-fund --silent axe-core@4 >/dev/null
+  fi
+fi
+
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
   echo "==> installing Debian's chromium for the browser tests"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
