@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from app.training.boundary import Boundary
-from app.training.session import Metrics, Session, SplitMetrics
+from app.training.metrics import Metrics, SplitMetrics
+from app.training.session import Session
 
 from .schemas import BoundaryOut, DataInfo, MetricsOut, SessionOut, SplitMetricsOut
 

@@ -8,28 +8,21 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
 from app.config import Settings
 from app.nn.gradcheck import GradCheck, gradient_check
-from app.nn.network import LayerSpec, Network, NetworkSpec, predicted_labels
+from app.nn.network import LayerSpec, Network, NetworkSpec
 from app.nn.trainer import Trainer, TrainSettings
 
 from .history import History
+from .metrics import Metrics, blown_up, evaluate
 from .problem import Problem, build_split
-from .spec import SessionConfig, SessionPatch
+from .spec import SessionConfig, SessionPatch, apply_patch
 
 Array = np.ndarray
-EXPLODED = 1e6  # a weight beyond this counts as diverged, even while still finite
-# The cost "blew up": more than BLOWUP × the cost at the initial weights (and above BLOWUP_FLOOR).
-# Catches a too-large learning rate that bounces the cost ever higher long before a float32
-# overflows; BCE ≥ 10 means the right class gets probability e^−10 on average.
-BLOWUP, BLOWUP_FLOOR = 10.0, 10.0
 
 
 class Status(StrEnum):
@@ -47,24 +40,6 @@ _ALLOWED = {
 
 class SessionError(Exception):
     """A request the session's state does not allow (reported as 409)."""
-
-
-@dataclass(frozen=True)
-class SplitMetrics:
-    cost: float  # J = mean loss + R(W)
-    loss: float  # the data term alone
-    accuracy: float | None
-
-
-@dataclass(frozen=True)
-class Metrics:
-    train: SplitMetrics
-    test: SplitMetrics
-    grad_norms: list[float] | None  # ‖dW[l]‖ of the last update; None before the first
-
-    @property
-    def finite(self) -> bool:
-        return all(np.isfinite(v) for v in (self.train.cost, self.test.cost))
 
 
 class Session:
@@ -207,16 +182,13 @@ class Session:
             return False
         np.copyto(self._last_good, self.net.params)
         self._last_good_metrics = m
-        self.history.record(self.epoch, _row(m))
+        self.history.record(self.epoch, m.history_row())
         if self.target_epoch is None and self.target_loss is not None and m.train.cost <= self.target_loss:
             self.target_epoch = self.epoch
         return True
 
     def _blown_up(self, m: Metrics) -> bool:
-        with np.errstate(all="ignore"):
-            too_big = not bool(np.abs(self.net.params).max() < EXPLODED)
-        limit = max(BLOWUP * self._initial_cost, BLOWUP_FLOOR)
-        return too_big or not m.finite or m.train.cost > limit
+        return blown_up(m, self.net.params, self._initial_cost)
 
     def _diverge(self) -> None:
         """Keep the last finite weights and metrics; say where it happened."""
@@ -226,21 +198,12 @@ class Session:
         self._set_status(Status.DIVERGED)
 
     def _evaluate(self) -> Metrics:
-        """Loss and accuracy over both splits at the current weights: one forward pass."""
+        """The metrics at the current weights (computed once per step count)."""
         if self._metrics_step == self.step_count and self._metrics is not None:
             return self._metrics
-        p, c = self.problem, self.config
-        with np.errstate(all="ignore"):
-            per, out = self.net.example_losses(p.x_all, p.y_all)
-            penalty = self.net.penalty(c.regularization.kind, c.regularization.rate)
-            n = p.n_train
-            correct = None
-            if p.labels_all is not None:
-                correct = predicted_labels(out, self.spec.output_activation) == p.labels_all
-            train = _split_metrics(per[:n], penalty, None if correct is None else correct[:n])
-            test = _split_metrics(per[n:], penalty, None if correct is None else correct[n:])
-            norms = self.trainer.grad_norms() if self.step_count else None
-        m = Metrics(train, test, norms)
+        c = self.config
+        norms = self.trainer.grad_norms() if self.step_count else None
+        m = evaluate(self.net, self.problem, c.regularization.kind, c.regularization.rate, norms)
         self._metrics, self._metrics_step = m, self.step_count
         return m
 
@@ -255,31 +218,7 @@ class Session:
         """Change training settings live: the weights (and, for the same optimizer, its state) stay."""
         with self.lock:
             self.touch()
-            c = self.config
-            updates: dict[str, object] = {}
-            if p.optimizer is not None:
-                fields = p.optimizer.model_dump(exclude_none=True)
-                name = fields.get("name", c.optimizer.name)
-                base = c.optimizer.model_dump() if name == c.optimizer.name else {
-                    "learning_rate": c.optimizer.learning_rate}
-                merged = {k: v for k, v in {**base, **fields, "name": name}.items() if v is not None}
-                try:
-                    opt = type(c.optimizer).model_validate(merged)
-                except ValidationError as e:  # e.g. a parameter the (new) optimizer does not take
-                    msg = e.errors()[0]["msg"].removeprefix("Value error, ")
-                    raise ValueError(f"optimizer: {msg}") from None
-                updates["optimizer"] = opt.model_copy(update=opt.hyper())
-            if p.regularization is not None:
-                updates["regularization"] = c.regularization.model_copy(
-                    update=p.regularization.model_dump(exclude_none=True))
-            if "batch_size" in p.model_fields_set:
-                if p.batch_size is not None and p.batch_size > self.problem.n_train:
-                    raise ValueError(f"batch_size: must be in [1, {self.problem.n_train}] "
-                                     "(the training set) or null")
-                updates["batch_size"] = p.batch_size
-            if p.dropout is not None:
-                updates["dropout"] = p.dropout
-            self.config = c.model_copy(update=updates)
+            self.config = apply_patch(self.config, p, self.problem.n_train)
             self.trainer.configure(self._train_settings())
             self._metrics_step = -1  # the penalty may have changed
             if self.status is Status.DIVERGED and p.optimizer is not None:
@@ -362,15 +301,3 @@ def _generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     """Independent streams for initial weights and for shuffling/dropout, from one seed."""
     init_seq, train_seq = np.random.SeedSequence(seed).spawn(2)
     return np.random.default_rng(init_seq), np.random.default_rng(train_seq)
-
-
-def _split_metrics(per: Array, penalty: float, correct: Array | None) -> SplitMetrics:
-    loss = float(per.astype(np.float64).mean()) if per.size else 0.0
-    acc = None if correct is None or correct.size == 0 else float(correct.mean())
-    return SplitMetrics(loss + penalty, loss, acc)
-
-
-def _row(m: Metrics) -> dict[str, Any]:
-    return {"train_cost": m.train.cost, "test_cost": m.test.cost, "train_loss": m.train.loss,
-            "test_loss": m.test.loss, "train_accuracy": m.train.accuracy,
-            "test_accuracy": m.test.accuracy, "grad_norms": m.grad_norms}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.config import get_settings
 from app.data.datasets import DATASETS
@@ -210,6 +210,30 @@ class SessionPatch(Strict):
     batch_size: Whole(1, S.max_samples) | None = Field(
         None, description="omit to keep it; null for the whole training set")
     dropout: Real(0.0, 0.9) | None = None
+
+
+def apply_patch(c: SessionConfig, p: SessionPatch, n_train: int) -> SessionConfig:
+    """The config with a PATCH applied; optimizer parameters carry over while the optimizer stays."""
+    updates: dict[str, object] = {}
+    if p.optimizer is not None:
+        fields = p.optimizer.model_dump(exclude_none=True)
+        name = fields.get("name", c.optimizer.name)
+        base = c.optimizer.model_dump() if name == c.optimizer.name else {"learning_rate": c.optimizer.learning_rate}
+        merged = {k: v for k, v in {**base, **fields, "name": name}.items() if v is not None}
+        try:
+            opt = OptimizerConfig.model_validate(merged)
+        except ValidationError as e:  # e.g. a parameter the (new) optimizer does not take
+            raise ValueError(f"optimizer: {e.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+        updates["optimizer"] = opt.model_copy(update=opt.hyper())
+    if p.regularization is not None:
+        updates["regularization"] = c.regularization.model_copy(update=p.regularization.model_dump(exclude_none=True))
+    if "batch_size" in p.model_fields_set:
+        if p.batch_size is not None and p.batch_size > n_train:
+            raise ValueError(f"batch_size: must be in [1, {n_train}] (the training set) or null")
+        updates["batch_size"] = p.batch_size
+    if p.dropout is not None:
+        updates["dropout"] = p.dropout
+    return c.model_copy(update=updates)
 
 
 Status = Literal["idle", "running", "diverged"]

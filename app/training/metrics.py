@@ -1,0 +1,71 @@
+"""What a session reports: cost, data term and accuracy per split, and when a run has diverged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.nn.network import Network, predicted_labels
+
+from .problem import Problem
+
+Array = np.ndarray
+EXPLODED = 1e6  # a weight beyond this counts as diverged, even while still finite
+# The cost "blew up": more than BLOWUP × the cost at the initial weights (and above BLOWUP_FLOOR).
+# Catches a too-large learning rate that bounces the cost ever higher long before a float32
+# overflows; BCE ≥ 10 means the right class gets probability e^−10 on average.
+BLOWUP, BLOWUP_FLOOR = 10.0, 10.0
+
+
+@dataclass(frozen=True)
+class SplitMetrics:
+    cost: float  # J = mean loss + R(W)
+    loss: float  # the data term alone
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    train: SplitMetrics
+    test: SplitMetrics
+    grad_norms: list[float] | None  # ‖dW[l]‖ of the last update; None before the first
+
+    @property
+    def finite(self) -> bool:
+        return all(np.isfinite(v) for v in (self.train.cost, self.test.cost))
+
+    def history_row(self) -> dict[str, Any]:
+        return {"train_cost": self.train.cost, "test_cost": self.test.cost, "train_loss": self.train.loss,
+                "test_loss": self.test.loss, "train_accuracy": self.train.accuracy,
+                "test_accuracy": self.test.accuracy, "grad_norms": self.grad_norms}
+
+
+def evaluate(net: Network, problem: Problem, regularization: str, rate: float,
+             grad_norms: list[float] | None) -> Metrics:
+    """Loss and accuracy over both splits at the current weights: one forward pass for both."""
+    p = problem
+    with np.errstate(all="ignore"):
+        per, out = net.example_losses(p.x_all, p.y_all)  # (n_train + n_test,), (n_out, …)
+        penalty = net.penalty(regularization, rate)
+        n = p.n_train
+        correct = None
+        if p.labels_all is not None:
+            correct = predicted_labels(out, net.spec.output_activation) == p.labels_all
+        train = _split(per[:n], penalty, None if correct is None else correct[:n])
+        test = _split(per[n:], penalty, None if correct is None else correct[n:])
+    return Metrics(train, test, grad_norms)
+
+
+def blown_up(m: Metrics, params: Array, initial_cost: float) -> bool:
+    """Diverged: a non-finite cost, a weight past EXPLODED, or a cost that blew up."""
+    with np.errstate(all="ignore"):
+        too_big = not bool(np.abs(params).max() < EXPLODED)
+    return too_big or not m.finite or m.train.cost > max(BLOWUP * initial_cost, BLOWUP_FLOOR)
+
+
+def _split(per: Array, penalty: float, correct: Array | None) -> SplitMetrics:
+    loss = float(per.astype(np.float64).mean()) if per.size else 0.0
+    acc = None if correct is None or correct.size == 0 else float(correct.mean())
+    return SplitMetrics(loss + penalty, loss, acc)
