@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     max_sessions: int = 200
     max_comparisons: int = 20  # each holds 2–6 sessions of the store
     idle_timeout_s: float = 1800.0  # a session untouched this long may be dropped
+    unattended_pause_s: float = 120.0  # training with no viewer and no request this long pauses itself
 
     # --- sizes a request may ask for (validated before anything is allocated); the request
     # schemas read these once, at import, from the environment: see SCHEMA_LIMITS

@@ -130,8 +130,9 @@ def reset_comparison(c: ComparisonDep, body: Annotated[ResetRequest | None, Body
 def play_comparison(request: Request, c: ComparisonDep,
                     body: Annotated[PlayRequest | None, Body()] = None) -> ComparisonOut:
     make = lambda: frames.comparison_frame_json(c, present_comparison)  # noqa: E731
+    settings = request.app.state.settings
     runners(request).play(c, body.epochs_per_second if body else None,
-                          frames.refresher(c, make, 1.0 / request.app.state.settings.max_fps))
+                          frames.refresher(c, make, 1.0 / settings.max_fps), settings.unattended_pause_s)
     return present_comparison(c)
 
 

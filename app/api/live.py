@@ -44,8 +44,9 @@ def play(request: Request, session: FreeSessionDep,
          body: Annotated[PlayRequest | None, Body()] = None) -> SessionOut:
     pool = runners(request)
     make = lambda: frames.frame_json(session, pool.speed(session.id))  # noqa: E731
+    settings = request.app.state.settings
     pool.play(session, body.epochs_per_second if body else None,
-              frames.refresher(session, make, 1.0 / request.app.state.settings.max_fps))
+              frames.refresher(session, make, 1.0 / settings.max_fps), settings.unattended_pause_s)
     return present.session(session)
 
 
@@ -82,6 +83,7 @@ async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[
     target.version += 1  # the viewer count is part of what the others see
     try:
         while limit == 0 or sent < limit:
+            target.last_seen = time.monotonic()
             if not alive():
                 nxt = successor()
                 yield moved(nxt) if nxt else GONE  # followers of a replaced session move along

@@ -9,6 +9,7 @@ same number of updates. A variant that diverges stops where it was; the others g
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any, Literal
@@ -123,6 +124,7 @@ class Comparison:
         self.lock = threading.RLock()
         self.viewers = 0
         self._version_offset = 0
+        self.last_seen = time.monotonic()  # a client's last request or stream poll
         self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
         for s in sessions:
             s.owner = comparison_id
@@ -244,6 +246,7 @@ class ComparisonStore:
             if c is None:
                 raise SessionNotFound(cid)
             self._items[cid] = c  # most recently used last
+            c.last_seen = time.monotonic()
             return c
 
     def delete(self, cid: str) -> Comparison:

@@ -22,6 +22,8 @@ class Runnable(Protocol):
     """A session, or a comparison whose variants train in lockstep."""
 
     id: str
+    viewers: int
+    last_seen: float  # monotonic time of a client's last request or stream poll
 
     @property
     def running(self) -> bool: ...
@@ -34,8 +36,11 @@ class Runnable(Protocol):
 
 class Runner:
     def __init__(self, session: Runnable, epochs_per_second: float | None,
-                 on_chunk: Callable[[], object] | None = None) -> None:
+                 on_chunk: Callable[[], object] | None = None, unattended_s: float = 120.0) -> None:
         self.session = session
+        # nobody watching and no request for this long (a closed tab, a crashed script): pause,
+        # rather than train at full speed for nobody until the session expires
+        self.unattended_s = unattended_s
         self.epochs_per_second = epochs_per_second  # None: as fast as it goes
         # called in this thread after every chunk: the live view builds its frame here when one is
         # due, rather than in another thread that would fight this one for the GIL
@@ -60,6 +65,9 @@ class Runner:
         chunk = 1
         t0, done = time.perf_counter(), 0
         while not self._stop.is_set() and s.running:
+            if s.viewers == 0 and time.monotonic() - s.last_seen > self.unattended_s:
+                s.pause()
+                break
             if self.epochs_per_second is None:
                 updates = chunk
             else:
@@ -90,13 +98,13 @@ class Runners:
         self._lock = threading.Lock()
 
     def play(self, session: Runnable, epochs_per_second: float | None,
-             on_chunk: Callable[[], object] | None = None) -> None:
+             on_chunk: Callable[[], object] | None = None, unattended_s: float = 120.0) -> None:
         with self._lock:
             old = self._runners.pop(session.id, None)
         if old is not None:
             old.stop()
         session.play()
-        runner = Runner(session, epochs_per_second, on_chunk)
+        runner = Runner(session, epochs_per_second, on_chunk, unattended_s)
         with self._lock:
             self._runners[session.id] = runner
         runner.start()

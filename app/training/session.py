@@ -76,6 +76,7 @@ class Session:
         self.diverged_at: dict[str, int] | None = None
         self.last_used = time.monotonic()
         self.version = 0  # bumped by every change a viewer could see; frames are cached by it
+        self.last_seen = time.monotonic()  # a client's last request or stream poll (not training)
         self.viewers = 0  # open streams on this session
         self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
         self.owner: str | None = None  # the comparison this session is a variant of, if any

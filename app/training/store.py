@@ -57,6 +57,7 @@ class SessionStore:
                 raise SessionNotFound(session_id)
             self._sessions.move_to_end(session_id)
         session.touch()
+        session.last_seen = time.monotonic()
         return session
 
     def delete(self, session_id: str, successor: str | None = None) -> Session:

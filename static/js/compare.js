@@ -225,7 +225,7 @@ function createPage({ catalog, initial, lesson }) {
     const old = cur;
     closeStream();
     if (old) compareApi.remove(old.id).catch(() => {});
-    banner(null);
+    if ($("banner").classList.contains("banner-danger")) banner(null);
     form.showError(null);
     const labels = variantLabels(next.field, next.values, r.variants.map((v) => v.label));
     const row0 = r.variants.map((v) => frameRow(v));
