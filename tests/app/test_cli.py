@@ -1,0 +1,45 @@
+"""The installed `nn-playground` command starts a real server with the given host and port."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_console_command_is_installed_and_serves() -> None:
+    command = shutil.which("nn-playground", path=str(Path(sys.executable).parent))
+    assert command is not None, "pip install -e . installs the nn-playground script"
+    port = _free_port()
+    proc = subprocess.Popen([command, "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_help_names_the_options() -> None:
+    out = subprocess.run([sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, check=True)
+    assert "--host" in out.stdout and "--port" in out.stdout and "--reload" in out.stdout
