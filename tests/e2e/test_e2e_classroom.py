@@ -1,0 +1,880 @@
+"""The classroom features through a real Chromium against real servers (issue 5).
+
+- /embed: its URL options (controls, caption, theme, autoplay, loop, keys, speed);
+- the framing headers (httpx), and NNP_FRAME_ANCESTORS on a second server;
+- postMessage from a parent page served by ANOTHER origin (a small http.server in a thread);
+- the app mounted under a sub-path (tests/e2e/subpath_app.py in its own uvicorn);
+- following a live session (teacher, two students, "Make it mine", the teacher's next session);
+- accessibility (axe-core, reduced motion, accessible names, visible focus);
+- screenshots at projector sizes (tests/e2e/screenshots/, git-ignored: look at them).
+
+The contexts here are made from pytest-playwright's `browser` directly, not from conftest's
+`context_factory`: the playground file's last test checks that factory's recorder against its own
+server only, and this file also talks to a sub-path server and a parent page on another origin.
+This file keeps its own record (`seen`) and checks it in its last test: every request went to a
+server under test, no response set a cookie, and no page logged an unexpected error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+from test_e2e_playground import (
+    attr,
+    frames_shown,
+    open_app,
+    pause_and_settle,
+    play_button,
+    session,
+    status,
+    wait_until,
+    weights,
+)
+
+E2E = Path(__file__).resolve().parent
+ROOT = E2E.parent.parent
+AXE = ROOT / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = E2E / "screenshots"  # git-ignored
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LESSON = "logistic-regression"  # a session lesson: no hidden layer, cheap to train
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+# ------------------------------------------------------------------ recording, contexts
+
+
+@dataclass
+class Seen:
+    """Every request, every Set-Cookie and every console/page error of this file's pages."""
+
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, url)
+    cookies: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def watch(self, ctx: BrowserContext) -> None:
+        ctx.on("request", lambda r: self.requests.append((r.method, r.url)))
+        ctx.on("response", lambda r: self.cookies.append(r.url) if r.headers.get("set-cookie") else None)
+        ctx.on("page", self._page)
+
+    def _page(self, page: Page) -> None:
+        page.on("console", lambda m: self.problems.append(f"{page.url}: console.{m.type}: {m.text}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.problems.append(f"{page.url}: pageerror: {e}"))
+
+
+@pytest.fixture(scope="module")
+def seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture(scope="module")
+def new_context(browser: Browser, seen: Seen) -> Iterator[Callable[..., BrowserContext]]:
+    """new_context(bypass_csp=True, **kwargs): a 1366×768 context that `seen` watches; closed at the end."""
+    made: list[BrowserContext] = []
+
+    def new(bypass_csp: bool = True, **kwargs: Any) -> BrowserContext:
+        ctx = browser.new_context(viewport=kwargs.pop("viewport", {"width": 1366, "height": 768}),
+                                  bypass_csp=bypass_csp, **kwargs)
+        seen.watch(ctx)
+        made.append(ctx)
+        return ctx
+
+    yield new
+    for ctx in made:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def ctx(new_context: Callable[..., BrowserContext]) -> BrowserContext:
+    """The file's main context (bypass_csp, for evaluate and axe); its cache keeps Plotly."""
+    return new_context()
+
+
+@pytest.fixture
+def page(ctx: BrowserContext) -> Iterator[Page]:
+    p = ctx.new_page()
+    p.set_default_timeout(15_000)
+    yield p
+    p.close()
+
+
+def open_embed(page: Page, base: str, query: str) -> str:
+    """Load /embed?query and wait for its first boundary; the session id it shows."""
+    page.goto(f"{base}/embed?{query}")
+    wait_until(page, lambda: frames_shown(page) >= 1, f"the first frame of /embed?{query}", timeout=20)
+    return attr(page, "data-session-id") or ""
+
+
+def epoch_attr(page: Page) -> int:
+    return int(attr(page, "data-epoch") or 0)
+
+
+def quiet_click(page: Page, selector: str) -> None:
+    """Keyboard focus on a non-interactive element (so keys go to the document, not a button)."""
+    page.locator(selector).click()
+
+
+# ------------------------------------------------------------------ headers (httpx)
+
+
+def csp(r: httpx.Response) -> dict[str, str]:
+    """The Content-Security-Policy header as {directive: value}."""
+    out = {}
+    for part in r.headers.get("content-security-policy", "").split(";"):
+        name, _, value = part.strip().partition(" ")
+        if name:
+            out[name] = value.strip()
+    return out
+
+
+def test_only_embed_may_be_framed_by_other_sites(server_url: str) -> None:
+    with httpx.Client(base_url=server_url, timeout=10) as c:
+        for path in ("/embed", f"/embed?preset={LESSON}&theme=projector&controls=none"):
+            r = c.get(path)
+            assert r.status_code == 200
+            assert csp(r).get("frame-ancestors") == "*", (path, r.headers.get("content-security-policy"))
+            assert "x-frame-options" not in r.headers, path
+            assert csp(r).get("script-src") == "'self'"
+        for path in ("/", "/compare", f"/?preset={LESSON}", "/compare?preset=linear-collapse"):
+            r = c.get(path)
+            assert r.status_code == 200
+            assert csp(r).get("frame-ancestors") == "'self'", (path, r.headers.get("content-security-policy"))
+            assert r.headers.get("x-frame-options") == "SAMEORIGIN", path
+        # no cookie from any kind of response (pages, static files, the API, a session's life)
+        responses = [c.get(p) for p in ("/", "/embed", "/compare", "/static/js/embed.js", "/api/v1/catalog",
+                                        "/api/v1/presets", "/healthz", "/no-such-page")]
+        s = c.post("/api/v1/sessions", json={})
+        responses += [s, c.post(f"/api/v1/sessions/{s.json()['id']}/step", json={"epochs": 1}),
+                      c.delete(f"/api/v1/sessions/{s.json()['id']}")]
+        cookies = [str(r.url) for r in responses if "set-cookie" in r.headers]
+        assert cookies == [], cookies
+
+
+def test_frame_ancestors_from_the_environment(pytestconfig: pytest.Config) -> None:
+    helpers = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
+    proc, url = helpers.start_server(env={"NNP_FRAME_ANCESTORS": "https://slides.example"})
+    try:
+        with httpx.Client(base_url=url, timeout=10) as c:
+            r = c.get(f"/embed?preset={LESSON}")
+            assert csp(r)["frame-ancestors"] == "https://slides.example", r.headers["content-security-policy"]
+            assert "x-frame-options" not in r.headers
+            r = c.get("/")
+            assert csp(r)["frame-ancestors"] == "'self'"
+            assert r.headers["x-frame-options"] == "SAMEORIGIN"
+    finally:
+        helpers.stop_server(proc)
+
+
+# ------------------------------------------------------------------ /embed and its options
+
+
+@pytest.mark.browser
+def test_embed_controls_caption_theme_autoplay(page: Page, server_url: str, api: httpx.Client) -> None:
+    sid = open_embed(page, server_url, f"preset={LESSON}&controls=play,reset&caption=1&theme=projector&autoplay=1")
+    assert attr(page, "data-theme") == "projector"
+    buttons = page.locator("#embed-controls button")
+    labels = sorted(b.get_attribute("aria-label") or "" for b in buttons.all())
+    assert len(labels) == 2 and labels[1] == "Reset to the initial weights" and labels[0] in ("Play", "Pause"), labels
+    assert page.locator("button").count() == 2, "buttons outside the ones asked for"
+    assert page.locator("#embed-controls select").count() == 0  # no learning-rate menu
+    caption = page.locator("#lesson")
+    assert caption.is_visible()
+    title = api.get(f"presets/{LESSON}").json()["title"]
+    assert caption.locator(".lesson-title").text_content() == title
+    assert caption.locator("math").count() == 1 and caption.locator("math").is_visible()
+    # autoplay: it trains by itself, on the page and on the server
+    e0 = epoch_attr(page)
+    wait_until(page, lambda: epoch_attr(page) >= e0 + 10, "autoplay to train 10 epochs")
+    assert status(api, sid) == "running"
+    assert session(api, sid)["config"]["layers"] == []  # the lesson's network: no hidden layer
+
+
+@pytest.mark.browser
+def test_embed_without_controls_and_without_keys(page: Page, server_url: str, api: httpx.Client) -> None:
+    sid = open_embed(page, server_url, f"preset={LESSON}&controls=none")
+    assert page.locator("button").count() == 0
+    assert page.locator("#embed-controls").is_hidden()
+    assert status(api, sid) == "idle" and epoch_attr(page) == 0  # no autoplay by default
+    # keys=1 (the default): space plays and pauses even without buttons
+    quiet_click(page, "#embed-status")
+    page.keyboard.press("Space")
+    wait_until(page, lambda: status(api, sid) == "running", "space to start training (keys=1)")
+    page.keyboard.press("Space")
+    wait_until(page, lambda: status(api, sid) == "idle", "space to pause (keys=1)")
+
+    sid = open_embed(page, server_url, f"preset={LESSON}&keys=0")
+    before = session(api, sid)
+    quiet_click(page, "#embed-status")
+    for key in ("Space", "ArrowRight", "r"):
+        page.keyboard.press(key)
+    page.wait_for_timeout(800)
+    after = session(api, sid)
+    assert (after["status"], after["epoch"], after["step"]) == ("idle", before["epoch"], before["step"]), \
+        "keys=0, yet a key changed the session"
+    assert epoch_attr(page) == before["epoch"]
+    # the buttons still work
+    page.get_by_role("button", name="Train one epoch").click()
+    wait_until(page, lambda: session(api, sid)["epoch"] == before["epoch"] + 1, "the +1 button")
+
+
+# every epoch the page shows (data-epoch on <html>), in order: polling would miss a frame on a busy machine
+RECORD_EPOCHS = """() => {
+  window.__epochs = [Number(document.documentElement.dataset.epoch)];
+  new MutationObserver(() => window.__epochs.push(Number(document.documentElement.dataset.epoch)))
+    .observe(document.documentElement, { attributes: true, attributeFilter: ["data-epoch"] });
+}"""
+
+
+@pytest.mark.browser
+def test_embed_loop_resets_and_plays_again(page: Page, server_url: str, api: httpx.Client) -> None:
+    loop = 15
+    sid = open_embed(page, server_url, f"preset={LESSON}&autoplay=1&loop={loop}&speed=30&controls=none")
+    page.evaluate(RECORD_EPOCHS)
+
+    def replayed() -> bool:
+        e = page.evaluate("window.__epochs")
+        drops = [i for i in range(1, len(e)) if e[i] < e[i - 1]]
+        return bool(drops) and e[-1] >= e[drops[0]] + 5
+
+    wait_until(page, replayed, f"a reset after {loop} epochs and 5 more", timeout=15)
+    shown: list[int] = page.evaluate("window.__epochs")
+    first_drop = next(i for i in range(1, len(shown)) if shown[i] < shown[i - 1])
+    assert loop <= shown[first_drop - 1] <= loop + 5, f"the loop reset at epoch {shown[first_drop - 1]}: {shown}"
+    assert shown[first_drop] <= 2, f"the loop did not go back to the start: {shown}"
+    assert max(shown) <= loop + 5, f"the loop ran well past {loop}: {shown}"
+    assert status(api, sid) == "running", "it did not play again after the reset"
+    assert attr(page, "data-session-id") == sid  # the loop resets the session, it does not make a new one
+
+
+@pytest.mark.browser
+def test_embed_speed_is_honoured(page: Page, server_url: str, api: httpx.Client) -> None:
+    sid = open_embed(page, server_url, f"preset={LESSON}&autoplay=1&speed=10&loop=0&controls=none")
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 2, "autoplay at 10 epochs/s")
+    e0, t0 = session(api, sid)["epoch"], time.monotonic()
+    page.wait_for_timeout(2500)
+    e1, t1 = session(api, sid)["epoch"], time.monotonic()
+    rate = (e1 - e0) / (t1 - t0)
+    assert 5 <= rate <= 15, f"speed=10 trained {rate:.1f} epochs/s"
+
+
+# ------------------------------------------------------------------ postMessage from another origin
+
+
+PARENT_HTML = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>A course page</title></head>
+<body><h1>Week 2: logistic regression</h1><ol id="log"></ol><script src="parent.js"></script></body></html>
+"""
+
+# The parent's own script: frames ?src=, relays what the frame says into window.received (and a list),
+# and lets the test post to the frame as the parent (send) or as a sibling frame (sendFromSibling).
+PARENT_JS = b"""
+const frame = document.createElement("iframe");
+frame.id = "embed";
+frame.title = "NN Playground";
+frame.width = "800";
+frame.height = "500";
+window.received = [];
+window.addEventListener("message", (e) => {
+  if (e.source !== frame.contentWindow) return;
+  window.received.push({ t: performance.now(), origin: e.origin, data: e.data });
+  const li = document.createElement("li");
+  li.textContent = JSON.stringify(e.data);
+  document.getElementById("log").append(li);
+});
+window.send = (msg) => frame.contentWindow.postMessage(msg, "*");
+window.sendDate = () => frame.contentWindow.postMessage(new Date(), "*");
+let sibling = null;
+window.sendFromSibling = (msg) => {
+  if (!sibling) {
+    sibling = document.createElement("iframe");
+    sibling.title = "another frame of the page";
+    document.body.append(sibling);
+  }
+  sibling.contentWindow.__target = frame.contentWindow;
+  sibling.contentWindow.__msg = msg;
+  sibling.contentWindow.eval("__target.postMessage(__msg, '*')");
+};
+frame.src = new URLSearchParams(location.search).get("src");
+document.body.append(frame);
+"""
+
+
+class _ParentHandler(BaseHTTPRequestHandler):
+    FILES: ClassVar[dict[str, tuple[str, bytes]]] = {"/parent.html": ("text/html; charset=utf-8", PARENT_HTML),
+                                                     "/parent.js": ("text/javascript; charset=utf-8", PARENT_JS)}
+
+    def do_GET(self) -> None:
+        found = self.FILES.get(self.path.split("?")[0])
+        if not found:
+            self.send_error(404)
+            return
+        kind, body = found
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def parent_origin() -> Iterator[str]:
+    """A second origin (another port of 127.0.0.1) serving the parent page, from a thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ParentHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def received(parent: Page) -> list[dict[str, Any]]:
+    return parent.evaluate("window.received")  # type: ignore[no-any-return]
+
+
+def statuses(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in msgs if m["data"].get("type") == "nnp:status"]
+
+
+@pytest.mark.browser
+def test_postmessage_from_a_parent_on_another_origin(new_context: Callable[..., BrowserContext], server_url: str,
+                                                     parent_origin: str, api: httpx.Client) -> None:
+    # the real CSP applies here (frame-ancestors included): the parent page needs no bypass
+    parent = new_context(bypass_csp=False).new_page()
+    parent.set_default_timeout(15_000)
+    src = f"{server_url}/embed?preset={LESSON}&caption=1&controls=none&speed=20&loop=0"
+    parent.goto(f"{parent_origin}/parent.html?src={quote(src, safe='')}")
+    embed = parent.frame_locator("#embed")
+    root = embed.locator("html")
+
+    wait_until(parent, lambda: any(m["data"].get("type") == "nnp:ready" for m in received(parent)), "nnp:ready",
+               timeout=20)
+    msgs = received(parent)
+    assert {m["origin"] for m in msgs} == {server_url}
+    assert sum(m["data"].get("type") == "nnp:ready" for m in msgs) == 1
+    sid = root.get_attribute("data-session-id") or ""
+    assert status(api, sid) == "idle"
+
+    # play: statuses with a growing epoch, at most 4 a second
+    n0 = len(msgs)
+    parent.evaluate("send({type: 'nnp:play'})")
+    wait_until(parent, lambda: any(m["data"]["epoch"] >= 30 for m in statuses(received(parent)[n0:])),
+               "nnp:status up to epoch 30")
+    window = statuses(received(parent)[n0:])
+    epochs = [m["data"]["epoch"] for m in window]
+    assert epochs == sorted(epochs) and epochs[-1] > epochs[0], epochs
+    assert all(isinstance(m["data"]["loss"], float) for m in window[1:]), window[-1]
+    assert window[-1]["data"]["status"] == "running"
+    # at most 4 a second: k messages span at least (k-1)·250 ms, less 150 ms of delivery jitter in the parent
+    times = [m["t"] for m in window]
+    too_close = [(i, j) for i, j in itertools.combinations(range(len(times)), 2)
+                 if times[j] - times[i] < (j - i) * 250 - 150]
+    assert too_close == [], f"status messages faster than 4 a second: {[round(t) for t in times]}"
+    assert len(window) >= 4
+
+    # pause: an idle status, then silence
+    parent.evaluate("send({type: 'nnp:pause'})")
+    wait_until(parent, lambda: statuses(received(parent))[-1]["data"]["status"] == "idle", "an idle status")
+    wait_until(parent, lambda: status(api, sid) == "idle", "the session to pause")
+    parent.wait_for_timeout(400)  # a coalesced last status may still come
+    n1 = len(received(parent))
+    paused_at = statuses(received(parent))[-1]["data"]["epoch"]
+    parent.wait_for_timeout(800)
+    assert len(received(parent)) == n1, f"messages after the pause: {received(parent)[n1:]}"
+    assert session(api, sid)["epoch"] == paused_at
+
+    # step: one epoch
+    parent.evaluate("send({type: 'nnp:step'})")
+    wait_until(parent, lambda: statuses(received(parent))[-1]["data"]["epoch"] == paused_at + 1, "a status of +1 epoch")
+    assert session(api, sid)["epoch"] == paused_at + 1 and status(api, sid) == "idle"
+
+    # malformed messages, and a well-formed one that does not come from the parent: all ignored
+    n2 = len(received(parent))
+    for bad in ({"type": "nnp:play", "x": 1}, "nnp:play", {"type": "NNP:PLAY"}, ["nnp:play"], None, 42,
+                {"type": "nnp:step", "epochs": 5}, {"type": "nnp:preset", "name": "../../api/v1/sessions"},
+                {"type": "nnp:preset"}, {"type": "nnp:preset", "name": LESSON, "extra": True}, {}):
+        parent.evaluate("(m) => send(m)", bad)
+    parent.evaluate("sendDate()")
+    parent.evaluate("sendFromSibling({type: 'nnp:play'})")
+    parent.wait_for_timeout(1200)
+    assert received(parent)[n2:] == [], received(parent)[n2:]
+    assert session(api, sid)["epoch"] == paused_at + 1 and status(api, sid) == "idle"
+    assert root.get_attribute("data-session-id") == sid
+
+    # reset: back to epoch 0
+    parent.evaluate("send({type: 'nnp:reset'})")
+    wait_until(parent, lambda: statuses(received(parent))[-1]["data"]["epoch"] == 0, "a status of epoch 0")
+    assert session(api, sid)["epoch"] == 0
+
+    # preset: another session lesson (new session, its caption); a comparison or an unknown name: nnp:error
+    other = "softmax-multiclass"
+    parent.evaluate(f"send({{type: 'nnp:preset', name: '{other}'}})")
+    wait_until(parent, lambda: (root.get_attribute("data-session-id") or sid) != sid, "a new session for the lesson")
+    new_sid = root.get_attribute("data-session-id") or ""
+    assert session(api, new_sid)["config"]["dataset"]["name"] == "spiral_multi"
+    title = api.get(f"presets/{other}").json()["title"]
+    wait_until(parent, lambda: embed.locator("#lesson .lesson-title").text_content() == title, "the new caption")
+    n3 = len(received(parent))
+    for name in ("linear-collapse", "no-such-lesson"):
+        parent.evaluate("(n) => send({type: 'nnp:preset', name: n})", name)
+    wait_until(parent, lambda: sum(m["data"].get("type") == "nnp:error" for m in received(parent)[n3:]) == 2,
+               "two nnp:error messages")
+    errors = [m["data"]["message"] for m in received(parent)[n3:] if m["data"].get("type") == "nnp:error"]
+    assert sorted(("comparison" in e, "no-such-lesson" in e) for e in errors) == [(False, True), (True, False)], errors
+    assert root.get_attribute("data-session-id") == new_sid
+    parent.close()
+
+
+@pytest.mark.browser
+def test_other_pages_cannot_be_framed_by_another_origin(new_context: Callable[..., BrowserContext], server_url: str,
+                                                        parent_origin: str) -> None:
+    ctx = new_context(bypass_csp=False)
+    parent = ctx.new_page()
+    console: list[str] = []
+    parent.on("console", lambda m: console.append(m.text))
+    parent.goto(f"{parent_origin}/parent.html?src={quote(server_url + '/', safe='')}")
+    wait_until(parent, lambda: any("frame" in t and "ancestor" in t.lower() for t in console) or any(
+        "X-Frame-Options" in t for t in console), "Chromium to refuse the frame", timeout=10)
+    parent.wait_for_timeout(500)
+    assert parent.frame_locator("#embed").locator("h1.brand").count() == 0, "the playground rendered in a foreign frame"
+    parent.close()
+
+
+# ------------------------------------------------------------------ behind a sub-path
+
+
+@pytest.fixture(scope="module")
+def subpath_url() -> Iterator[str]:
+    """tests/e2e/subpath_app.py (the app mounted at /nn) in its own uvicorn; the base URL with /nn."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(E2E), "subpath_app:app",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    base = f"http://127.0.0.1:{port}/nn"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, f"uvicorn (sub-path) exited with {proc.returncode}"
+            assert time.monotonic() < deadline, "uvicorn (sub-path) did not answer within 30 s"
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.browser
+def test_under_a_sub_path(page: Page, subpath_url: str) -> None:
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    open_app(page, subpath_url)
+    assert (attr(page, "data-session-id") or "") != ""
+    page.wait_for_timeout(1000)  # the data-set thumbnails (throwaway sessions) after the first draw
+    open_embed(page, subpath_url, f"preset={LESSON}&autoplay=1&caption=1")
+    wait_until(page, lambda: epoch_attr(page) >= 5, "the embed to train behind the sub-path")
+    assert page.locator("#lesson math").count() == 1
+    assert (page.locator("#embed-open").get_attribute("href") or "").startswith("./")  # relative: stays under /nn/
+    with httpx.Client(timeout=10) as c:  # the framing rule sees through the prefix
+        assert csp(c.get(f"{subpath_url}/embed"))["frame-ancestors"] == "*"
+        r = c.get(f"{subpath_url}/")
+        assert csp(r)["frame-ancestors"] == "'self'" and r.headers["x-frame-options"] == "SAMEORIGIN"
+    assert len(urls) > 20
+    outside = sorted({u for u in urls if not u.startswith(f"{subpath_url}/")})
+    assert outside == [], outside
+
+
+# ------------------------------------------------------------------ following a live session
+
+
+@dataclass
+class Classroom:
+    teacher: Page
+    students: list[Page]
+    sid: str
+    requests: dict[int, list[tuple[str, str]]]  # id(student page) -> (method, url)
+
+
+@pytest.fixture(scope="class")
+def room(ctx: BrowserContext, server_url: str) -> Iterator[Classroom]:
+    """The teacher's page (a small network on two Gaussians, 3 epochs/s); students join in the tests."""
+    teacher = ctx.new_page()
+    teacher.set_default_timeout(15_000)
+    sid = open_app(teacher, server_url, "?dataset=gauss&layers=3&speed=3")
+    room = Classroom(teacher, [], sid, {})
+    yield room
+    for p in [*room.students, teacher]:
+        p.close()
+
+
+@pytest.mark.browser
+class TestFollow:
+    """One teacher page, two students; the tests run in order and carry the classroom on."""
+
+    def test_students_watch_the_teachers_session(self, room: Classroom, ctx: BrowserContext, server_url: str,
+                                                 api: httpx.Client) -> None:
+        t = room.teacher
+        share_live = t.get_by_role("button", name="Share live…")
+        if not share_live.is_visible():  # inside the "Share ▾" menu
+            t.get_by_role("button", name="Share", exact=True).click()
+        share_live.click()
+        field_ = t.get_by_label("Follow link for students")
+        wait_until(t, lambda: field_.input_value() != "", "the follow link")
+        link = field_.input_value()
+        assert link == f"{server_url}/?follow={room.sid}"
+        t.keyboard.press("Escape")
+        for _ in range(2):
+            s = ctx.new_page()
+            s.set_default_timeout(15_000)
+            room.requests[id(s)] = reqs = []
+            s.on("request", lambda r, reqs=reqs: reqs.append((r.method, r.url)))
+            s.goto(link)
+            wait_until(s, lambda s=s: frames_shown(s) >= 1, "the student's first frame", timeout=20)
+            room.students.append(s)
+        for s in room.students:
+            assert attr(s, "data-session-id") == room.sid
+            assert attr(s, "data-mode") == "follow"
+            assert s.locator("#follow-text").text_content() == "Following a live session — read only"
+        watching = t.locator(".watching")
+        wait_until(t, lambda: watching.is_visible() and watching.text_content() == "2 watching",
+                   "the teacher's page to show “2 watching”")
+
+        play_button(t).click()
+        wait_until(t, lambda: epoch_attr(t) >= 5, "the teacher's run")
+        # while it trains (3 epochs/s): mostly the same epoch, never a second behind (three pages, one CPU)
+        diffs = []
+        for _ in range(10):
+            te = epoch_attr(t)
+            diffs += [epoch_attr(s) - te for s in room.students]
+            t.wait_for_timeout(100)
+        assert max(map(abs, diffs)) <= 3 and sorted(map(abs, diffs))[len(diffs) // 2] <= 1, \
+            f"student − teacher epochs: {diffs}"
+        epoch = pause_and_settle(t, api, room.sid)
+        for s in room.students:
+            wait_until(s, lambda s=s: epoch_attr(s) == epoch, f"the student to show epoch {epoch}")
+
+    def test_students_cannot_change_the_session(self, room: Classroom, api: httpx.Client) -> None:
+        pause_and_settle(room.teacher, api, room.sid)  # (the last test did; not if it failed half-way)
+        before = session(api, room.sid)
+        for s in room.students:
+            for editing in ("#transport button", "#top-settings select", "#train-settings select", "#layers button",
+                            "#datasets button", "#features button", "#custom-tools button", "#classroom button",
+                            "#share button"):
+                assert s.locator(editing).count() == 0, f"a follower has {editing}"
+            s.locator("#follow-text").click()
+            for key in ("Space", "ArrowRight", "Shift+ArrowRight", "r"):
+                s.keyboard.press(key)
+        room.students[0].wait_for_timeout(800)
+        after = session(api, room.sid)
+        assert (after["status"], after["epoch"], after["step"]) == (before["status"], before["epoch"], before["step"])
+        for s in room.students:
+            sent = [(m, u) for m, u in room.requests[id(s)] if m in MUTATING]
+            assert sent == [], f"a follower sent {sent}"
+
+    def test_make_it_mine_forks_at_the_teachers_weights(self, room: Classroom, api: httpx.Client) -> None:
+        t, mine = room.teacher, room.students[0]
+        teacher_w = weights(api, room.sid)
+        teacher_s = session(api, room.sid)
+        mine.get_by_role("button", name="Make it mine").click()
+        wait_until(mine, lambda: (attr(mine, "data-session-id") or room.sid) != room.sid, "the fork's first frame")
+        fork = attr(mine, "data-session-id") or ""
+        assert attr(mine, "data-mode") is None and mine.locator("#follow-bar").is_hidden()
+        assert weights(api, fork) == teacher_w, "the fork does not start from the teacher's weights"
+        fs = session(api, fork)
+        assert fs["config"] == teacher_s["config"] and fs["epoch"] == teacher_s["epoch"]
+        wait_until(t, lambda: t.locator(".watching").text_content() == "1 watching",
+                   "the teacher's page to show “1 watching”")
+
+        # independent afterwards: stepping either leaves the other alone
+        mine.get_by_role("button", name="Step: one epoch (shift+→)").click()
+        wait_until(mine, lambda: session(api, fork)["epoch"] == teacher_s["epoch"] + 1, "the student's step")
+        fork_w = weights(api, fork)
+        assert fork_w != teacher_w
+        assert weights(api, room.sid) == teacher_w and session(api, room.sid)["epoch"] == teacher_s["epoch"]
+        t.get_by_role("button", name="Step: one epoch (shift+→)").click()
+        wait_until(t, lambda: session(api, room.sid)["epoch"] == teacher_s["epoch"] + 1, "the teacher's step")
+        assert weights(api, fork) == fork_w
+        assert weights(api, room.sid) != teacher_w
+        other = room.students[1]
+        wait_until(other, lambda: epoch_attr(other) == teacher_s["epoch"] + 1, "the follower to see the teacher's step")
+        assert attr(other, "data-session-id") == room.sid
+
+    def test_the_follower_moves_to_the_teachers_new_session(self, room: Classroom, api: httpx.Client) -> None:
+        t, other = room.teacher, room.students[1]
+        t.locator("#datasets button.thumb[aria-label^='Circle']").click()
+        wait_until(t, lambda: (attr(t, "data-session-id") or room.sid) != room.sid
+                   and session(api, attr(t, "data-session-id") or "")["config"]["dataset"]["name"] == "circle",
+                   "the teacher's new session")
+        new_sid = attr(t, "data-session-id") or ""
+        assert api.get(f"sessions/{room.sid}").status_code == 404
+        wait_until(other, lambda: attr(other, "data-session-id") == new_sid, "the follower to move along", timeout=8)
+        assert attr(other, "data-mode") == "follow", other.locator("#follow-text").text_content()
+        wait_until(t, lambda: t.locator(".watching").text_content() == "1 watching",
+                   "the teacher's new session to count its follower")
+        t.get_by_role("button", name="Step: one epoch (shift+→)").click()
+        wait_until(other, lambda: epoch_attr(other) == 1, "the follower to see the new session's first epoch")
+        assert session(api, new_sid)["epoch"] == 1
+
+
+# ------------------------------------------------------------------ accessibility
+
+
+A11Y_PAGES = ["", f"embed?preset={LESSON}", "compare"]
+
+AXE_RUN = """async (tags) => {
+  const r = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+  return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: n.failureSummary,
+                                 html: n.html.slice(0, 160) })) }));
+}"""
+
+# every button, select, input and textarea (shown or not: popovers open later) with no name, by the
+# name sources of accname in order: aria-labelledby, aria-label, <label>, content, value, title
+NAMELESS = """() => {
+  const text = (node) => {
+    if (!node) return "";
+    if (node.nodeType === Node.TEXT_NODE) return node.textContent;
+    if (node.nodeType !== Node.ELEMENT_NODE || node.getAttribute("aria-hidden") === "true") return "";
+    if (node.getAttribute("aria-label")) return ` ${node.getAttribute("aria-label")} `;
+    if (node.tagName === "IMG") return node.getAttribute("alt") ?? "";
+    return [...node.childNodes].map(text).join("");
+  };
+  const clean = (t) => t.replace(/\\s+/g, " ").trim();
+  const name = (el) => {
+    const by = el.getAttribute("aria-labelledby");
+    const parts = [
+      by ? by.split(/\\s+/).map((id) => text(document.getElementById(id))).join(" ") : "",
+      el.getAttribute("aria-label") ?? "",
+      [...(el.labels ?? [])].map(text).join(" "),
+      el.tagName === "BUTTON" ? text(el) : "",
+      el.tagName === "INPUT" && ["button", "submit", "reset"].includes(el.type) ? el.value : "",
+      el.getAttribute("title") ?? "",
+    ];
+    return parts.map(clean).find(Boolean) ?? "";
+  };
+  return [...document.querySelectorAll("button, select, input:not([type=hidden]), textarea")]
+    // a hidden control with a <label> of its own gets its text when shown (the weight editor's input)
+    .filter((el) => !name(el) && (el.checkVisibility() || !el.labels?.length)).map((el) => el.outerHTML.slice(0, 160));
+}"""
+
+# every visible button, focused after keyboard use (so :focus-visible applies): those with no ring
+NO_FOCUS_RING = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("button, select, a[href], input:not([type=hidden])")) {
+    if (el.closest(".js-plotly-plot") || !el.checkVisibility() || el.disabled) continue;
+    el.focus();
+    if (document.activeElement !== el) continue;
+    const cs = getComputedStyle(el);
+    const ring = (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== "none";
+    if (!ring) out.push(el.outerHTML.slice(0, 120));
+  }
+  return out;
+}"""
+
+MOTION = """() => {
+  const out = [];
+  const long = (v) => v.split(",").some((d) => parseFloat(d) > 0);
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".js-plotly-plot")) continue;  // Plotly's own SVG
+    for (const pseudo of [null, "::before", "::after"]) {
+      const cs = getComputedStyle(el, pseudo);
+      if (pseudo && cs.content === "none") continue;
+      if (long(cs.transitionDuration) || long(cs.animationDuration)) {
+        out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")}${pseudo ?? ""}: transition `
+          + `${cs.transitionDuration} animation ${cs.animationDuration}`);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+# Serious axe findings on the pages as they are (page bugs, reported): rule -> what and where.
+_MISMATCH = ("WCAG 2.5.3 Label in Name: the visible text is not part of the "
+             "aria-label, so a voice-control user saying what they see does not hit the button")
+KNOWN_AXE: dict[str, dict[str, str]] = {
+    "": {"label-content-name-mismatch": f"{_MISMATCH}: “+1 ep” is “Step: one epoch (shift+→)”, “Clear all” is "
+                                        "“Remove every point”, “Apply” is “Add or erase a point at these coordinates…”",
+         "nested-interactive": "templates/_partials.html plot() gives #network role=img, but views/network.js puts "
+                               "focusable role=button weight links (tabindex 0/-1) inside it: an image's content is "
+                               "presentational, so assistive technology cannot reach the weight editor"},
+    f"embed?preset={LESSON}": {
+        "label-content-name-mismatch": f"{_MISMATCH}: embed.js's “+1” button is “Train one epoch”"},
+    "compare": {"label-content-name-mismatch": f"{_MISMATCH}: the compare page's “+1” button is “One epoch”"},
+}
+
+
+def known_bugs(path: str) -> str:
+    return "BUG: " + "; ".join(f"{rule}: {why}" for rule, why in KNOWN_AXE[path].items())
+
+
+def serious(p: Page) -> list[dict[str, Any]]:
+    return [v for v in p.evaluate(AXE_RUN, WCAG) if v["impact"] in ("serious", "critical")]
+
+
+def readable(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} nodes)")
+        for n in v["nodes"][:4]:
+            lines.append(f"    {n['target']}  {n['html']}")
+            lines.append("      " + (n["summary"] or "").replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="class")
+def loaded(ctx: BrowserContext, server_url: str) -> Iterator[Callable[[str], Page]]:
+    """loaded(path) -> that page, loaded once (first frame drawn) with axe-core injected."""
+    pages: dict[str, Page] = {}
+
+    def get(path: str) -> Page:
+        if path not in pages:
+            p = ctx.new_page()
+            p.set_default_timeout(15_000)
+            open_app(p, server_url, path)
+            p.wait_for_timeout(300)
+            p.add_script_tag(path=str(AXE))
+            pages[path] = p
+        return pages[path]
+
+    yield get
+    for p in pages.values():
+        p.close()
+
+
+@pytest.mark.browser
+class TestAccessibility:
+    @pytest.mark.parametrize("path", A11Y_PAGES)
+    def test_axe_no_other_serious_violations(self, loaded: Callable[[str], Page], path: str) -> None:
+        """Serious or critical WCAG 2.0/2.1 A/AA violations beyond the known bugs (xfailed below)."""
+        bad = [v for v in serious(loaded(path)) if v["id"] not in KNOWN_AXE.get(path, {})]
+        assert bad == [], f"/{path}: axe found serious or critical WCAG A/AA violations:\n{readable(bad)}"
+
+    @pytest.mark.parametrize("path", [pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=known_bugs(path)))
+                                      for path in A11Y_PAGES])
+    def test_axe_zero_serious_violations(self, loaded: Callable[[str], Page], path: str) -> None:
+        bad = serious(loaded(path))
+        assert bad == [], f"/{path}: axe found serious or critical WCAG A/AA violations:\n{readable(bad)}"
+
+    @pytest.mark.parametrize("path", A11Y_PAGES)
+    def test_every_control_has_an_accessible_name(self, loaded: Callable[[str], Page], path: str) -> None:
+        nameless = loaded(path).evaluate(NAMELESS)
+        assert nameless == [], f"/{path}: controls without an accessible name:\n" + "\n".join(nameless)
+
+    @pytest.mark.parametrize("path", A11Y_PAGES)
+    def test_keyboard_focus_is_visible(self, loaded: Callable[[str], Page], path: str) -> None:
+        p = loaded(path)
+        p.locator("body").click(position={"x": 1, "y": 1})
+        p.keyboard.press("Escape")
+        for _ in range(20):  # Tab to the first button
+            p.keyboard.press("Tab")
+            if p.evaluate("document.activeElement?.tagName") == "BUTTON":
+                break
+        else:
+            pytest.fail(f"/{path}: no button within 20 Tab presses")
+        style = p.evaluate("""() => { const cs = getComputedStyle(document.activeElement);
+            return {outline: `${cs.outlineStyle} ${cs.outlineWidth}`, shadow: cs.boxShadow,
+                    what: document.activeElement.outerHTML.slice(0, 100)}; }""")
+        ring = not style["outline"].startswith("none") and not style["outline"].endswith(" 0px")
+        assert ring or style["shadow"] != "none", f"/{path}: no visible focus on {style}"
+        missing = p.evaluate(NO_FOCUS_RING)
+        assert missing == [], f"/{path}: focusable elements with no focus ring:\n" + "\n".join(missing)
+
+    def test_reduced_motion(self, new_context: Callable[..., BrowserContext], server_url: str,
+                            api: httpx.Client) -> None:
+        rctx = new_context(reduced_motion="reduce")
+        p = rctx.new_page()
+        p.set_default_timeout(15_000)
+        for path in ("", f"embed?preset={LESSON}&autoplay=1&controls=none"):
+            open_app(p, server_url, path)
+            moving = p.evaluate(MOTION)
+            assert moving == [], f"/{path}: motion under prefers-reduced-motion:\n" + "\n".join(moving)
+        # the embed asked for autoplay: it waits, with a play button instead
+        sid = attr(p, "data-session-id") or ""
+        p.wait_for_timeout(1500)
+        assert status(api, sid) == "idle" and epoch_attr(p) == 0, "autoplay started under reduce motion"
+        play = p.locator("#embed-controls button.play")
+        assert play.is_visible(), "no play button in place of autoplay"
+        play.click()
+        wait_until(p, lambda: status(api, sid) == "running", "the play button to start it")
+        p.close()
+
+
+# ------------------------------------------------------------------ screenshots
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_screenshots_projector(page: Page, server_url: str, api: httpx.Client, size: tuple[int, int]) -> None:
+    """The embed of a lesson and the playground, projector theme, at projector sizes (look at them)."""
+    w, h = size
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": w, "height": h})
+    # a comparison lesson cannot be embedded (the embed says so and links to /compare): shoot that
+    # note, then a session lesson's embed
+    page.goto(f"{server_url}/embed?preset=linear-collapse&theme=projector&caption=1")
+    banner = page.locator("#banner")
+    banner.wait_for(state="visible")
+    assert "comparison page" in (banner.text_content() or "")
+    page.screenshot(path=str(SCREENSHOTS / f"classroom-embed-linear-collapse-{w}x{h}.png"))
+
+    sid = open_embed(page, server_url, "preset=flower-one-hidden-layer&theme=projector&caption=1&curve=1"
+                                       "&autoplay=1&speed=300&loop=0")
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 300, "300 epochs", timeout=20)
+    page.get_by_role("button", name="Pause").click()
+    wait_until(page, lambda: status(api, sid) == "idle", "the pause")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SCREENSHOTS / f"classroom-embed-flower-{w}x{h}.png"))
+
+    sid = open_app(page, server_url, "?theme=projector&speed=300")
+    play_button(page).click()
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 200, "200 epochs", timeout=20)
+    pause_and_settle(page, api, sid)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SCREENSHOTS / f"classroom-playground-projector-{w}x{h}.png"))
+
+
+# ------------------------------------------------------------------ offline: last, it sees every page
+
+
+@pytest.mark.browser
+def test_every_request_went_to_a_server_under_test(seen: Seen, server_url: str, subpath_url: str,
+                                                   parent_origin: str, browser_name: str) -> None:
+    # browser_name: parametrized like the browser tests, so pytest keeps it here, after them
+    assert len(seen.requests) > 50
+    ours = (f"{server_url}/", f"{subpath_url}/", f"{parent_origin}/")
+    foreign = sorted({u for _, u in seen.requests if not u.startswith(ours)})
+    assert foreign == [], foreign
+    assert seen.cookies == [], f"responses that set a cookie: {seen.cookies}"
+    unexpected = [m for m in seen.problems if "frame-ancestors 'self'" not in m]  # but the refused frame
+    assert unexpected == [], "\n".join(unexpected)
