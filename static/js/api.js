@@ -3,9 +3,10 @@
 
 const BASE = "api/v1";
 
-/** A failed request; `field` and `msg` come from the server's {"detail": [{field, msg}]} body. */
+/** A failed request; `field` and `msg` come from the server's {"detail": [{field, msg}]} body; a 404 for
+ *  a session its owner replaced also names the new one (`successor`). */
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, successor = null) {
     const first = Array.isArray(detail) ? detail[0] : null;
     const field = first?.field ?? "body";
     const msg = first?.msg ?? (typeof detail === "string" ? detail : `request failed (${status})`);
@@ -13,6 +14,7 @@ export class ApiError extends Error {
     this.status = status;
     this.field = field;
     this.msg = msg;
+    this.successor = successor;
   }
 }
 
@@ -33,7 +35,7 @@ export function createApi({ fetchImpl = (...a) => globalThis.fetch(...a), base =
     }
     if (res.status === 204) return null;
     const data = await res.json().catch(() => null);
-    if (!res.ok) throw new ApiError(res.status, data?.detail ?? res.statusText);
+    if (!res.ok) throw new ApiError(res.status, data?.detail ?? res.statusText, typeof data?.successor === "string" ? data.successor : null);
     return data;
   }
   const s = (id, rest = "") => `sessions/${encodeURIComponent(id)}${rest}`;
@@ -42,7 +44,9 @@ export function createApi({ fetchImpl = (...a) => globalThis.fetch(...a), base =
     create: (config) => request("POST", "sessions", config),
     read: (id) => request("GET", s(id)),
     patch: (id, patch) => request("PATCH", s(id), patch),
-    remove: (id) => request("DELETE", s(id), undefined, { keepalive: true }),
+    /** `successor`: the session replacing this one; whoever follows it is sent there. */
+    remove: (id, { successor = null } = {}) => request("DELETE",
+      s(id, successor ? `?successor=${encodeURIComponent(successor)}` : ""), undefined, { keepalive: true }),
     step: (id, what) => request("POST", s(id, "/step"), what),
     reset: (id, seed = null) => request("POST", s(id, "/reset"), seed === null ? {} : { seed }),
     play: (id, epochsPerSecond = null) => request("POST", s(id, "/play"), { epochs_per_second: epochsPerSecond }),
@@ -67,11 +71,12 @@ export const api = createApi();
 
 /**
  * One live view of a session: `frame` events parsed and handed to `onFrame`; closed for good on
- * `done` and `gone` (EventSource would otherwise reconnect and replay). `onOpen` runs on every
+ * `done`, `gone` and `moved` (EventSource would otherwise reconnect and replay). `moved` ({id}: its
+ * owner replaced the session) calls `onMoved(newId)`, or `onGone` without one. `onOpen` runs on every
  * (re)connect, so the caller can refill what it missed; `onError(gaveUp)` on every error.
  * Returns {close(), closed}.
  */
-export function openStream(id, { fps = 60, onFrame, onGone, onOpen, onError, EventSourceImpl = globalThis.EventSource,
+export function openStream(id, { fps = 60, onFrame, onGone, onMoved, onOpen, onError, EventSourceImpl = globalThis.EventSource,
   base = BASE } = {}) {
   const source = new EventSourceImpl(`${base}/sessions/${encodeURIComponent(id)}/stream?fps=${fps}`);
   let closed = false;
@@ -89,6 +94,13 @@ export function openStream(id, { fps = 60, onFrame, onGone, onOpen, onError, Eve
     let why = {};
     try { why = JSON.parse(e.data); } catch { /* keep {} */ }
     onGone?.(why);
+  });
+  source.addEventListener("moved", (e) => {
+    close();
+    let next = null;
+    try { next = JSON.parse(e.data)?.id; } catch { /* no successor: gone */ }
+    if (typeof next === "string" && next && onMoved) onMoved(next);
+    else onGone?.({ reason: "moved" });
   });
   // EventSource retries by itself; readyState 2 (CLOSED) means it gave up (e.g. a 404 on reconnect)
   source.addEventListener("error", () => {

@@ -2,7 +2,7 @@
 // live in controls/*.js. Two layers: what any viewer gets (numbers, banner, display toggles) and
 // what only the session's owner gets (everything that changes the session, sharing, the keys).
 
-import { buildClassroom } from "./controls/classroom.js";
+import { buildWatching } from "./controls/classroom.js";
 import { buildCustomTools } from "./controls/custom.js";
 import { buildDataPicker, buildDataSettings, buildViewOptions } from "./controls/data.js";
 import { bindKeys } from "./controls/keys.js";
@@ -30,8 +30,8 @@ export function buildEditing(ctx) {
   buildTransport($("transport"), ctx);
   buildTopSettings($("top-settings"), ctx);
   buildTrainingSettings($("train-settings"), ctx);
-  buildShare($("share"), ctx);
-  buildClassroom($("classroom"), ctx);
+  buildShare($("share"), ctx);  // with the classroom's embed code, snapshot and live link inside
+  buildWatching($("classroom"), ctx);
   const custom = buildCustomTools($("custom-tools"), ctx);
   const picker = buildDataPicker($("datasets"), { ...ctx, custom });
   buildDataSettings($("data-settings"), ctx);

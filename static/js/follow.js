@@ -1,6 +1,8 @@
 // follow.js — a page opened with ?follow=ID watches someone's session, read only: the banner says so
 // and shows how many are watching; frames and history come as for one's own session, and nothing
-// is ever sent to it. "Make it mine" forks it (POST …/fork) and turns the page into the student's own
+// is ever sent to it (the network diagram has no editors). When the owner replaces the session (new
+// data or network: the stream ends with `moved`, a GET answers 404 naming the `successor`), the page
+// follows the new one. "Make it mine" forks it (POST …/fork) and turns the page into the student's own
 // playground on the fork, its weights in the URL.
 
 import { api } from "./api.js";
@@ -13,8 +15,29 @@ import { themeToggle } from "./theme.js";
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 5000;  // the teacher may change the learning rate and such (PATCH): re-read the config
 
+/** ?follow= names the session followed now, so a reload follows it too. */
+function showId(id) {
+  const u = new URL(location.href);
+  u.searchParams.set("follow", id);
+  history.replaceState(null, "", u.href);
+}
+
+const MAX_HOPS = 20;  // successors followed in one go (a chain of replacements while the page was away)
+
+/** GET the session `id`, or the one that replaced it (404 with `successor`); {info, id}. */
+async function readFollowed(id) {
+  for (let hop = 0; ; hop++) {
+    try {
+      return { info: await api.read(id), id };
+    } catch (e) {
+      if (!(e.status === 404 && e.successor && hop < MAX_HOPS)) throw e;
+      id = e.successor;
+    }
+  }
+}
+
 /** page: {catalog, store, live, session, defaults}; `becomeOwner()` builds the editing controls. */
-export async function startFollow(page, id, becomeOwner) {
+export async function startFollow(page, firstId, becomeOwner) {
   const { catalog, store, live, session } = page;
   const root = document.documentElement;
   root.dataset.mode = "follow";
@@ -38,9 +61,9 @@ export async function startFollow(page, id, becomeOwner) {
     announce(why);
   };
 
-  let info;
+  let info, id;
   try {
-    info = await api.read(id);
+    ({ info, id } = await readFollowed(firstId));
   } catch (e) {
     gone(e.status === 404 ? "This live session has ended (or the link is wrong): there is nothing to follow."
       : `The live session cannot be reached: ${e.msg ?? e.message}`);
@@ -48,8 +71,29 @@ export async function startFollow(page, id, becomeOwner) {
     leave.href = "./";
     return;
   }
-  session.setHooks({ onGone: () => gone("The live session has ended: the teacher closed it or started a new experiment. "
-    + "Ask for the new link.") });
+  const ended = () => gone("The live session has ended: the teacher closed it. Ask for a new link.");
+  let moving = null;
+  /** The teacher started a new experiment (new data or network): watch it, curves and all. */
+  const moveTo = (next) => {
+    moving ??= (async () => {
+      try {
+        const r = await readFollowed(next);
+        if (!session.readOnly()) return;
+        id = r.id;
+        showId(id);
+        store.set(configToState(r.info.config, store.get(), catalog));
+        about.textContent = summary(store.get(), catalog);
+        await session.watch(r.info);
+        announce(`The teacher started a new experiment: ${about.textContent}`);
+      } catch {
+        ended();
+      } finally {
+        moving = null;
+      }
+    })();
+  };
+  session.setHooks({ onGone: ended, onMoved: moveTo });
+  if (id !== firstId) showId(id);
   store.set(configToState(info.config, store.get(), catalog));
   about.textContent = summary(store.get(), catalog);
   live.subscribe((l, prev) => {
@@ -62,12 +106,16 @@ export async function startFollow(page, id, becomeOwner) {
 
   timer = setInterval(async () => {
     if (!session.readOnly()) { clearInterval(timer); return; }
+    if (moving) return;
+    const at = id;
     try {
-      const r = await api.read(id);
-      if (!session.readOnly()) return;
+      const r = await api.read(at);
+      if (!session.readOnly() || moving || at !== id) return;
       store.set(configToState(r.config, store.get(), catalog));
       about.textContent = summary(store.get(), catalog);
-    } catch { /* the stream says when it is gone */ }
+    } catch (e) {
+      if (e.status === 404 && e.successor && at === id) moveTo(e.successor);  // else the stream says when it is gone
+    }
   }, REFRESH_MS);
 
   mine.addEventListener("click", async () => {

@@ -35,7 +35,7 @@ async function start() {
     note: null, viewers: 0 });
   const ui = createStore({ tool: null });
   let firstDraw = null;
-  const viewsP = plotlyReady.then(() => makeViews(catalog, store, () => firstDraw));
+  const viewsP = plotlyReady.then(() => makeViews(catalog, store, () => firstDraw, { readOnly: !!followId }));
   const session = createSession({ catalog, store, live, viewsP, announce, watching: !!followId });
   firstDraw = Promise.race([session.firstDraw, timeout(2000)]);
   if (lesson === false) firstDraw.then(() => live.set({ note: `There is no lesson called “${params.get("preset")}”.` }));
@@ -109,6 +109,12 @@ function pageActions(page) {
       return location.href;
     },
     pageUrl: () => new URL(`./?${query()}`, location.href).href.replace(/\?$/, ""),
+    /** The comparison page on this experiment: the playground's keys (no lesson: `preset` there names a
+     *  comparison), which compare.js reads as its base before vary/values/target. */
+    compareUrl: () => {
+      const q = pageQuery(store.get(), { defaults, extra: { theme: theme.get() } });
+      return q ? `compare?${q.replace(/%2C/g, ",")}` : "compare";
+    },
     embedUrl: (options) => new URL(`embed?${embedQuery(store.get(), { defaults, lesson: lessons.current(), options })}`,
       location.href).href,
     followUrl: () => (session.current() ? followUrl(location.href, session.current()) : null),
@@ -125,12 +131,13 @@ function pageActions(page) {
   };
 }
 
-/** The boundary first; the two charts once it is drawn, so their first Plotly draw does not delay it. */
-function makeViews(catalog, store, firstDraw) {
+/** The boundary first; the two charts once it is drawn, so their first Plotly draw does not delay it.
+ *  `readOnly`: a followed session's diagram, without editors (until the page becomes the owner). */
+function makeViews(catalog, store, firstDraw, { readOnly = false } = {}) {
   const s = store.get();
   const v = {
     boundary: createBoundaryView($("boundary"), { extent: catalog.limits.grid_extent }),
-    network: createNetworkView($("network")),
+    network: createNetworkView($("network"), { readOnly }),
     loss: later(() => createLossChart($("loss-chart")), firstDraw),
     grad: later(() => createGradChart($("grad-chart")), firstDraw),
   };
@@ -150,6 +157,7 @@ function wireDisplay(v, store) {
 
 function wireEditing(v, { session, controls, ui }) {
   const { ops, custom } = controls;
+  v.network.setReadOnly(false);
   v.network.on("toggleFeature", (name) => ops.toggleFeature(name));
   v.network.on("addLayer", () => ops.addLayer());
   v.network.on("removeLayer", () => ops.removeLayer());
@@ -170,6 +178,7 @@ function keepUrl(page) {
     const q = page.actions.query();
     const url = q ? `?${q}` : location.pathname;
     if (url !== location.search && !(q === "" && location.search === "")) history.replaceState(null, "", url);
+    $("compare-link")?.setAttribute("href", page.actions.compareUrl());
   };
   const later_ = () => { if (!timer) timer = setTimeout(write, 200); };
   page.store.subscribe(later_);

@@ -50,14 +50,34 @@ export function divergingScale(neg = CLASS_COLORS[0], pos = CLASS_COLORS[1], str
   return stops;
 }
 
+/** Line and marker sizes (px) from the page's CSS variables, so a projector theme thickens them:
+ *  --line-width (a chart's curve; default 2) and --marker-size (a data point's diameter; default 7). */
+export function lineWidth(el = globalThis.document && document.documentElement) {
+  return parseFloat(cssVar(el, '--line-width')) || 2;
+}
+export function markerSize(el = globalThis.document && document.documentElement) {
+  return parseFloat(cssVar(el, '--marker-size')) || 7;
+}
+
+/** The plots' font size in px: --plot-font-size, else the element's own font size, else 12. */
+export function plotFontSize(el) {
+  return parseFloat(cssVar(el, '--plot-font-size'))
+    || (el && typeof getComputedStyle === 'function' ? parseFloat(getComputedStyle(el).fontSize) : 0) || 12;
+}
+
+/** Axis settings that keep the y axis' lowest tick label clear of the x axis' first one (both sit at
+ *  the origin corner: "0" and "0", "−6" and "−6"): the y labels stand off by half a label's width. */
+export function cornerSafe(el) {
+  return { ticklabelstandoff: Math.round(plotFontSize(el) * 0.6) };
+}
+
 /** Shared layout: transparent background, fonts and colours from the page's CSS variables. */
 export function baseLayout(el, extra = {}) {
   const font = {
     family: cssVar(el, '--font-family') || (el && typeof getComputedStyle === 'function'
       ? getComputedStyle(el).fontFamily : 'system-ui, sans-serif'),
     // --plot-font-size (px) overrides; else the element's computed font size (px whatever the unit of --font-size-base)
-    size: parseFloat(cssVar(el, '--plot-font-size'))
-      || (el && typeof getComputedStyle === 'function' ? parseFloat(getComputedStyle(el).fontSize) : 0) || 12,
+    size: plotFontSize(el),
     color: cssVar(el, '--fg') || '#222',
   };
   const axis = { fixedrange: true, zeroline: false, color: font.color, gridcolor: cssVar(el, '--grid') || '#e4e4e4',

@@ -5,7 +5,8 @@
 
 import { ApiError, api, openStream } from "./api.js";
 import { clearErrors, showError } from "./controls/dom.js";
-import { frameRow, historyRows } from "./decimate.js";
+import { createChartFeed } from "./chartFeed.js";
+import { frameRow } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
 import { localPoints, networkSpec, pick, preview, withStubs } from "./sessionViews.js";
 import {
@@ -25,7 +26,7 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
   let readOnly = watching;  // watching a session that is not ours: nothing is sent to it
   let stream = null;
   let wantPlaying = false;
-  let lastEpoch = 0;
+  const feed = createChartFeed({ history: (id, since) => api.history(id, since), views: viewsP });
   let pending = null, decoding = false, framesShown = 0;
   let note = null;  // shown once the next session is up
   let chain = Promise.resolve();
@@ -47,7 +48,11 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
 
   function report(err) {
     if (!(err instanceof ApiError)) { console.error(err); return; }
-    if (err.status === 404 && err.field === "id") { expired(); return; }
+    if (err.status === 404 && err.field === "id") {
+      if (err.successor && cur && !cur.owned) moved(cur.id, err.successor);
+      else expired();
+      return;
+    }
     if (err.status === 409) { live.set({ status: "diverged" }); return; }
     showError(err.field, err.status === 0 || err.status === 503 ? `${err.msg} — try again in a moment` : err.msg);
     hooks.onError?.(err);
@@ -97,7 +102,8 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
       if (sessionKey(back) !== sessionKey(s)) store.set(pick(back, Object.keys(back).filter((k) => !VIEW_KEYS.includes(k))));
       return;
     }
-    if (cur?.id && cur.owned) api.remove(cur.id).catch(() => {});
+    // its followers move on to the new session (the stream says `moved`, a GET names the successor)
+    if (cur?.id && cur.owned) api.remove(cur.id, { successor: created.id }).catch(() => {});
     await show(created, s, true);
     if (playing && cur?.id === created.id) await play();
   }
@@ -112,14 +118,12 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     const data = await api.data(info.id);
     if (cur?.id !== info.id) return;
     live.set({ data });
-    lastEpoch = info.epoch;
+    feed.start(info.id, cur.row0);  // the curves: history on open, then frames (chartFeed.js)
     openLive(info.id);  // frames wait for the views (Plotly may still be loading), not the other way round
     const c = cur;
     c.ready = viewsP.then((v) => {
       v.boundary.setPoints({ train: data.train, test: data.test, kind: data.kind, nClasses: data.n_classes });
       v.network.setNetwork(networkSpec(catalog, s, info));
-      v.loss.reset(c.row0 ? [c.row0] : []);
-      v.grad.reset();
     });
     await c.ready;
   }
@@ -127,6 +131,7 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
   async function drop() {
     if (cur?.id && cur.owned) api.remove(cur.id).catch(() => {});
     cur = null;
+    feed.stop();
   }
 
   /** A REST answer about the session, unless a frame (newer: the runner keeps going) came meanwhile. */
@@ -151,6 +156,7 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
       onFrame: (f) => { if (f.id === cur?.id) { pending = f; if (!decoding) drainFrames(); } },
       onOpen: () => queue(() => refill(id)),
       onGone: () => { if (cur?.id === id) expired(); },
+      onMoved: (next) => { if (cur?.id === id) moved(id, next); },
       onError: (gaveUp) => { if (gaveUp && cur?.id === id) queue(() => api.read(id)).catch(() => {}); },
     });
   }
@@ -159,6 +165,15 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     stream?.close();
     stream = null;
     pending = null;
+    feed.stop();  // no more history requests for it (it may be about to be deleted)
+  }
+
+  /** Someone else's session `from` was replaced by its owner with `to`: watch that one instead. */
+  function moved(from, to) {
+    if (!cur || cur.owned || cur.id !== from) return;
+    closeStream();
+    if (hooks.onMoved) hooks.onMoved(to);
+    else expired();
   }
 
   function expired() {
@@ -175,14 +190,7 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
   }
 
   async function refill(id) {
-    if (cur?.id !== id) return;
-    const h = await api.history(id);
-    if (cur?.id !== id) return;
-    const rows = historyRows(h);
-    const v = await viewsP;
-    v.loss.reset(cur.row0 && !(rows[0]?.epoch <= cur.row0.epoch) ? [cur.row0, ...rows] : rows);
-    if (h.epoch.length) v.grad.reset(h);
-    lastEpoch = Math.max(lastEpoch, rows.at(-1)?.epoch ?? 0);
+    if (cur?.id === id) await feed.refill();
   }
 
   async function drainFrames() {
@@ -214,14 +222,7 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     if (Number.isInteger(d.viewers)) live.set({ viewers: d.viewers });
     v.boundary.setGrid(d.output);
     v.network.setFrame(d);
-    if (d.epoch < lastEpoch) {
-      v.loss.reset([frameRow(d)]);
-      v.grad.reset();
-    } else if (d.epoch > lastEpoch) {
-      v.loss.append([frameRow(d)]);
-      if (d.metrics.grad_norms) v.grad.append(d.epoch, d.metrics.grad_norms);
-    }
-    lastEpoch = d.epoch;
+    feed.frame(d);
     hooks.onFrame?.(d);
     if (resolveFirst) {
       const done = resolveFirst;
@@ -260,11 +261,9 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
       wantPlaying = false;
       const r = await api.reset(cur.id);
       cur.row0 = frameRow(r);
-      lastEpoch = 0;
-      const v = await viewsP;
-      v.loss.reset([cur.row0]);
-      v.grad.reset();
       applySession(r);
+      await feed.start(cur.id, cur.row0);
+      feed.refill();  // the curves from the history the server now has (not awaited: play may follow at once)
       if (!quiet) announce("Reset to the initial weights.");
     })),
     lowerLearningRate: mine(() => store.set({ lr: Number((store.get().lr / 10).toPrecision(6)) })),

@@ -378,9 +378,17 @@ def test_diverging_run_shows_banner_and_reset_recovers(page: Page, server_url: s
     pause_and_settle(page, api, sid)
 
 
+def open_share(page: Page) -> None:
+    """Open the “Share ▾” menu (Copy link, with weights, exports, classroom) unless it is open."""
+    share = page.get_by_role("button", name="Share", exact=True)
+    if share.get_attribute("aria-expanded") != "true":
+        share.click()
+
+
 def copy_link(page: Page) -> str:
     """Click “Copy link”; the link from the visible fallback field, or (clipboard worked) the page URL."""
     before = page.url
+    open_share(page)
     fallback = page.get_by_label("Link to this experiment: copy it with ctrl+C")
     page.get_by_role("button", name="Copy a link to this experiment").click()
     wait_until(page, lambda: fallback.is_visible() or "Copied" in (
@@ -412,6 +420,7 @@ def test_copy_link_rebuilds_the_experiment(page: Page, shared_context: BrowserCo
     finally:
         other.close()
 
+    open_share(page)
     page.get_by_text("with weights").click()
     link_w = copy_link(page)
     assert "w=" in link_w

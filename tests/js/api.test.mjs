@@ -51,6 +51,18 @@ test("DELETE keeps alive through page unload and returns null on 204", async () 
   assert.equal(f.calls[0].init.keepalive, true);
 });
 
+test("DELETE may name the session replacing this one; a 404 for a replaced one names it too", async () => {
+  const f = fakeFetch(204, null);
+  await createApi({ fetchImpl: f.impl }).remove("old", { successor: "new/1" });
+  assert.equal(f.calls[0].url, "api/v1/sessions/old?successor=new%2F1");
+  assert.equal(f.calls[0].init.method, "DELETE");
+  const api = createApi({ fetchImpl: fakeFetch(404, { detail: [{ field: "id", msg: "this session was replaced by n2" }],
+    successor: "n2" }).impl });
+  await assert.rejects(api.read("old"), (e) => e.status === 404 && e.field === "id" && e.successor === "n2");
+  const plain = createApi({ fetchImpl: fakeFetch(404, { detail: [{ field: "id", msg: "no such session" }] }).impl });
+  await assert.rejects(plain.read("x"), (e) => e.status === 404 && e.successor === null);
+});
+
 test("an unreachable server is an ApiError with status 0", async () => {
   const api = createApi({ fetchImpl: async () => { throw new TypeError("Failed to fetch"); } });
   await assert.rejects(api.read("x"), (e) => e.status === 0);
@@ -83,4 +95,17 @@ test("the stream parses frames and closes on done and gone", () => {
   openStream("s2", { EventSourceImpl: FakeSource });
   FakeSource.last.emit("done", "{}");
   assert.ok(FakeSource.last.closed);
+});
+
+test("`moved` closes the stream and names the new session; without an id it is `gone`", () => {
+  let moved = null, gone = null;
+  const s = openStream("s1", { EventSourceImpl: FakeSource, onMoved: (id) => { moved = id; }, onGone: (w) => { gone = w; } });
+  FakeSource.last.emit("moved", '{"id":"s2"}');
+  assert.equal(moved, "s2");
+  assert.equal(gone, null);
+  assert.ok(s.closed && FakeSource.last.closed);
+  FakeSource.last.emit("frame", '{"epoch":1}');
+  openStream("s3", { EventSourceImpl: FakeSource, onGone: (w) => { gone = w; } });
+  FakeSource.last.emit("moved", "{}");
+  assert.deepEqual(gone, { reason: "moved" });
 });

@@ -1,10 +1,11 @@
-// controls/classroom.js — for a teacher: the embed code of this experiment (an <iframe> snippet), a
-// snapshot for slide tools that cannot frame pages (a PNG of the boundary with the link beside it),
-// "share live" (a follow link students watch read-only) and how many are watching.
+// controls/classroom.js — for a teacher, inside the Share menu: the embed code of this experiment (an
+// <iframe> snippet), a snapshot for slide tools that cannot frame pages (a PNG of the boundary with
+// the link beside it) and "share live" (a follow link students watch read-only); each opens in place.
+// `buildWatching` is the "N watching" pill that stays in the bar.
 
 import { DEFAULT_CONTROLS, EMBED_CONTROLS, embedSnippet } from "../links.js";
 import { button, checkbox, copyText, errorSlot, field, flash, h, select, showError } from "./dom.js";
-import { disclosure } from "./popover.js";
+import { expander } from "./popover.js";
 import { composeSnapshot } from "./snapshot.js";
 
 const SIZES = [[800, 500], [640, 480], [960, 540], [1280, 720], [600, 600]];
@@ -12,26 +13,28 @@ const CONTROL_LABELS = { play: "play/pause", step: "step", reset: "reset", lr: "
 
 /** ctx.actions: embedUrl(options), followUrl(), pageUrl(), boundaryImage(size), lesson() → {name, title} | null. */
 export function buildClassroom(root, { live, actions }) {
-  const group = h("span", { class: "inline classroom", attrs: { role: "group", "aria-label": "Classroom" } });
   const embedBtn = h("button", { type: "button", class: "btn", text: "Embed…",
     attrs: { title: "An <iframe> snippet for slides, notebooks and course pages" } });
   const snapBtn = h("button", { type: "button", class: "btn", text: "Snapshot…",
     attrs: { title: "A picture of the boundary with the link, for slide tools that cannot embed pages" } });
   const liveBtn = h("button", { type: "button", class: "btn", text: "Share live…",
     attrs: { title: "A link students open to watch this session live, read only" } });
+  const embedPanel = h("div", { class: "share-sub", attrs: { role: "group", "aria-label": "Embed code" } });
+  const snapPanel = h("div", { class: "share-sub", attrs: { role: "group", "aria-label": "Snapshot" } });
+  const livePanel = h("div", { class: "share-sub", attrs: { role: "group", "aria-label": "Share live" } });
+  root.append(h("div", { class: "pop-row", attrs: { role: "group", "aria-label": "Classroom" } }, embedBtn, snapBtn, liveBtn),
+    embedPanel, snapPanel, livePanel, errorSlot(["snapshot", "live"]));
+
+  const group = [];
+  buildEmbedPanel(embedPanel, embedBtn, actions, group);
+  buildSnapshotPanel(snapPanel, snapBtn, { live, actions }, group);
+  buildLivePanel(livePanel, liveBtn, { live, actions }, group);
+}
+
+/** "N watching": how many other pages follow this session live (hidden when none). */
+export function buildWatching(root, { live }) {
   const watching = h("span", { class: "watching", hidden: true, attrs: { role: "status" } });
-  const embedPanel = h("div", { class: "popover", attrs: { role: "group", "aria-label": "Embed code" } });
-  const snapPanel = h("div", { class: "popover", attrs: { role: "group", "aria-label": "Snapshot" } });
-  const livePanel = h("div", { class: "popover", attrs: { role: "group", "aria-label": "Share live" } });
-  for (const [b, p] of [[embedBtn, embedPanel], [snapBtn, snapPanel], [liveBtn, livePanel]]) {
-    group.append(h("span", { class: "pop-anchor" }, b, p));
-  }
-  root.append(group, watching, errorSlot(["snapshot", "live"]));
-
-  buildEmbedPanel(embedPanel, embedBtn, actions);
-  buildSnapshotPanel(snapPanel, snapBtn, { live, actions });
-  buildLivePanel(livePanel, liveBtn, { live, actions });
-
+  root.append(watching);
   live.subscribe((l, prev) => {
     if (l.viewers === prev.viewers) return;
     const others = Math.max(0, (l.viewers ?? 0) - 1);  // this page's own stream is one of them
@@ -41,7 +44,7 @@ export function buildClassroom(root, { live, actions }) {
   });
 }
 
-function buildEmbedPanel(panel, opener, actions) {
+function buildEmbedPanel(panel, opener, actions, group) {
   const opts = { controls: [...DEFAULT_CONTROLS], autoplay: true, theme: null, curve: false, caption: false, keys: true };
   const box = (label, key, { invert = false, title } = {}) => {
     const c = checkbox(label, { title, onChange: (v) => { opts[key] = invert ? !v : v; render(); } });
@@ -83,10 +86,10 @@ function buildEmbedPanel(panel, opener, actions) {
     code.value = embedSnippet({ src, width: w, height: hh, title: lesson ? `NN Playground — ${lesson.title}` : "NN Playground" });
     preview.href = src;
   }
-  disclosure(opener, panel, { onOpen: render });
+  expander(opener, panel, { group, onOpen: render });
 }
 
-function buildSnapshotPanel(panel, opener, { live, actions }) {
+function buildSnapshotPanel(panel, opener, { live, actions }, group) {
   const img = h("img", { class: "snap-preview", alt: "" });
   const download = h("a", { class: "btn primary", text: "Download PNG" });
   const link = h("input", { type: "text", readOnly: true, class: "link-field", attrs: { "aria-label": "Link to this experiment" } });
@@ -96,7 +99,7 @@ function buildSnapshotPanel(panel, opener, { live, actions }) {
     h("div", { class: "snap" }, img, h("div", { class: "snap-side" },
       h("p", { class: "hint", text: "The picture carries the link; paste the link beside it on your slide." }),
       field("Link", link), h("div", { class: "pop-row" }, download, copy), status)));
-  disclosure(opener, panel, { focusFirst: false, onOpen: async () => {
+  expander(opener, panel, { group, focusFirst: false, onOpen: async () => {
     status.textContent = "Drawing…";
     download.removeAttribute("href");
     try {
@@ -119,7 +122,7 @@ function buildSnapshotPanel(panel, opener, { live, actions }) {
   } });
 }
 
-function buildLivePanel(panel, opener, { live, actions }) {
+function buildLivePanel(panel, opener, { live, actions }, group) {
   const link = h("input", { type: "text", readOnly: true, class: "link-field", attrs: { "aria-label": "Follow link for students" } });
   const copy = button("Copy follow link", { cls: "btn primary", onClick: async () => {
     if (await copyText(link.value, link)) flash(copy, "Copied ✓");
@@ -136,7 +139,7 @@ function buildLivePanel(panel, opener, { live, actions }) {
     link.value = url ?? "";
     copy.disabled = !url;
   };
-  disclosure(opener, panel, { onOpen: () => { changed.hidden = true; render(); } });
+  expander(opener, panel, { group, onOpen: () => { changed.hidden = true; render(); } });
   live.subscribe((l, prev) => {
     if (l.id === prev.id || panel.hidden) return;
     render();

@@ -42,3 +42,33 @@ export function disclosure(button, panel, { onOpen = null, focusFirst = true } =
   button.addEventListener("click", () => (panel.hidden ? self.open() : self.close(false)));
   return self;
 }
+
+/**
+ * A section shown in place (inside a popover, say): `button` (aria-expanded, aria-controls) shows
+ * `panel` right where it is. Sections passed the same `group` (an array) are exclusive: opening one
+ * closes the others. No document-wide handlers: the popover around it closes them all by hiding.
+ * Returns {open(), close(), isOpen}.
+ */
+export function expander(button, panel, { group = null, onOpen = null, focusFirst = true } = {}) {
+  panel.id ||= `sec-${Math.random().toString(36).slice(2, 8)}`;
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", panel.id);
+  panel.hidden = true;
+  const self = {
+    async open() {
+      for (const other of group ?? []) if (other !== self) other.close();
+      panel.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      await onOpen?.();
+      if (focusFirst && !panel.hidden) panel.querySelector("a[href], button:not([disabled]), textarea, input, select")?.focus();
+    },
+    close() {
+      panel.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+    },
+    get isOpen() { return !panel.hidden; },
+  };
+  group?.push(self);
+  button.addEventListener("click", () => (panel.hidden ? self.open() : self.close()));
+  return self;
+}

@@ -1,6 +1,7 @@
 // The decision boundary: the output map over [−extent, extent]² as a Plotly layout image under the
 // data points, redrawn with Plotly.react at most once per animation frame; click/touch/keyboard picks.
-import { autoResize, baseConfig, baseLayout, classColors, divergingScale, everyFrame, hexRgb, plotly, symbol, toData } from '../plot.js';
+import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, hexRgb, lineWidth, markerSize, plotly,
+         symbol, toData } from '../plot.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
 
 const MAP_STRENGTH = 0.7;  // the map stays paler than the points drawn on it
@@ -15,8 +16,7 @@ function darker(color, t = 0.35) {
 }
 
 function markers(name, pts, marker, extra = {}) {
-  return { type: 'scatter', mode: 'markers', name, hoverinfo: 'x+y+name',
-           x: pts.x, y: pts.y, marker: { size: 7, ...marker }, ...extra };
+  return { type: 'scatter', mode: 'markers', name, hoverinfo: 'x+y+name', x: pts.x, y: pts.y, marker, ...extra };
 }
 
 function split(set, kind, k) {
@@ -47,6 +47,7 @@ export function createBoundaryView(el, opts = {}) {
   autoResize(div);
 
   let colors = classColors(el);
+  let sizes = readSizes();
   let luts = { diverging: divergingLUT(colors[0], colors[1], MAP_STRENGTH), classes: classLUTs(colors, MAP_STRENGTH) };
   let points = { train: null, test: null, kind: 'binary', nClasses: 2 };
   let options = { showTest: true, discretize: false };
@@ -62,33 +63,40 @@ export function createBoundaryView(el, opts = {}) {
   let imageDirty = false;
   let staticLayout = null;  // everything but the map image; rebuilt when points, options or theme change
 
+  /** Marker diameter and outline widths from --marker-size and --line-width (thicker on a projector). */
+  function readSizes() {
+    const lw = lineWidth(el);
+    return { size: markerSize(el), outline: Math.max(1, lw / 2), ring: Math.max(2, lw * 0.75) };
+  }
+
   function buildTraces() {
     const { kind, nClasses, train, test } = points;
+    const { size, outline, ring } = sizes;
     traces = [];
     if (kind === 'regression') {
       const a = split(train, kind, 0);
       const b = split(test, kind, 0);
-      traces.push(markers('train', a, { symbol: symbol(0), color: a.v, cmin: -valueScale, cmax: valueScale,
-                                           colorscale: divergingScale(colors[0], colors[1]), line: { color: OUTLINE, width: 1 } }));
-      traces.push(markers('test', b, { symbol: symbol(0, true), color: OUTLINE, line: { width: 1.5 } },
+      traces.push(markers('train', a, { size, symbol: symbol(0), color: a.v, cmin: -valueScale, cmax: valueScale,
+                                           colorscale: divergingScale(colors[0], colors[1]), line: { color: OUTLINE, width: outline } }));
+      traces.push(markers('test', b, { size, symbol: symbol(0, true), color: OUTLINE, line: { width: ring * 0.75 } },
                           { visible: options.showTest }));
     } else {
       for (let k = 0; k < nClasses; k++) {
         const c = colors[k % colors.length];
-        traces.push(markers(`class ${k}`, split(train, kind, k), { symbol: symbol(k), color: c,
-                                                                      line: { color: OUTLINE, width: 1 } }));
+        traces.push(markers(`class ${k}`, split(train, kind, k), { size, symbol: symbol(k), color: c,
+                                                                      line: { color: OUTLINE, width: outline } }));
       }
       for (let k = 0; k < nClasses; k++) {
         const c = darker(colors[k % colors.length]);
-        traces.push(markers('test', split(test, kind, k), { symbol: symbol(k, true), color: c, line: { color: c, width: 2 } },
+        traces.push(markers('test', split(test, kind, k), { size, symbol: symbol(k, true), color: c, line: { color: c, width: ring } },
                             { visible: options.showTest, showlegend: k === 0 }));
       }
     }
     // the keyboard crosshair: a pale halo under a dark cross, visible on any map colour
-    for (const [color, width] of [['rgba(255,255,255,0.9)', 5], [OUTLINE, 2]]) {
+    for (const [color, width] of [['rgba(255,255,255,0.9)', 3 + ring], [OUTLINE, ring]]) {
       traces.push({ type: 'scatter', mode: 'markers', name: 'crosshair', showlegend: false, hoverinfo: 'skip',
                     x: [cross.x1], y: [cross.x2], visible: cross.on,
-                    marker: { symbol: 'cross-thin-open', size: 28, color, line: { width, color } } });
+                    marker: { symbol: 'cross-thin-open', size: 4 * size, color, line: { width, color } } });
     }
   }
 
@@ -120,9 +128,9 @@ export function createBoundaryView(el, opts = {}) {
     return baseLayout(el, {
       xaxis: { range, title: { text: 'x₁', standoff: 2 }, showgrid: false, constrain: 'domain', dtick: 2 },
       yaxis: { range, title: { text: 'x₂', standoff: 2 }, showgrid: false, scaleanchor: 'x', scaleratio: 1,
-               constrain: 'domain', dtick: 2 },
-      margin: { l: 36, r: 8, t: 8, b: 32 },
-      legend: { traceorder: 'normal' },
+               constrain: 'domain', dtick: 2, ...cornerSafe(el) },
+      margin: { l: 36, r: 8, t: 2, b: 30 },
+      legend: { traceorder: 'normal', y: 1, yanchor: 'bottom', x: -0.1, xanchor: 'left' },  // over the y labels too: one row for 3 classes
       showlegend: points.kind !== 'regression' || options.showTest,
     });
   }
@@ -205,6 +213,7 @@ export function createBoundaryView(el, opts = {}) {
     /** Re-read the CSS colour variables (after a theme change). */
     refreshTheme() {
       colors = classColors(el);
+      sizes = readSizes();
       luts = { diverging: divergingLUT(colors[0], colors[1], MAP_STRENGTH), classes: classLUTs(colors, MAP_STRENGTH) };
       changed();
     },

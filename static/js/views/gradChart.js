@@ -1,7 +1,7 @@
 // ‖dW[l]‖ per layer over epochs on a log axis (vanishing/exploding gradients at a glance);
 // same bounded series and once-per-animation-frame drawing as the loss chart.
 import { Series } from '../decimate.js';
-import { autoResize, baseConfig, baseLayout, emptyLayout, logTicks, everyFrame, plotly } from '../plot.js';
+import { autoResize, baseConfig, baseLayout, cornerSafe, emptyLayout, everyFrame, lineWidth, logTicks, plotly } from '../plot.js';
 
 const MAX_POINTS = 1000;
 const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live; each full Plotly redraw costs 10–15 ms
@@ -50,16 +50,17 @@ export function createGradChart(el, opts = {}) {
     if (ticksChanged() || needsReact || changes.some((c) => c.rebuild)) {
       needsReact = false;
       const n = series.length;
+      const width = lineWidth(el);
       const data = series.map((s, l) => ({
         type: 'scatter', mode: 'lines', name: layerName(l, n), hovertemplate: '%{y:.3g}',
-        line: { color: layerColor(l, n), width: 2, dash: l === n - 1 ? 'dash' : 'solid' }, ...s.plotted(),
+        line: { color: layerColor(l, n), width, dash: l === n - 1 ? 'dash' : 'solid' }, ...s.plotted(),
       }));
       const empty = emptyLayout(series.every((s) => s.length === 0), 'no updates yet');
       P.react(div, data, baseLayout(el, {
         annotations: empty.annotations,
         xaxis: { title: { text: 'epoch', standoff: 2 }, ...empty.axis },
-        yaxis: { title: { text: '‖dW‖' }, type: 'log', exponentformat: 'power', ...ticks, ...empty.axis },
-        margin: { l: 52, r: 12, t: 8, b: 36 }, hovermode: 'x unified',
+        yaxis: { title: { text: '‖dW‖' }, type: 'log', exponentformat: 'power', ...ticks, ...cornerSafe(el), ...empty.axis },
+        margin: { l: 52, r: 12, t: 2, b: 34 }, hovermode: 'x unified', legend: { y: 1, yanchor: 'bottom' },
       }), baseConfig);
       return;
     }

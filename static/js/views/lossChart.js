@@ -1,7 +1,7 @@
 // Train/test cost (left axis) and accuracy (right axis) over epochs; bounded points per trace,
 // appended with Plotly.extendTraces and redrawn at most once per animation frame.
 import { Series } from '../decimate.js';
-import { autoResize, baseConfig, baseLayout, classColors, emptyLayout, logTicks, everyFrame, plotly } from '../plot.js';
+import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, emptyLayout, everyFrame, lineWidth, logTicks, plotly } from '../plot.js';
 
 const MAX_POINTS = 1000;
 const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live; each full Plotly redraw costs 10–15 ms
@@ -22,12 +22,14 @@ export function createLossChart(el, opts = {}) {
 
   function traces(data) {
     const [c0, c1] = classColors(el);
-    const line = (color, dash) => ({ color, width: 2, dash });
+    const width = lineWidth(el);
+    const line = (color, dash) => ({ color, width, dash });
     return [
-      { name: 'train cost', line: line(c1, 'solid'), yaxis: 'y' },
-      { name: 'test cost', line: line(c0, 'solid'), yaxis: 'y' },
-      { name: 'train accuracy', line: line(c1, 'dot'), yaxis: 'y2', visible: showAccuracy && hasAccuracy },
-      { name: 'test accuracy', line: line(c0, 'dot'), yaxis: 'y2', visible: showAccuracy && hasAccuracy },
+      // short names keep the legend on one row in a narrow column; the axes say cost and accuracy
+      { name: 'train', line: line(c1, 'solid'), yaxis: 'y', hovertemplate: 'cost %{y:.4g}' },
+      { name: 'test', line: line(c0, 'solid'), yaxis: 'y', hovertemplate: 'cost %{y:.4g}' },
+      { name: 'train acc', line: line(c1, 'dot'), yaxis: 'y2', visible: showAccuracy && hasAccuracy },
+      { name: 'test acc', line: line(c0, 'dot'), yaxis: 'y2', visible: showAccuracy && hasAccuracy },
     ].map((t, i) => ({ type: 'scatter', mode: 'lines', hovertemplate: '%{y:.4g}', ...t, x: data[i].x, y: data[i].y }));
   }
 
@@ -50,11 +52,12 @@ export function createLossChart(el, opts = {}) {
       annotations: empty.annotations,
       xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', ...empty.axis },
       yaxis: { title: { text: 'cost' }, type: logScale ? 'log' : 'linear', rangemode: logScale ? 'normal' : 'tozero',
-               exponentformat: 'power', nticks: 5, ...(logScale ? ticks : {}), ...empty.axis },
+               exponentformat: 'power', nticks: 5, ...(logScale ? ticks : {}), ...cornerSafe(el), ...empty.axis },
       yaxis2: { title: { text: 'accuracy' }, overlaying: 'y', side: 'right', range: [0, 1.02], fixedrange: true,
                 showgrid: false, visible: showAccuracy && hasAccuracy, tickvals: [0, 0.5, 1], ticktext: ['0', '50%', '100%'],
-                zeroline: false, automargin: true },
-      margin: { l: 48, r: showAccuracy && hasAccuracy ? 48 : 12, t: 8, b: 36 },
+                zeroline: false, automargin: true, ...cornerSafe(el) },
+      margin: { l: 48, r: showAccuracy && hasAccuracy ? 48 : 12, t: 2, b: 34 },
+      legend: { y: 1, yanchor: 'bottom', x: -0.16, xanchor: 'left' },
       hovermode: 'x unified',
     });
   }

@@ -1,6 +1,8 @@
 // The network diagram (TF Playground style): input features, one thumbnail per hidden unit, the output;
 // links as SVG paths (width ∝ |w|, colour by sign), biases as squares. Frames update canvases and
 // link attributes in place; the DOM is rebuilt only when the network's shape changes.
+// Read only (opts.readOnly, setReadOnly: someone else's session): the same picture without a single
+// control — no feature toggles, no unit buttons, no focusable weights or biases, no editor.
 import { decodeGrid } from '../frame.js';
 import { classColors } from '../plot.js';
 import { classLUTs, divergingLUT, paintDiverging, paintOutput, symmetricScale } from './paint.js';
@@ -54,13 +56,14 @@ function normalise(spec) {
 }
 
 export function createNetworkView(el, opts = {}) {
+  let readOnly = !!opts.readOnly;
   const handlers = {};
   const emit = (name, ...args) => (handlers[name] || []).forEach((fn) => fn(...args));
   el.classList.add('nnp-network');
   const count = h('span', { className: 'nnp-net-count' });
   const addLayer = button('+ layer', 'add a hidden layer', () => emit('addLayer'));
   const removeLayer = button('− layer', 'remove the last hidden layer', () => emit('removeLayer'));
-  const toolbar = h('div', { className: 'nnp-net-toolbar', hidden: opts.toolbar === false }, addLayer, removeLayer, count);
+  const toolbar = h('div', { className: 'nnp-net-toolbar', hidden: opts.toolbar === false || readOnly }, addLayer, removeLayer, count);
   const cols = h('div', { className: 'nnp-net-cols' });
   const links = svg('svg', { class: 'nnp-net-links', 'aria-hidden': 'false' });
   const body = h('div', { className: 'nnp-net-body' }, cols, links);
@@ -79,6 +82,7 @@ export function createNetworkView(el, opts = {}) {
   let grid = [];  // grid[l][r][c] → item (c = n[l−1] is the bias)
   let roving = 0;
   const decodedMaps = new WeakMap();  // encoded catalog grid → decoded
+  const last = { neurons: null, weights: null, output: null };  // the latest frame, drawn again after a rebuild
 
   const nodeName = (l, r) => layers[l][r].name;
 
@@ -99,10 +103,17 @@ export function createNetworkView(el, opts = {}) {
     const inputs = [];
     const featureNodes = features.map((f) => {
       const t = thumb('nnp-feature', f.label);
-      const b = h('button', { type: 'button', className: 'nnp-feature-btn' }, h('span', { className: 'nnp-feature-label', textContent: f.label }), t.node);
-      b.setAttribute('aria-pressed', String(!!f.on));
-      b.setAttribute('aria-label', `input feature ${f.label}`);
-      b.addEventListener('click', () => emit('toggleFeature', f.name));
+      const label = h('span', { className: 'nnp-feature-label', textContent: f.label });
+      let b;
+      if (readOnly) {  // a picture of the inputs: which are used, nothing to press
+        b = h('div', { className: `nnp-feature-btn nnp-feature-static${f.on ? '' : ' nnp-off'}` }, label, t.node);
+        if (!f.on) label.append(h('span', { className: 'nnp-visually-hidden', textContent: ' (not used)' }));
+      } else {
+        b = h('button', { type: 'button', className: `nnp-feature-btn${f.on ? '' : ' nnp-off'}` }, label, t.node);
+        b.setAttribute('aria-pressed', String(!!f.on));
+        b.setAttribute('aria-label', `input feature ${f.label}`);
+        b.addEventListener('click', () => emit('toggleFeature', f.name));
+      }
       featureThumbs[f.name] = t;
       if (f.on) inputs.push({ node: t.node, name: f.label });
       return b;
@@ -111,11 +122,16 @@ export function createNetworkView(el, opts = {}) {
     layers = [inputs];
     hiddenThumbs = hidden.map((layer, l) => {
       const ts = Array.from({ length: layer.units }, (_, u) => thumb('nnp-unit', `layer ${l + 1}, unit ${u + 1}`));
-      const minus = button('−', `remove a unit from layer ${l + 1}`, () => emit('units', l, -1));
-      const plus = button('+', `add a unit to layer ${l + 1}`, () => emit('units', l, +1));
-      minus.disabled = layer.units <= 1;
-      plus.disabled = layer.units >= limits.maxUnits;
-      const head = [h('span', { className: 'nnp-net-units' }, minus, h('span', { textContent: String(layer.units), title: `${layer.units} units` }), plus),
+      const units = h('span', { textContent: String(layer.units), title: `${layer.units} units` });
+      let unitsRow = [units];
+      if (!readOnly) {
+        const minus = button('−', `remove a unit from layer ${l + 1}`, () => emit('units', l, -1));
+        const plus = button('+', `add a unit to layer ${l + 1}`, () => emit('units', l, +1));
+        minus.disabled = layer.units <= 1;
+        plus.disabled = layer.units >= limits.maxUnits;
+        unitsRow = [minus, units, plus];
+      }
+      const head = [h('span', { className: 'nnp-net-units' }, ...unitsRow),
                     h('span', { className: 'nnp-net-act', textContent: layer.activation ?? '' })];
       columns.push(column('nnp-net-hidden', head, ts.map((t) => t.node)));
       layers.push(ts.map((t, u) => ({ node: t.node, name: `layer ${l + 1} unit ${u + 1}` })));
@@ -135,20 +151,25 @@ export function createNetworkView(el, opts = {}) {
   }
 
   function buildLinks() {
-    const group = svg('g', { role: 'group', 'aria-label': 'weights and biases: arrow keys move, Enter edits' });
+    const group = readOnly ? svg('g') : svg('g', { role: 'group', 'aria-label': 'weights and biases: arrow keys move, Enter edits' });
+    links.setAttribute('aria-hidden', String(readOnly));  // read only: the thumbnails say it, the links are decoration
     items = [];
     grid = [];
     // big networks (up to 64 units a layer) skip the wide invisible hit paths: half the elements
-    const lean = layers.slice(1).reduce((n, nodes, l) => n + nodes.length * layers[l].length, 0) > (opts.leanLinks ?? LEAN_LINKS);
+    const lean = readOnly
+      || layers.slice(1).reduce((n, nodes, l) => n + nodes.length * layers[l].length, 0) > (opts.leanLinks ?? LEAN_LINKS);
     for (let l = 0; l + 1 < layers.length; l++) {
       grid.push(layers[l + 1].map((_, r) => {
         const row = [];
         for (let c = 0; c <= layers[l].length; c++) {
           const bias = c === layers[l].length;
-          const vis = svg(bias ? 'rect' : 'path', { class: bias ? 'nnp-bias' : lean ? 'nnp-link nnp-link-lean' : 'nnp-link' });
+          const cls = bias ? 'nnp-bias' : readOnly ? 'nnp-link' : lean ? 'nnp-link nnp-link-lean' : 'nnp-link';
+          const vis = svg(bias ? 'rect' : 'path', { class: readOnly ? `${cls} nnp-static` : cls });
           const hit = bias || lean ? vis : svg('path', { class: 'nnp-link-hit' });
-          hit.setAttribute('tabindex', '-1');
-          hit.setAttribute('role', 'button');
+          if (!readOnly) {
+            hit.setAttribute('tabindex', '-1');
+            hit.setAttribute('role', 'button');
+          }
           const it = { el: vis, hit, l, r, c, value: 0, text: '', width: -1, sign: 0 };
           hit.dataset.item = String(items.length);
           items.push(it);
@@ -161,8 +182,8 @@ export function createNetworkView(el, opts = {}) {
     // biases last in the DOM so they sit on top of the links
     for (const it of items) if (it.el.tagName === 'rect') group.append(it.el);
     roving = 0;
-    if (items[0]) items[0].hit.setAttribute('tabindex', '0');
-    items.forEach((it) => { it.text = itemLabel(it); it.hit.setAttribute('aria-label', it.text); });
+    if (items[0] && !readOnly) items[0].hit.setAttribute('tabindex', '0');
+    items.forEach((it) => { it.text = itemLabel(it); if (!readOnly) it.hit.setAttribute('aria-label', it.text); });
     links.replaceChildren(group);
   }
 
@@ -239,6 +260,7 @@ export function createNetworkView(el, opts = {}) {
       const w = Math.min(0.5 + 1.6 * a, 7).toFixed(1);
       if (w !== it.width) { it.el.style.strokeWidth = w; it.width = w; }
     }
+    if (readOnly) return;
     const text = itemLabel(it);
     if (text !== it.text) { it.text = text; it.hit.setAttribute('aria-label', text); }
   }
@@ -264,10 +286,12 @@ export function createNetworkView(el, opts = {}) {
   }
 
   links.addEventListener('click', (e) => {
+    if (readOnly) return;
     const i = e.target.dataset?.item;
     if (i !== undefined) { focusItem(+i); openEditor(items[+i]); }
   });
   links.addEventListener('keydown', (e) => {
+    if (readOnly) return;
     const i = e.target.dataset?.item;
     if (i === undefined) return;
     const moves = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 };
@@ -295,6 +319,7 @@ export function createNetworkView(el, opts = {}) {
     },
     /** decodeFrame(frame).neurons: per hidden layer {units, res, lo, hi, values}. */
     setNeurons(decoded) {
+      last.neurons = decoded;
       decoded.forEach((layer, l) => {
         const ts = hiddenThumbs[l];
         if (!ts) return;
@@ -308,6 +333,7 @@ export function createNetworkView(el, opts = {}) {
     },
     /** decodeFrame(frame).weights: per layer {rows, cols, W (rows×(cols−1)), b}; stale shapes are skipped. */
     setWeights(decoded) {
+      last.weights = decoded;
       if (editor.isOpen) return;  // don't move the value being edited
       decoded.forEach((layer, l) => {
         const g = grid[l];
@@ -322,6 +348,7 @@ export function createNetworkView(el, opts = {}) {
     /** decodeFrame(frame).output: the output node(s) show a small copy of the map (one class each). */
     setOutput(out) {
       if (!out) return;
+      last.output = out;
       outputThumbs.forEach((t, k) => {
         const size = out.kind === 'binary' ? out.p.shape[0] : out.kind === 'multiclass' ? out.confidence.shape[0] : out.value.shape[0];
         paintThumb(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
@@ -334,6 +361,21 @@ export function createNetworkView(el, opts = {}) {
       this.setOutput(f.output);
     },
     on(event, fn) { (handlers[event] ||= []).push(fn); },
+    /** Read only (someone else's session) or editable (one's own); the diagram is rebuilt, its picture kept. */
+    setReadOnly(on) {
+      if (readOnly === !!on) return;
+      readOnly = !!on;
+      editor.close();
+      toolbar.hidden = opts.toolbar === false || readOnly;
+      if (!net) return;
+      build();
+      relayout();
+      paintFeatures();
+      if (last.neurons) this.setNeurons(last.neurons);
+      if (last.weights) this.setWeights(last.weights);
+      if (last.output) this.setOutput(last.output);
+    },
+    get readOnly() { return readOnly; },
     refreshTheme() {
       colors = classColors(el);
       luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
