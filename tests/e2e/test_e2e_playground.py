@@ -203,7 +203,7 @@ def test_build_network_play_pause_step_reset(playground: Page, api: httpx.Client
     after = session(api, sid)
     assert after["step"] == before["step"] + 1
     wait_until(page, lambda: shown_step(page) == before["step"] + 1, "the page's step counter +1")
-    page.get_by_role("button", name="Step: one epoch (shift+→)").click()
+    page.get_by_role("button", name="+1 ep: step one epoch (shift+→)").click()
     wait_until(page, lambda: session(api, sid)["epoch"] > after["epoch"], "the epoch step to reach the server")
     assert session(api, sid)["epoch"] == after["epoch"] + 1
     wait_until(page, lambda: shown_epoch(page) == after["epoch"] + 1, "the page's epoch +1")
@@ -258,7 +258,7 @@ def test_keyboard_space_arrow_r(playground: Page, api: httpx.Client) -> None:
 def test_custom_points_keyboard_mouse_erase_clear(playground: Page, api: httpx.Client) -> None:
     page = playground
     old = attr(page, "data-session-id") or ""
-    page.get_by_role("button", name="Remove every point").click()
+    page.get_by_role("button", name="Clear all points").click()
     status_line = page.locator("#custom-tools .custom-status")
     wait_until(page, lambda: (status_line.text_content() or "").startswith("0 points"), "“0 points”")
     assert page.get_by_role("button", name="Your own (custom)").get_attribute("aria-pressed") == "true"
@@ -289,7 +289,7 @@ def test_custom_points_keyboard_mouse_erase_clear(playground: Page, api: httpx.C
     assert point_set(api, sid) == (set(pts) | added) - {(-2.0, -3.0, 0.0)}
 
     # clear all: no points, no session
-    page.get_by_role("button", name="Remove every point").click()
+    page.get_by_role("button", name="Clear all points").click()
     wait_until(page, lambda: (status_line.text_content() or "").startswith("0 points"), "“0 points” after clear")
     wait_until(page, lambda: api.get(f"sessions/{sid}").status_code == 404, "the session to go with its points")
     erase = page.get_by_role("button", name="Erase the nearest point")

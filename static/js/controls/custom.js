@@ -24,7 +24,7 @@ export function buildCustomTools(root, { catalog, store, live, ui, actions }) {
   const erase = button("Erase", { label: "Erase the nearest point", cls: "btn tool", pressed: false,
     onClick: () => ui.set({ tool: ui.get().tool === "erase" ? null : "erase" }) });
   toolButtons.push(["erase", erase]);
-  const clear = button("Clear all", { label: "Remove every point", cls: "btn", onClick: () => {
+  const clear = button("Clear all", { label: "Clear all points", cls: "btn", onClick: () => {
     memo = { points: [], labels: [] };
     store.set({ dataset: CUSTOM, points: [], labels: [] });
   } });
@@ -34,7 +34,7 @@ export function buildCustomTools(root, { catalog, store, live, ui, actions }) {
   const num = (label) => h("input", { type: "number", min: String(-ext), max: String(ext), step: "0.1", value: "0",
     class: "num coord", attrs: { "aria-label": label } });
   const x1 = num("x₁ of the point"), x2 = num("x₂ of the point");
-  const at = button("Apply", { label: "Add or erase a point at these coordinates with the chosen tool", cls: "btn",
+  const at = button("Apply", { label: "Apply the chosen tool at these coordinates", cls: "btn",
     onClick: () => {
       const a = Number(x1.value), b = Number(x2.value);
       if (!Number.isFinite(a) || !Number.isFinite(b)) return;

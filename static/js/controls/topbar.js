@@ -14,7 +14,7 @@ export function buildTransport(root, { store, live, actions }) {
   const reset = button("⟲", { label: "Reset to the initial weights (r)", cls: "btn round", onClick: actions.reset });
   const play = button(ICON.play, { label: "Play (space)", cls: "btn round play", onClick: actions.togglePlay });
   const step = button("⇥", { label: "Step: one batch (→)", cls: "btn round", onClick: () => actions.step("batch") });
-  const epochBtn = button("+1 ep", { label: "Step: one epoch (shift+→)", cls: "btn round small-text",
+  const epochBtn = button("+1 ep", { label: "+1 ep: step one epoch (shift+→)", cls: "btn round small-text",
     onClick: () => actions.step("epoch") });
   const epoch = h("output", { class: "epoch-value", text: "0", attrs: { "aria-live": "off" } });
   const steps = h("span", { class: "epoch-steps", text: "" });
