@@ -21,7 +21,7 @@ from playwright.sync_api import BrowserContext, Locator, Page
 
 pytestmark = pytest.mark.browser
 
-APPLY = "Add or erase a point at these coordinates with the chosen tool"
+APPLY = "Apply the chosen tool at these coordinates"
 
 
 # ------------------------------------------------------------------ helpers
