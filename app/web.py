@@ -61,9 +61,25 @@ def index(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "index.html", page_context(request, presets=_presets()))
 
 
+def _is_comparison(request: Request) -> bool:
+    """A comparison lesson (preset=NAME of kind "comparison") or a comparison URL (vary= / values=)."""
+    from app.presets import PRESETS
+
+    q = request.query_params
+    preset = PRESETS.get(q.get("preset") or "")
+    return (preset is not None and preset.kind == "comparison") or "vary" in q or "values" in q
+
+
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request) -> HTMLResponse:
-    """Minimal chrome for a slide or an iframe; everything comes from the query string."""
+    """Minimal chrome for a slide or an iframe; everything comes from the query string.
+
+    A comparison (lesson or URL) is the compare page in embed mode, served here so that /embed's
+    framing headers apply to it too.
+    """
+    if _is_comparison(request):
+        return templates.TemplateResponse(request, "compare.html",
+                                          page_context(request, presets=_presets(), embed=True))
     return templates.TemplateResponse(request, "embed.html", page_context(request, presets=_presets()))
 
 

@@ -2,14 +2,18 @@
 // by one server-side comparison, shown as small boundary maps, overlaid cost curves and a live table.
 // The comparison lives in the URL (compare/query.js); one EventSource follows it; everything drawn
 // happens in one animation-frame callback (plot.js everyFrame), the chart in its own heavy turn.
+// Served at /embed for a comparison (body.embed), it is the embed of it: maps, curves and table sized
+// to the frame, no form; the embed's options and postMessage contract (compare/embed.js).
 
 import { ApiError, api } from "./api.js";
 import { frameRow, historyRows } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
+import { embedOptions } from "./links.js";
 import { everyFrame } from "./plot.js";
 import { compareApi, openComparisonStream } from "./compare/client.js";
 import { createCurves } from "./compare/curves.js";
 import { h, swatch } from "./compare/dom.js";
+import { createEmbedChrome } from "./compare/embed.js";
 import { createForm } from "./compare/form.js";
 import { createMapView } from "./compare/maps.js";
 import { fitGrid, tableRow } from "./compare/model.js";
@@ -23,6 +27,8 @@ import { createTransport } from "./compare/transport.js";
 const FPS = 60;  // frames a second asked of the stream (the server sends one only when something changed)
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
+const embedded = document.body.classList.contains("embed");  // served at /embed
+let chrome = null;  // the embed's bar and parent page (embed mode only)
 const plotlyReady = new Promise((resolve) => {
   if (window.Plotly) resolve();
   else $("plotly-js")?.addEventListener("load", resolve, { once: true });
@@ -31,7 +37,13 @@ const plotlyReady = new Promise((resolve) => {
 start().catch((err) => {
   console.error(err);
   banner(`The comparison could not start: ${err.message ?? err}`, true);
+  if (embedded) postError(String(err?.message ?? err));
 });
+
+function postError(message) {
+  if (chrome) chrome.error(message);
+  else if (window.parent !== window) window.parent.postMessage({ type: "nnp:error", message }, "*");
+}
 
 function banner(text, danger = false) {
   const p = $("banner");
@@ -61,12 +73,12 @@ async function start() {
       c = { ...c, preset: null };
     }
   }
-  const page = createPage({ catalog, initial: c, lesson });
+  const page = createPage({ catalog, initial: c, lesson, embed: embedded ? embedOptions(location.search) : null });
   page.start();
   $("app").setAttribute("aria-busy", "false");
 }
 
-function createPage({ catalog, initial, lesson }) {
+function createPage({ catalog, initial, lesson, embed = null }) {
   let c = initial;
   let cur = null;  // {id, labels, row0[], lastEpoch[], cards[]}
   let status = "idle";
@@ -91,16 +103,18 @@ function createPage({ catalog, initial, lesson }) {
     if (err.status === 404 && cur) { expired(); return; }
     if (err.status === 409) { banner("Every variant has diverged: reset to train again."); return; }
     banner(err.status === 0 || err.status === 503 ? `${err.msg} — try again in a moment` : err.msg, true);
+    chrome?.error(err.msg);
   }
 
   // ---------------------------------------------------------------- views
 
-  const transport = createTransport($("transport"), {
+  // embed mode: no transport, no form (nothing to change), the embed's bar instead
+  const transport = embed ? null : createTransport($("transport"), {
     play: () => actions.play(), pause: () => actions.pause(), step: () => actions.step(), reset: () => actions.reset(),
     speed: (s) => setComparison({ ...c, base: { ...c.base, speed: s } }),
   });
-  transport.setSpeed(c.base.speed);
-  const form = createForm($("compare-form"), {
+  transport?.setSpeed(c.base.speed);
+  const form = embed ? { set() {}, showError(text) { if (text) banner(text, true); } } : createForm($("compare-form"), {
     catalog,
     onChange: ({ field, values, target }) => queue(() => change({ ...c, field, values, target })),
   });
@@ -113,8 +127,8 @@ function createPage({ catalog, initial, lesson }) {
     return curves;
   });
   const logBox = $("cmp-log");
-  logBox.checked = c.base.logScale;
-  logBox.addEventListener("change", () => {
+  if (logBox) logBox.checked = c.base.logScale;
+  logBox?.addEventListener("change", () => {
     setComparison({ ...c, base: { ...c.base, logScale: logBox.checked } });
     curvesP.then((v) => v.setLogScale(logBox.checked));
   });
@@ -131,8 +145,9 @@ function createPage({ catalog, initial, lesson }) {
     const gap = parseFloat(style.columnGap) || 8;
     const head = cur.cards[0].head.offsetHeight || 24;
     const fit = fitGrid(n, mapsBox.clientWidth, mapsBox.clientHeight, { gap, extra: head + 4, min: 90 });
-    mapsBox.style.gridTemplateColumns = `repeat(${fit.cols}, ${fit.size}px)`;
-    mapsBox.style.setProperty("--map-size", `${fit.size}px`);
+    const size = fit.size - 2;  // a map's 1px border on each side, outside --map-size (content-box)
+    mapsBox.style.gridTemplateColumns = `repeat(${fit.cols}, ${size + 2}px)`;
+    mapsBox.style.setProperty("--map-size", `${size}px`);
   }
   new ResizeObserver(() => layoutCards()).observe(mapsBox);
 
@@ -142,7 +157,7 @@ function createPage({ catalog, initial, lesson }) {
       const map = createMapView(mapEl, { extent, label: labels[i], onResize: draw });
       const badge = h("span", { class: "cmp-badge", hidden: true });
       mapEl.append(badge);
-      const link = h("a", { class: "cmp-open", href: playgroundHref(v.config, base),
+      const link = embed ? null : h("a", { class: "cmp-open", href: playgroundHref(v.config, base),
         text: "open as playground", title: `Open ${labels[i]} in the playground, on its own` });
       const head = h("figcaption", { class: "cmp-card-head" },
         h("span", { class: "cmp-variant" }, swatch(i), h("span", { class: "cmp-label", text: labels[i], title: labels[i] })), link);
@@ -164,7 +179,7 @@ function createPage({ catalog, initial, lesson }) {
    *  the settings differ from the lesson's, a way back to it. */
   function showCaption() {
     const box = $("caption");
-    if (!lesson) { box.hidden = true; return; }
+    if (!lesson || (embed && !embed.caption)) { box.hidden = true; return; }
     const body = $("caption-body");
     if (!body.dataset.lesson) {
       const tpl = document.getElementById(`caption-${lesson.name}`);
@@ -173,11 +188,13 @@ function createPage({ catalog, initial, lesson }) {
         text: lesson.preset.title }), h("p", { class: "lesson-caption", text: lesson.preset.caption })));
       body.dataset.lesson = lesson.name;
     }
-    $("caption-changed").hidden = c.preset === lesson.name;
-    $("cmp-lesson").value = c.preset ?? "";
+    if (!embed) {
+      $("caption-changed").hidden = c.preset === lesson.name;
+      $("cmp-lesson").value = c.preset ?? "";
+    }
     box.hidden = false;
   }
-  $("caption-restore").addEventListener("click", () => {
+  $("caption-restore")?.addEventListener("click", () => {
     if (lesson) queue(() => change({ ...lesson.c, base: { ...lesson.c.base, speed: c.base.speed, logScale: c.base.logScale } }));
   });
 
@@ -185,6 +202,7 @@ function createPage({ catalog, initial, lesson }) {
 
   function writeUrl() {
     const q = toCompareQuery(c, catalog);
+    if (embed) { chrome?.setLink(`compare?${q}`); return; }  // the embed's URL is the teacher's: left alone
     if (`?${q}` !== location.search) history.replaceState(null, "", `?${q}`);
   }
 
@@ -194,7 +212,7 @@ function createPage({ catalog, initial, lesson }) {
     const speedChanged = next.base.speed !== c.base.speed;
     c = { ...next, preset: lesson && experimentKey(next) === lesson.key ? lesson.name : null };
     writeUrl();
-    for (const card of cur?.cards ?? []) card.link.href = playgroundHref(card.config, c.base);
+    for (const card of cur?.cards ?? []) if (card.link) card.link.href = playgroundHref(card.config, c.base);
     showCaption();
     if (speedChanged && (status === "running" || wantPlaying)) actions.play();
   }
@@ -219,7 +237,8 @@ function createPage({ catalog, initial, lesson }) {
       if (!(err instanceof ApiError)) throw err;
       form.showError(err.status === 422 ? err.msg.replace(/^vary\.values\.(\d+): /, (_, i) => `value ${Number(i) + 1}: `)
         : err.msg);
-      if (!cur) banner("Fix the settings above to start the comparison.", true);
+      if (!cur) banner(embed ? `This comparison cannot run: ${err.msg}` : "Fix the settings above to start the comparison.", true);
+      chrome?.error(err.msg);
       return false;
     }
     const old = cur;
@@ -266,8 +285,9 @@ function createPage({ catalog, initial, lesson }) {
   function applyStatus(r) {
     status = r.status;
     if (status !== "running") wantPlaying = wantPlaying && status !== "diverged";
-    transport.setStatus(status === "running", status === "diverged");
+    transport?.setStatus(status === "running", status === "diverged");
     root.dataset.status = status;
+    chrome?.update(r.variants, status);
   }
 
   // ---------------------------------------------------------------- the stream
@@ -334,6 +354,7 @@ function createPage({ catalog, initial, lesson }) {
       showFrame(f, outputs);
     }
     for (const card of cur?.cards ?? []) card.map.draw();
+    if (framesShown && cur) chrome?.drawn();
   }, "compare");
 
   function showFrame(f, outputs) {
@@ -365,12 +386,14 @@ function createPage({ catalog, initial, lesson }) {
       if (reached !== card.reached) {
         card.reached = reached;
         card.badge.hidden = !reached;
-        card.badge.textContent = reached ? `✓ target at epoch ${v.target_epoch}` : "";
+        // "✓ target at epoch 64"; on a small map (CSS container query) "✓ 64"
+        card.badge.replaceChildren(...(reached ? ["✓ ", h("span", { class: "cmp-badge-long", text: "target at epoch " }),
+          String(v.target_epoch)] : []));
         card.badge.title = reached ?? "";
       }
     });
     const epoch = Math.max(...variants.map((v) => v.epoch));
-    transport.setEpoch(epoch, step);
+    transport?.setEpoch(epoch, step);
     root.dataset.epoch = String(epoch);
     root.dataset.step = String(step);
   }
@@ -407,10 +430,19 @@ function createPage({ catalog, initial, lesson }) {
       banner(null);
       announce("Every variant is back at its initial weights.");
     }),
+    /** The embed's loop: back to the initial weights, and on training. */
+    restart: () => queue(async () => {
+      if (!cur) return;
+      applyStatus(await compareApi.reset(cur.id));
+      await play();
+    }),
   };
+  if (embed) {
+    chrome = createEmbedChrome({ opts: embed, catalog, actions, epochs: lesson?.preset.epochs ?? null });
+  }
 
-  // keyboard: space plays or pauses, → trains one epoch, r resets (not while typing in a field)
-  document.addEventListener("keydown", (e) => {
+  // keyboard: space plays or pauses, → trains one epoch, r resets (not while typing in a field; keys=0: never)
+  if (!embed || embed.keys) document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     const t = e.target;
     if (t.closest?.("input, select, textarea, [contenteditable]")) return;

@@ -1,16 +1,22 @@
 // embed.js — the entry module of /embed: one experiment, sized to its frame, rebuilt from the URL
 // alone (the playground's keys or preset=NAME, plus controls, autoplay, loop, speed, theme, caption,
-// keys, curve). A parent page drives it with postMessage (messages.js has the contract).
+// keys, curve). A parent page drives it with postMessage (messages.js has the contract). A comparison
+// (lesson or URL) is served by the server as the compare page in embed mode (compare.js); what both
+// embeds share is embedFrame.js.
 
 import { api } from "./api.js";
 import { announce, fatal, later, plotlyReady, timeout } from "./boot.js";
-import { button, fmt, h, select, setSelect } from "./controls/dom.js";
+import { fmt, h, select, setSelect } from "./controls/dom.js";
 import { bindKeys } from "./controls/keys.js";
 import { fillCaption } from "./controls/lessons.js";
 import { LEARNING_RATES } from "./controls/topbar.js";
 import { isPresetName, lessonOf, lessonPatch } from "./lessons.js";
+import {
+  autoplays, buildButtons, listenToParent, moveToLesson, post, prefersReducedMotion, presetMove, shownControls,
+  statusSender,
+} from "./embedFrame.js";
 import { embedOptions, pageQuery } from "./links.js";
-import { parseMessage, statusMessage, throttle } from "./messages.js";
+import { statusMessage } from "./messages.js";
 import { createSession } from "./session.js";
 import { createStore, defaultState, fromQuery, normalize } from "./state.js";
 import { initTheme } from "./theme.js";
@@ -19,8 +25,6 @@ import { createLossChart } from "./views/lossChart.js";
 
 const $ = (id) => document.getElementById(id);
 const catalogP = api.catalog();
-const framed = window.parent !== window;
-const post = (msg) => { if (framed) window.parent.postMessage(msg, "*"); };  // nothing private: epoch, cost, status
 
 start().catch((err) => { fatal(err); post({ type: "nnp:error", message: String(err?.message ?? err) }); });
 
@@ -31,7 +35,7 @@ async function start() {
   initTheme(params, { remember: false });
   const defaults = defaultState(catalog);
   let lesson = await fetchLesson(params.get("preset"), catalog);
-  if (lesson?.kind === "comparison") { comparisonNote(lesson); return; }
+  if (lesson?.kind === "comparison") { comparisonNote(lesson); return; }  // the server serves those as compare.html
   const store = createStore(fromQuery(location.search, catalog, lesson?.state ?? defaults),
     { normalize: (p, n) => normalize(p, n, catalog) });
   const live = createStore({ id: null, status: "idle", epoch: 0, step: 0, metrics: null, data: null, divergedAt: null,
@@ -58,10 +62,9 @@ async function start() {
   if (lesson === false) firstDraw.then(() => live.set({ note: `There is no lesson called “${params.get("preset")}”.` }));
   const { actions } = session;
 
-  const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const reduced = prefersReducedMotion();
   // no motion that starts by itself for someone who asked for less: a play button instead
-  const controls = reduced && opts.autoplay && !opts.controls.includes("play") ? ["play", ...opts.controls] : opts.controls;
-  buildControls($("embed-controls"), controls, { store, live, actions });
+  buildControls($("embed-controls"), shownControls(opts, reduced), { store, live, actions });
   buildStatus($("embed-status"), live);
   buildBanner($("banner"), live);
   const showLesson = (l) => {
@@ -73,33 +76,29 @@ async function start() {
   showLesson(lesson);
   store.subscribe(() => showLesson(lesson));
   if (opts.keys) bindKeys(actions);
-  if (opts.autoplay && !reduced) actions.play();
+  if (autoplays(opts, reduced)) actions.play();
   session.sync();
   $("app").setAttribute("aria-busy", "false");
 
   // --- the parent page
-  const sendStatus = throttle(post);
+  const sendStatus = statusSender();
   live.subscribe((l, prev) => { if (l.epoch !== prev.epoch || l.status !== prev.status) sendStatus(statusMessage(l)); });
-  window.addEventListener("message", async (e) => {
-    if (!framed || e.source !== window.parent) return;
-    const m = parseMessage(e.data);
-    if (!m) return;
-    if (m.type === "nnp:play") actions.play();
-    else if (m.type === "nnp:pause") actions.pause();
-    else if (m.type === "nnp:step") actions.step("epoch");
-    else if (m.type === "nnp:reset") actions.reset();
-    else if (m.type === "nnp:preset") {
-      const next = await fetchLesson(m.name, catalog);
-      if (!next || next.kind !== "session") {
-        post({ type: "nnp:error", message: next ? `${m.name} is a comparison: it runs on the comparison page`
-          : `there is no lesson called ${m.name}` });
-        return;
-      }
+  listenToParent({
+    play: () => actions.play(),
+    pause: () => actions.pause(),
+    step: () => actions.step("epoch"),
+    reset: () => actions.reset(),
+    async preset(name) {
+      const move = presetMove(name, "session", catalog.presets);
+      if (move === "error") { post({ type: "nnp:error", message: `there is no lesson called ${name}` }); return; }
+      if (move === "move") { moveToLesson(name); return; }  // a comparison: this frame becomes its embed
+      const next = await fetchLesson(name, catalog);
+      if (!next) { post({ type: "nnp:error", message: `there is no lesson called ${name}` }); return; }
       lesson = next;
       loopAt = opts.loop ?? lesson.epochs ?? 0;
       store.set(lessonPatch(lesson, store.get()));
       showLesson(lesson);
-    }
+    },
   });
   await session.firstDraw;
   post({ type: "nnp:ready" });
@@ -125,32 +124,18 @@ function comparisonNote(lesson) {
 }
 
 function buildControls(root, names, { store, live, actions }) {
-  root.hidden = names.length === 0;
-  const made = {
-    reset: () => button("⟲", { label: "Reset to the initial weights", cls: "btn round", onClick: () => actions.reset() }),
-    play: () => {
-      const b = button("▶", { label: "Play", cls: "btn round play", onClick: () => actions.togglePlay() });
-      live.subscribe((l) => {
-        const running = l.status === "running";
-        b.textContent = running ? "❚❚" : "▶";
-        b.setAttribute("aria-label", running ? "Pause" : "Play");
-        b.title = b.getAttribute("aria-label");
-        b.classList.toggle("playing", running);
-        b.disabled = l.status === "diverged";
-      });
-      return b;
-    },
-    step: () => button("+1", { label: "Train one epoch", cls: "btn round", onClick: () => actions.step("epoch") }),
-    lr: () => {
-      const s = select(LEARNING_RATES.map((v) => ({ value: v, label: `α ${v}` })),
-        { label: "Learning rate α", parse: Number, onChange: (v) => store.set({ lr: v }) });
-      const render = (st) => setSelect(s, st.lr, (v) => `α ${v}`);
-      render(store.get());
-      store.subscribe(render);
-      return s;
-    },
+  const lr = () => {
+    const s = select(LEARNING_RATES.map((v) => ({ value: v, label: `α ${v}` })),
+      { label: "Learning rate α", parse: Number, onChange: (v) => store.set({ lr: v }) });
+    const render = (st) => setSelect(s, st.lr, (v) => `α ${v}`);
+    render(store.get());
+    store.subscribe(render);
+    return s;
   };
-  for (const name of ["reset", "play", "step", "lr"]) if (names.includes(name)) root.append(made[name]());
+  const buttons = buildButtons(root, names, { actions: { ...actions, step: () => actions.step("epoch") }, extra: { lr } });
+  const render = (l) => buttons.setStatus(l.status === "running", l.status === "diverged");
+  render(live.get());
+  live.subscribe(render);
 }
 
 function buildStatus(el, live) {

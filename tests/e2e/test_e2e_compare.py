@@ -240,7 +240,7 @@ def test_race_play_pause_step_reset(race: Page, api: httpx.Client, facts: dict[s
 
     # +1: exactly one epoch for every variant
     before = variant_sessions(api, cid)
-    page.get_by_role("button", name="One epoch").click()
+    page.get_by_role("button", name="+1: one epoch").click()
     wait_until(page, lambda: variant_sessions(api, cid)[0]["epoch"] > before[0]["epoch"], "the epoch step")
     after = variant_sessions(api, cid)
     assert [a["epoch"] for a in after] == [b["epoch"] + 1 for b in before]

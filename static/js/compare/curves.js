@@ -27,12 +27,17 @@ export function createCurves(el, opts = {}) {
   let axis = {};
 
   const shown = () => series.map((s) => s[metric]);
+  /** The page's line width and plot font (CSS variables: the projector theme thickens and enlarges them). */
+  const cssNumber = (name) => parseFloat(getComputedStyle(el).getPropertyValue(name)) || 0;
+  const lineWidth = () => Math.max(2.25, cssNumber('--line-width'));
+  const noteSize = () => Math.max(11, (cssNumber('--plot-font-size') || 13) - 3);
 
   function traces() {
+    const width = lineWidth();
     return labels.map((label, i) => {
       const { color, dash } = variantStyle(i);
       const { x, y } = series[i][metric].plotted();
-      return { type: 'scatter', mode: 'lines', name: label, x, y, line: { color, dash, width: 2.25 },
+      return { type: 'scatter', mode: 'lines', name: label, x, y, line: { color, dash, width },
                hovertemplate: `${label.replace(/%/g, '%%')}: %{y:.4g}<extra></extra>` };
     });
   }
@@ -59,7 +64,7 @@ export function createCurves(el, opts = {}) {
     return baseLayout(el, {
       annotations: [...empty.annotations, ...(withTarget ? [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y',
         y: logScale ? Math.log10(target) : target, yanchor: 'bottom', showarrow: false, text: `target ${fmtCost(target)}`,
-        font: { size: 11, color: '#555' } }] : [])],
+        font: { size: noteSize(), color: '#555' } }] : [])],
       shapes: withTarget ? [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: target, y1: target,
         line: { color: '#555', width: 1, dash: 'dot' }, layer: 'below' }] : [],
       xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', ...empty.axis },

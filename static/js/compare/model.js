@@ -71,3 +71,18 @@ export function fitGrid(n, w, h, { gap = 8, extra = 24, min = 60 } = {}) {
   }
   return { ...best, size: Math.max(min, best.size) };
 }
+
+// ------------------------------------------------------------------ the embed's status message
+
+/**
+ * The comparison as one `nnp:status` message (messages.js): the furthest variant's epoch, `loss` the
+ * mean train cost of the variants that have not diverged (null when none has a cost yet) and the
+ * comparison's status (`running`, `idle`, or `diverged` once every variant has).
+ */
+export function comparisonStatus(variants, status) {
+  const epoch = Math.max(0, ...variants.map((v) => v.epoch ?? 0));
+  const costs = variants.filter((v) => v.status !== 'diverged' && !v.diverged_at)
+    .map((v) => v.metrics?.train?.cost).filter(Number.isFinite);
+  const loss = costs.length ? costs.reduce((a, b) => a + b, 0) / costs.length : null;
+  return { type: 'nnp:status', epoch, loss, status };
+}

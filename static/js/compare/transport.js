@@ -10,7 +10,7 @@ export function createTransport(root, actions) {
     onclick: () => (running ? actions.pause() : actions.play()) });
   const step = h('button', { type: 'button', class: 'btn round', title: 'Train every variant one epoch (→)',
     'aria-keyshortcuts': 'ArrowRight', text: '+1', onclick: () => actions.step() });
-  step.setAttribute('aria-label', 'One epoch');
+  step.setAttribute('aria-label', '+1: one epoch');
   const reset = h('button', { type: 'button', class: 'btn round', title: 'Back to the initial weights (R)',
     'aria-keyshortcuts': 'R', text: '↺', onclick: () => actions.reset() });
   reset.setAttribute('aria-label', 'Reset');
