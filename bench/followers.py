@@ -11,22 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
+from .server import start_server, stop_server
+
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -64,17 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--speed", type=float, default=200.0, help="training epochs per second")
     ap.add_argument("--fps", type=float, default=30.0)
     args = ap.parse_args(argv)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-                               "--log-level", "warning"], cwd=ROOT)
+    server, base = start_server()
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         api = httpx.Client(base_url=f"{base}/api/v1", timeout=30)
         sid = api.post("/sessions", json={"layers": [{"units": 8, "activation": "tanh"}] * 2}).json()["id"]
         api.post(f"/sessions/{sid}/play", json={"epochs_per_second": args.speed})
@@ -94,8 +78,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{n:>9} | {cpu:>12.1f} | {rel:>6} | {span:>26}")
         api.post(f"/sessions/{sid}/pause")
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_server(server)
 
 
 if __name__ == "__main__":

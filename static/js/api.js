@@ -18,9 +18,10 @@ export class ApiError extends Error {
   }
 }
 
-/** A client whose calls return parsed JSON (or throw ApiError); `fetchImpl` is for tests. */
-export function createApi({ fetchImpl = (...a) => globalThis.fetch(...a), base = BASE } = {}) {
-  async function request(method, path, body, { keepalive = false } = {}) {
+/** `request(method, path, body, {keepalive})` → parsed JSON, or throws ApiError: the one HTTP helper
+ *  of every client here (sessions, comparisons). `fetchImpl` is for tests. */
+export function requester({ fetchImpl = (...a) => globalThis.fetch(...a), base = BASE } = {}) {
+  return async function request(method, path, body, { keepalive = false } = {}) {
     const init = { method, keepalive, headers: { Accept: "application/json" } };
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
@@ -37,7 +38,12 @@ export function createApi({ fetchImpl = (...a) => globalThis.fetch(...a), base =
     const data = await res.json().catch(() => null);
     if (!res.ok) throw new ApiError(res.status, data?.detail ?? res.statusText, typeof data?.successor === "string" ? data.successor : null);
     return data;
-  }
+  };
+}
+
+/** A client whose calls return parsed JSON (or throw ApiError); `fetchImpl` is for tests. */
+export function createApi({ fetchImpl, base = BASE } = {}) {
+  const request = requester({ fetchImpl, base });
   const s = (id, rest = "") => `sessions/${encodeURIComponent(id)}${rest}`;
   return {
     catalog: () => request("GET", "catalog"),

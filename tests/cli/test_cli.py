@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,17 +10,13 @@ from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.server import free_port
 
 
 def test_the_console_command_is_installed_and_serves() -> None:
     command = shutil.which("nn-playground", path=str(Path(sys.executable).parent))
     assert command is not None, "pip install -e . installs the nn-playground script"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([command, "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

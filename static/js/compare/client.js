@@ -2,28 +2,12 @@
 // EventSource replaceable for tests). Same conventions as api.js: relative URLs, ApiError on failure,
 // a stream that closes for good on `gone`. Variant sessions are read with api.js (GET sessions/{id}/…).
 
-import { ApiError } from "../api.js";
+import { requester } from "../api.js";
 
-const BASE = "api/v1";
+const BASE = "api/v1";  // for the stream; requests go through api.js's requester
 
-export function createCompareApi({ fetchImpl = (...a) => globalThis.fetch(...a), base = BASE } = {}) {
-  async function request(method, path, body, { keepalive = false } = {}) {
-    const init = { method, keepalive, headers: { Accept: "application/json" } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    let res;
-    try {
-      res = await fetchImpl(`${base}/${path}`, init);
-    } catch (err) {
-      throw new ApiError(0, `the server cannot be reached (${err.message ?? err})`);
-    }
-    if (res.status === 204) return null;
-    const data = await res.json().catch(() => null);
-    if (!res.ok) throw new ApiError(res.status, data?.detail ?? res.statusText);
-    return data;
-  }
+export function createCompareApi({ fetchImpl, base } = {}) {
+  const request = requester({ fetchImpl, base });
   const c = (id, rest = "") => `comparisons/${encodeURIComponent(id)}${rest}`;
   return {
     create: (body) => request("POST", "comparisons", body),
