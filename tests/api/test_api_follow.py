@@ -68,3 +68,28 @@ def test_viewers_are_counted_in_frames_while_paused(server_url: str) -> None:
                 student_frames = _events(r.iter_lines())  # kept: a dropped generator closes the stream
                 assert next(student_frames)[1]["viewers"] == 2
                 assert next(frames)[1]["viewers"] == 2  # the paused teacher sees the student arrive
+
+
+def test_a_reconnecting_viewer_resumes_at_the_current_state(server_url: str) -> None:
+    # SSE streams are views: a viewer that drops and comes back gets the session as it is now,
+    # not a replay of what it missed; pausing and playing again shows in the frames
+    with httpx.Client(base_url=server_url, timeout=10) as http:
+        sid = http.post(f"{API}/sessions", json={}).json()["id"]
+        http.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 200})
+        try:
+            with http.stream("GET", f"{API}/sessions/{sid}/stream?fps=30") as r:
+                first = next(_events(r.iter_lines()))[1]["epoch"]
+            threading.Event().wait(0.5)  # training goes on while nobody watches
+            now = http.get(f"{API}/sessions/{sid}").json()["epoch"]
+            assert now > first
+            with http.stream("GET", f"{API}/sessions/{sid}/stream?fps=30") as r:
+                frames = _events(r.iter_lines())
+                resumed = next(frames)[1]
+                assert resumed["epoch"] >= now and resumed["status"] == "running"
+                http.post(f"{API}/sessions/{sid}/pause")
+                paused = next(f for e, f in frames if f["status"] == "idle")
+                http.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 200})
+                again = next(f for e, f in frames if f["status"] == "running" and f["epoch"] > paused["epoch"])
+                assert again["epoch"] > paused["epoch"]
+        finally:
+            http.post(f"{API}/sessions/{sid}/pause")
