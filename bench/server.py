@@ -20,12 +20,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str] | None = None, app: str = "app.main:app") -> tuple[subprocess.Popen[bytes], str]:
-    """(process, base URL) once /healthz answers; raises if it does not within 30 s."""
+def start_server(env: dict[str, str] | None = None, app: str = "app.main:app",
+                 prefix: str = "") -> tuple[subprocess.Popen[bytes], str]:
+    """(process, base URL incl. prefix) once {prefix}/healthz answers; raises if not within 30 s.
+
+    `app` is any ASGI import path (e.g. the app mounted under a sub-path), `prefix` where it lives."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}{prefix}"
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env={**os.environ, **(env or {})})
+                             "--log-level", "warning"], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

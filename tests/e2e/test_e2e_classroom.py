@@ -18,10 +18,6 @@ server under test, no response set a cookie, and no page logged an unexpected er
 from __future__ import annotations
 
 import itertools
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -45,6 +41,8 @@ from test_e2e_playground import (
     wait_until,
     weights,
 )
+
+from bench.server import start_server, stop_server
 
 E2E = Path(__file__).resolve().parent
 ROOT = E2E.parent.parent
@@ -466,32 +464,11 @@ def test_other_pages_cannot_be_framed_by_another_origin(new_context: Callable[..
 @pytest.fixture(scope="module")
 def subpath_url() -> Iterator[str]:
     """tests/e2e/subpath_app.py (the app mounted at /nn) in its own uvicorn; the base URL with /nn."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(E2E), "subpath_app:app",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    base = f"http://127.0.0.1:{port}/nn"
+    proc, base = start_server(app="tests.e2e.subpath_app:app", prefix="/nn")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, f"uvicorn (sub-path) exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "uvicorn (sub-path) did not answer within 30 s"
-            time.sleep(0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 @pytest.mark.browser
