@@ -82,9 +82,13 @@ export const api = createApi();
  * (re)connect, so the caller can refill what it missed; `onError(gaveUp)` on every error.
  * Returns {close(), closed}.
  */
-export function openStream(id, { fps = 60, onFrame, onGone, onMoved, onOpen, onError, EventSourceImpl = globalThis.EventSource,
-  base = BASE } = {}) {
-  const source = new EventSourceImpl(`${base}/sessions/${encodeURIComponent(id)}/stream?fps=${fps}`);
+export function openStream(id, { fps = 60, base = BASE, ...handlers } = {}) {
+  return openEvents(`${base}/sessions/${encodeURIComponent(id)}/stream?fps=${fps}`, handlers);
+}
+
+/** The event handling of every live view (a session's, a comparison's) on the stream at `url`. */
+export function openEvents(url, { onFrame, onGone, onMoved, onOpen, onError, EventSourceImpl = globalThis.EventSource } = {}) {
+  const source = new EventSourceImpl(url);
   let closed = false;
   const close = () => { if (!closed) { closed = true; source.close(); } };
   source.addEventListener("open", () => { if (!closed) onOpen?.(); });

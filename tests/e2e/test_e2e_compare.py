@@ -11,13 +11,13 @@ comparison; a closed tab would otherwise leave it training until the server paus
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page
+from test_e2e_playground import attr, frames_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -25,26 +25,6 @@ RACE = ["sigmoid", "tanh", "relu", "leaky_relu"]
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def wait_until(page: Page, cond: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    """Poll `cond` (Python side, no script in the page) until truthy; its value, or AssertionError."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        page.wait_for_timeout(50)
-
-
-def attr(page: Page, name: str) -> str | None:
-    return page.locator("html").get_attribute(name)
-
-
-def frames_shown(page: Page) -> int:
-    return int(attr(page, "data-frames-shown") or 0)
 
 
 def get(api: httpx.Client, path: str) -> dict[str, Any]:
