@@ -11,6 +11,7 @@ cannot leak into the others; it is frozen at its restored weights while the rest
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,7 @@ class Lockstep:
         self.loss = net0.spec.loss_fn
         self.fused = net0.spec.fused
         self._stacks: dict[int, _Stack] = {}
+        self._batch_views: list[tuple[Array, Array, _Stack]] | None = None
         self._p = p
         # the shuffled training set, shared by all variants (their data is equal): owned here,
         # not borrowed from one trainer, so any variant may lead once another has diverged
@@ -110,6 +112,7 @@ class Lockstep:
     def configure(self) -> None:
         """Re-read each trainer's learning rate (after reset or a change of settings)."""
         self._stacks.clear()
+        self._batch_views = None
 
     # ------------------------------------------------------------ one update for every variant
 
@@ -159,11 +162,35 @@ class Lockstep:
                 self.grad[v] += t._tmp
         if all(t.updater is not None and t.updater.folds_lr for t in self.trainers):
             self.params -= self.grad  # SGD everywhere: one subtraction for all variants
-        else:
-            for v in live:  # a frozen variant's optimizer state stays as it was, as if alone
-                updater = self.trainers[v].updater
-                assert updater is not None
-                updater.update(self.params[v], self.grad[v])
+            return
+        for v in live:  # a frozen variant's optimizer state stays as it was, as if alone
+            updater = self.trainers[v].updater
+            assert updater is not None
+            updater.update(self.params[v], self.grad[v])
+
+    # ------------------------------------------------------------ the loop
+
+    def _batches(self) -> list[tuple[Array, Array, _Stack]]:
+        """Every mini-batch of an epoch as (xb, yb, buffers): views of the shuffled set, which is
+        refilled in place each epoch, so they are made once."""
+        if self._batch_views is None:
+            t0 = self.trainers[0]
+            n, bsize = t0.n_examples, t0.batch_size
+            self._batch_views = [(self._x_shuf[i:i + bsize].T, self._y_shuf[i:i + bsize].T,
+                                  self._stack(min(bsize, n - i))) for i in range(0, n, bsize)]
+        return self._batch_views
+
+    def _updater(self, live: list[int]) -> Callable[[], None]:
+        """The update for the live variants; without penalties or optimizer state it is a single
+        subtraction for all (a frozen variant's change is undone by the caller)."""
+        if any(t._reg is not None or t.updater is None or not t.updater.folds_lr for t in self.trainers):
+            return functools.partial(self._update, live)
+        params, grad = self.params, self.grad
+
+        def sgd_everywhere() -> None:
+            np.subtract(params, grad, out=params)
+
+        return sgd_everywhere
 
     # ------------------------------------------------------------ the loop
 
@@ -176,27 +203,30 @@ class Lockstep:
         frozen = {v: self.params[v].copy() for v in range(len(self.trainers)) if v not in live}
         lead = self.trainers[live[0]]
         n, bsize = lead.n_examples, lead.batch_size
+        batches = self._batches()
+        forward, backward, update = self._forward, self._backward, self._updater(live)
+        done = 0
         with np.errstate(all="ignore"):
-            for _ in range(n_updates):
+            while done < n_updates:
                 if lead.position == 0:
                     perm = lead.rng.permutation(n)
                     for v in live[1:]:
                         self.trainers[v].rng.permutation(n)  # same seed, same stream: keep it in step
                     np.take(lead._x_rows, perm, axis=0, out=self._x_shuf)
                     np.take(lead._y_rows, perm, axis=0, out=self._y_shuf)
-                start = lead.position
-                stop = min(start + bsize, n)
-                xb, yb = self._x_shuf[start:stop].T, self._y_shuf[start:stop].T
-                st = self._stack(stop - start)
-                self._forward(xb, st)
-                self._backward(xb, yb, st)
-                self._update(live)
-                for v, saved in frozen.items():
-                    np.copyto(self.params[v], saved)
-                position = stop if stop < n else 0
-                for v in live:
+                first = lead.position // bsize  # positions are whole batches into the epoch
+                last = min(len(batches), first + n_updates - done)
+                for xb, yb, st in batches[first:last]:
+                    forward(xb, st)
+                    backward(xb, yb, st)
+                    update()
+                    for v, saved in frozen.items():
+                        np.copyto(self.params[v], saved)
+                done += last - first
+                position = last * bsize if last < len(batches) else 0
+                for v in live:  # the counters move once per run of batches, not per update
                     t = self.trainers[v]
-                    t.step += 1
+                    t.step += last - first
                     t.position = position
                 if position == 0:
                     for v in list(live):
@@ -207,3 +237,4 @@ class Lockstep:
                     if not live:
                         return
                     lead = self.trainers[live[0]]
+                    update = self._updater(live)
