@@ -49,18 +49,24 @@ class Activation:
     hidden: bool = True  # usable on hidden layers
     output: bool = False  # usable on the output layer
     note: str = ""
-    # da *= g'(z) in place with a scratch buffer: the hot loop's form of `derivative`
-    backward: Callable[[Array, Array, Array, Array], None] | None = None
+    # g'(z) written into out, allocating nothing: the hot loop's form of `derivative` (the same
+    # values; a test holds them equal)
+    slope: Callable[[Array, Array, Array], None] | None = None
 
     def __call__(self, z: Array) -> Array:
         return self.forward(z, np.empty_like(z))
 
-    def multiply_grad(self, z: Array, a: Array, da: Array, tmp: Array) -> None:
-        """da ← da ∗ g'(z), without allocating where the entry has a fused form."""
-        if self.backward is not None:
-            self.backward(z, a, da, tmp)
+    def slope_into(self, z: Array, a: Array, out: Array) -> None:
+        """out ← g'(z), in place where the entry has an in-place form."""
+        if self.slope is not None:
+            self.slope(z, a, out)
         else:
-            da *= self.derivative(z, a)
+            np.copyto(out, self.derivative(z, a))
+
+    def multiply_grad(self, z: Array, a: Array, da: Array, tmp: Array) -> None:
+        """da ← da ∗ g'(z), with tmp as scratch."""
+        self.slope_into(z, a, tmp)
+        da *= tmp
 
 
 # ---------------------------------------------------------------- forwards (in place into out)
@@ -163,45 +169,40 @@ def _d_swish(z: Array, a: Array) -> Array:
     return s + a * (1 - s)  # d/dz z·σ(z) = σ + zσ(1−σ) = σ + a(1−σ)
 
 
-# ---------------------------------------------------------------- fused da ∗= g'(z), in place
+# ---------------------------------------------------------------- g'(z) in place, into out
 
 
-def _b_linear(z: Array, a: Array, da: Array, tmp: Array) -> None:
-    return None
+def _s_linear(z: Array, a: Array, out: Array) -> None:
+    np.copyto(out, _k(z).one)
 
 
-def _b_sigmoid(z: Array, a: Array, da: Array, tmp: Array) -> None:
-    np.subtract(_k(a).one, a, out=tmp)
-    tmp *= a
-    da *= tmp
+def _s_sigmoid(z: Array, a: Array, out: Array) -> None:
+    np.subtract(_k(a).one, a, out=out)
+    out *= a
 
 
-def _b_tanh(z: Array, a: Array, da: Array, tmp: Array) -> None:
-    np.multiply(a, a, out=tmp)
-    np.subtract(_k(a).one, tmp, out=tmp)
-    da *= tmp
+def _s_tanh(z: Array, a: Array, out: Array) -> None:
+    np.multiply(a, a, out=out)
+    np.subtract(_k(a).one, out, out=out)
 
 
-def _b_relu(z: Array, a: Array, da: Array, tmp: Array) -> None:
+def _s_relu(z: Array, a: Array, out: Array) -> None:
     # a = max(z, 0) > 0 exactly where z > 0, so sign(a) is the 0/1 step: a float ufunc, where
     # a comparison into a float buffer would cast (3x slower on small arrays)
-    np.sign(a, out=tmp)
-    da *= tmp
+    np.sign(a, out=out)
 
 
-def _b_leaky_relu(z: Array, a: Array, da: Array, tmp: Array) -> None:
+def _s_leaky_relu(z: Array, a: Array, out: Array) -> None:
     # sign(a) = sign(z) ∈ {1, 0, −1}; max with the slope gives 1 for z > 0, else the slope
-    np.sign(a, out=tmp)
-    np.maximum(tmp, _k(a).slope, out=tmp)
-    da *= tmp
+    np.sign(a, out=out)
+    np.maximum(out, _k(a).slope, out=out)
 
 
-def _b_elu(z: Array, a: Array, da: Array, tmp: Array) -> None:
+def _s_elu(z: Array, a: Array, out: Array) -> None:
     # g' = 1 for z > 0, else a + 1 (< 1); and a + 1 > 1 for z > 0: so g' = min(a + 1, 1)
     k = _k(a)
-    np.add(a, k.elu_alpha, out=tmp)
-    np.minimum(tmp, k.one, out=tmp)
-    da *= tmp
+    np.add(a, k.elu_alpha, out=out)
+    np.minimum(out, k.one, out=out)
 
 
 def _d_softmax(z: Array, a: Array) -> Array:
@@ -236,10 +237,10 @@ ACTIVATIONS: Registry[Activation] = Registry(
     ],
 )
 
-_FUSED = {"linear": _b_linear, "sigmoid": _b_sigmoid, "tanh": _b_tanh, "relu": _b_relu,
-          "leaky_relu": _b_leaky_relu, "elu": _b_elu}
-for _name, _fn in _FUSED.items():
-    object.__setattr__(ACTIVATIONS[_name], "backward", _fn)
+_IN_PLACE = {"linear": _s_linear, "sigmoid": _s_sigmoid, "tanh": _s_tanh, "relu": _s_relu,
+             "leaky_relu": _s_leaky_relu, "elu": _s_elu}
+for _name, _fn in _IN_PLACE.items():
+    object.__setattr__(ACTIVATIONS[_name], "slope", _fn)
 
 HIDDEN_ACTIVATIONS = [a.name for a in ACTIVATIONS.values() if a.hidden]
 OUTPUT_ACTIVATIONS = [a.name for a in ACTIVATIONS.values() if a.output]

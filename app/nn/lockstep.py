@@ -43,13 +43,13 @@ class _Stack:
 
     zs: list[Array]  # (V, n[l], m)
     acts: list[Array]  # hidden A[l]: (V, n[l] + 1, m), last row ones
+    acts_t: list[Array]  # their transposes (V, m, n[l] + 1), views made once
     deltas: list[Array]  # (V, n[l], m)
-    tmps: list[Array]
-    scale: Array  # (V, 1, 1): α/m (SGD) or 1/m per variant
-    # per hidden layer, the calls to make: one on the whole stack when every variant has the
-    # same activation there, else one per variant on its own slice (views made once, here)
-    forward_calls: list[list[tuple[Callable[..., Array], Array, Array]]]
-    backward_calls: list[list[tuple[Callable[..., None], Array, Array, Array, Array]]]
+    slopes: list[Array]  # hidden g'(Z[l]), (V, n[l], m): written in the forward pass
+    scale: Array  # α/m (SGD) or 1/m: (V, 1, 1), or 0-d when every variant has the same
+    # per hidden layer, the calls that write A[l] and g'(Z[l]): one on the whole stack when every
+    # variant has the same activation there, else one per variant on its own slice
+    activations: list[list[tuple[Callable[..., Array], Callable[..., None], Array, Array, Array]]]
 
 
 class Lockstep:
@@ -84,30 +84,33 @@ class Lockstep:
     def _stack(self, m: int) -> _Stack:
         st = self._stacks.get(m)
         if st is None:
-            v, dt = len(self.trainers), self.params.dtype
-            sizes = self.trainers[0].net.spec.sizes
-            acts = []
-            for n in sizes[1:-1]:
-                a = np.empty((v, n + 1, m), dt)
-                a[:, -1] = 1.0
-                acts.append(a)
-            scale = np.array([t._lr_fold / m for t in self.trainers], dt).reshape(v, 1, 1)
-            zs = [np.empty((v, n, m), dt) for n in sizes[1:]]
-            deltas = [np.empty((v, n, m), dt) for n in sizes[1:]]
-            tmps = [np.empty((v, n, m), dt) for n in sizes[1:]]
-            fwd, bwd = [], []
-            for l in range(len(sizes) - 2):
-                per_layer = [acts_v[l] for acts_v in self.acts]
-                if all(a is per_layer[0] for a in per_layer):
-                    parts = [(per_layer[0], slice(None))]
-                else:
-                    parts = [(act, i) for i, act in enumerate(per_layer)]
-                fwd.append([(act.forward, zs[l][i], acts[l][i, ..., :-1, :]) for act, i in parts])
-                bwd.append([(act.multiply_grad, zs[l][i], acts[l][i, ..., :-1, :], deltas[l][i], tmps[l][i])
-                            for act, i in parts])
-            st = _Stack(zs, acts, deltas, tmps, scale, fwd, bwd)
-            self._stacks[m] = st
+            st = self._stacks[m] = self._make_stack(m)
         return st
+
+    def _make_stack(self, m: int) -> _Stack:
+        v, dt = len(self.trainers), self.params.dtype
+        sizes = self.trainers[0].net.spec.sizes
+        acts = []
+        for n in sizes[1:-1]:
+            a = np.empty((v, n + 1, m), dt)
+            a[:, -1] = 1.0
+            acts.append(a)
+        folds = {t._lr_fold for t in self.trainers}
+        scale = np.array(folds.pop() / m, dt) if len(folds) == 1 else \
+            np.array([t._lr_fold / m for t in self.trainers], dt).reshape(v, 1, 1)
+        zs = [np.empty((v, n, m), dt) for n in sizes[1:]]
+        deltas = [np.empty((v, n, m), dt) for n in sizes[1:]]
+        slopes = [np.empty((v, n, m), dt) for n in sizes[1:-1]]
+        calls = []
+        for l in range(len(sizes) - 2):
+            per_variant = [acts_v[l] for acts_v in self.acts]
+            if all(a is per_variant[0] for a in per_variant):
+                parts = [(per_variant[0], slice(None))]
+            else:
+                parts = [(act, i) for i, act in enumerate(per_variant)]
+            calls.append([(act.forward, act.slope or act.slope_into, zs[l][i], acts[l][i, ..., :-1, :], slopes[l][i])
+                          for act, i in parts])
+        return _Stack(zs, acts, [a.transpose(0, 2, 1) for a in acts], deltas, slopes, scale, calls)
 
     def configure(self) -> None:
         """Re-read each trainer's learning rate (after reset or a change of settings)."""
@@ -124,12 +127,14 @@ class Lockstep:
             np.matmul(w, a, out=z)  # (V, n[l], m)
             if l == last:
                 return self.out_act.forward(z, z)  # one output activation for all
-            for forward, z_part, a_part in st.forward_calls[l]:
+            for forward, slope, z_part, a_part, g_part in st.activations[l]:
                 forward(z_part, a_part)
+                slope(z_part, a_part, g_part)  # g'(Z) now, while A is hot: one stacked product later
             a = st.acts[l]
         raise AssertionError("unreachable")
 
-    def _backward(self, xb: Array, yb: Array, st: _Stack) -> None:
+    def _backward(self, xb_t: Array, yb: Array, st: _Stack) -> None:
+        """xb_t is the batch (m, n_inputs + 1), the input's transpose."""
         out, dz = st.zs[-1], st.deltas[-1]
         if self.fused:
             np.subtract(out, yb, out=dz)  # dZ[L] = A[L] − Y
@@ -137,8 +142,7 @@ class Lockstep:
             np.multiply(self.loss.grad(out, yb), self.out_act.derivative(out, out), out=dz)
         dz *= st.scale
         for l in range(len(self.weights) - 1, -1, -1):
-            a_prev_t = st.acts[l - 1].transpose(0, 2, 1) if l else xb.T
-            np.matmul(dz, a_prev_t, out=self.grads[l])  # dWb[l] = dZ·A[l−1]ᵀ
+            np.matmul(dz, st.acts_t[l - 1] if l else xb_t, out=self.grads[l])  # dWb[l] = dZ·A[l−1]ᵀ
             if l == 0:
                 return
             da = st.deltas[l - 1]
@@ -149,8 +153,7 @@ class Lockstep:
                     np.dot(self.w_t[l][v], dz[v], out=da[v])
             else:
                 np.matmul(self.w_t[l], dz, out=da)  # dA[l−1] = W[l]ᵀ·dZ[l]
-            for multiply_grad, z_part, a_part, da_part, tmp in st.backward_calls[l - 1]:
-                multiply_grad(z_part, a_part, da_part, tmp)
+            da *= st.slopes[l - 1]  # dZ[l−1] = dA ∗ g'(Z[l−1]), every variant at once
             dz = da
 
     def _update(self, live: list[int]) -> None:
@@ -171,12 +174,12 @@ class Lockstep:
     # ------------------------------------------------------------ the loop
 
     def _batches(self) -> list[tuple[Array, Array, _Stack]]:
-        """Every mini-batch of an epoch as (xb, yb, buffers): views of the shuffled set, which is
+        """Every mini-batch of an epoch as (xbᵀ, yb, buffers): views of the shuffled set, which is
         refilled in place each epoch, so they are made once."""
         if self._batch_views is None:
             t0 = self.trainers[0]
             n, bsize = t0.n_examples, t0.batch_size
-            self._batch_views = [(self._x_shuf[i:i + bsize].T, self._y_shuf[i:i + bsize].T,
+            self._batch_views = [(self._x_shuf[i:i + bsize], self._y_shuf[i:i + bsize].T,
                                   self._stack(min(bsize, n - i))) for i in range(0, n, bsize)]
         return self._batch_views
 
@@ -216,9 +219,9 @@ class Lockstep:
                     np.take(lead._y_rows, perm, axis=0, out=self._y_shuf)
                 first = lead.position // bsize  # positions are whole batches into the epoch
                 last = min(len(batches), first + n_updates - done)
-                for xb, yb, st in batches[first:last]:
-                    forward(xb, st)
-                    backward(xb, yb, st)
+                for xb_t, yb, st in batches[first:last]:
+                    forward(xb_t.T, st)
+                    backward(xb_t, yb, st)
                     update()
                     for v, saved in frozen.items():
                         np.copyto(self.params[v], saved)

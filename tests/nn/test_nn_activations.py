@@ -153,3 +153,17 @@ def test_fused_backward_equals_da_times_derivative(name):
     got = da.copy()
     act.multiply_grad(z, a, got, np.empty_like(z))
     np.testing.assert_allclose(got, da * act.derivative(z, a), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "softmax"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_slope_equals_the_derivative_exactly(name, dtype):
+    # the lockstep multiplies a stacked dA by slopes written in the forward pass, a solo network
+    # by the same slopes in its backward pass: one formula, so one result to the last bit
+    act = ACTIVATIONS[name]
+    z = np.random.default_rng(12).normal(0.0, 3.0, (5, 7)).astype(dtype)
+    z[0, :3] = 0.0  # at the kink too: relu and leaky relu take the z ≤ 0 side
+    a = act(z)
+    out = np.full_like(z, np.nan)
+    act.slope_into(z, a, out)
+    np.testing.assert_array_equal(out, act.derivative(z, a).astype(dtype))
