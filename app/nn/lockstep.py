@@ -75,6 +75,7 @@ class Lockstep:
         self.fused = net0.spec.fused
         self._stacks: dict[int, _Stack] = {}
         self._batch_views: list[tuple[Array, Array, _Stack]] | None = None
+        self._eval_input: tuple[Array, Array] | None = None  # (x, x with a row of ones)
         self._p = p
         # the shuffled training set, shared by all variants (their data is equal): owned here,
         # not borrowed from one trainer, so any variant may lead once another has diverged
@@ -119,17 +120,25 @@ class Lockstep:
 
     # ------------------------------------------------------------ one update for every variant
 
-    def _forward(self, xb: Array, st: _Stack) -> Array:
-        a = xb  # (n_inputs + 1, m), broadcast over the variants
+    def _forward(self, xb: Array, st: _Stack, training: bool = True) -> Array:
+        """A[L] (V, n_out, m) for the input xb (n_inputs + 1, m), broadcast over the variants.
+        Training also writes every hidden g'(Z); evaluation keeps Z[L] in st.deltas[-1] instead."""
+        a = xb
         last = len(self.weights) - 1
         for l, w in enumerate(self.weights):
             z = st.zs[l]
             np.matmul(w, a, out=z)  # (V, n[l], m)
             if l == last:
+                if not training:
+                    np.copyto(st.deltas[-1], z)  # the logits, for a loss computed from them
                 return self.out_act.forward(z, z)  # one output activation for all
-            for forward, slope, z_part, a_part, g_part in st.activations[l]:
-                forward(z_part, a_part)
-                slope(z_part, a_part, g_part)  # g'(Z) now, while A is hot: one stacked product later
+            if training:
+                for forward, slope, z_part, a_part, g_part in st.activations[l]:
+                    forward(z_part, a_part)
+                    slope(z_part, a_part, g_part)  # g'(Z) now, while A is hot: one stacked product later
+            else:
+                for forward, _, z_part, a_part, _ in st.activations[l]:
+                    forward(z_part, a_part)
             a = st.acts[l]
         raise AssertionError("unreachable")
 
@@ -155,6 +164,25 @@ class Lockstep:
                 np.matmul(self.w_t[l], dz, out=da)  # dA[l−1] = W[l]ᵀ·dZ[l]
             da *= st.slopes[l - 1]  # dZ[l−1] = dA ∗ g'(Z[l−1]), every variant at once
             dz = da
+
+    # ------------------------------------------------------------ evaluation
+
+    def example_losses(self, x: Array, y: Array) -> tuple[Array, Array]:
+        """Every variant's per-example data loss (V, m) and outputs A[L] (V, n_out, m) on x
+        (n_inputs, m), y (n_out, m): one stacked forward pass; row v is bit for bit what variant
+        v's `Network.example_losses` computes alone."""
+        m = x.shape[1]
+        if self._eval_input is None or self._eval_input[0] is not x:
+            a0 = np.ones((x.shape[0] + 1, m), self.params.dtype)  # (n_inputs + 1, m)
+            a0[:-1] = x
+            self._eval_input = (x, a0)
+        st = self._stack(m)  # scratch: shared with a training batch of the same size is fine
+        with np.errstate(all="ignore"):
+            out = self._forward(self._eval_input[1], st, training=False)
+            per = self.loss.from_logits(st.deltas[-1], y) if self.fused else self.loss.per_example(out, y)
+        return per, out
+
+    # ------------------------------------------------------------ the update
 
     def _update(self, live: list[int]) -> None:
         for v in live:
@@ -197,9 +225,10 @@ class Lockstep:
 
     # ------------------------------------------------------------ the loop
 
-    def run(self, n_updates: int, live: list[int], on_epoch: Sequence[Callable[[], bool]]) -> None:
-        """n_updates updates for the live variants (indices); on_epoch[v] after each epoch, False
-        freezes v. Frozen variants keep their weights: the stacked update is undone for them."""
+    def run(self, n_updates: int, live: list[int], on_epoch: Callable[[list[int]], list[int]]) -> None:
+        """n_updates updates for the live variants (indices). After each epoch, on_epoch(live)
+        returns the variants that stop there; they are frozen, and keep their weights: the
+        stacked update is undone for them."""
         live = list(live)
         if not live:
             return
@@ -232,11 +261,11 @@ class Lockstep:
                     t.step += last - first
                     t.position = position
                 if position == 0:
-                    for v in list(live):
+                    for v in live:
                         self.trainers[v].epoch += 1
-                        if not on_epoch[v]():
-                            live.remove(v)
-                            frozen[v] = self.params[v].copy()
+                    for v in on_epoch(list(live)):
+                        live.remove(v)
+                        frozen[v] = self.params[v].copy()
                     if not live:
                         return
                     lead = self.trainers[live[0]]

@@ -1,4 +1,5 @@
-"""Loss functions L(ŷ, y) per example, over (n_out, batch) arrays.
+"""Loss functions L(ŷ, y) per example, over (n_out, batch) arrays (or stacked (V, n_out, batch):
+every sum runs over the units axis, −2).
 
 Each loss names the output activation it is the natural partner of (its canonical link):
 with that output, dL/dZ = A − Y exactly, and the loss is computed from the logits Z so it
@@ -37,12 +38,12 @@ class Loss:
 
 def _bce(a: Array, y: Array) -> Array:
     a = np.clip(a, _EPS, 1 - _EPS)
-    return -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum(axis=0)
+    return -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum(axis=-2)
 
 
 def _bce_logits(z: Array, y: Array) -> Array:
     # −(y log σ(z) + (1−y) log(1−σ(z))) = max(z, 0) − z·y + log(1 + e^(−|z|))
-    return (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(axis=0)
+    return (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(axis=-2)
 
 
 def _bce_grad(a: Array, y: Array) -> Array:
@@ -54,14 +55,14 @@ def _bce_grad(a: Array, y: Array) -> Array:
 
 
 def _ce(a: Array, y: Array) -> Array:
-    return -(y * np.log(np.clip(a, _EPS, 1))).sum(axis=0)
+    return -(y * np.log(np.clip(a, _EPS, 1))).sum(axis=-2)
 
 
 def _ce_logits(z: Array, y: Array) -> Array:
     # −Σₖ yₖ log softmax(z)ₖ = logsumexp(z) − Σₖ yₖ zₖ, with the max taken out first
-    top = z.max(axis=0)
-    lse = top + np.log(np.exp(z - top).sum(axis=0))
-    return lse - (y * z).sum(axis=0)
+    top = z.max(axis=-2, keepdims=True)
+    lse = top + np.log(np.exp(z - top).sum(axis=-2, keepdims=True))
+    return (lse - (y * z).sum(axis=-2, keepdims=True))[..., 0, :]
 
 
 def _ce_grad(a: Array, y: Array) -> Array:
@@ -73,7 +74,7 @@ def _ce_grad(a: Array, y: Array) -> Array:
 
 def _mse(a: Array, y: Array) -> Array:
     d = a - y
-    return 0.5 * (d * d).sum(axis=0)
+    return 0.5 * (d * d).sum(axis=-2)
 
 
 def _mse_grad(a: Array, y: Array) -> Array:

@@ -130,7 +130,7 @@ class Comparison:
             s.owner = comparison_id
             s.target_loss = config.target_loss
         trainers = [s.trainer for s in sessions]
-        self.lockstep = Lockstep(trainers) if compatible(trainers) else None
+        self.lockstep = Lockstep(trainers) if compatible(trainers) and _same_data(sessions) else None
 
     @classmethod
     def build(cls, comparison_id: str, config: ComparisonConfig,
@@ -182,9 +182,17 @@ class Comparison:
                 held.enter_context(s.lock)
             for i in live:
                 self.sessions[i].before_training()
-            self.lockstep.run(updates, live, [s.on_epoch for s in self.sessions])
+            self.lockstep.run(updates, live, self._epoch_ended)
             for i in live:
                 self.sessions[i].after_training()
+
+    def _epoch_ended(self, live: list[int]) -> list[int]:
+        """Every live variant records its epoch, from one stacked evaluation of all of them;
+        returns those that diverged there."""
+        assert self.lockstep is not None
+        p = self.sessions[0].problem
+        per, out = self.lockstep.example_losses(p.x_all, p.y_all)  # (V, N), (V, n_out, N)
+        return [i for i in live if not self.sessions[i].on_epoch((per[i], out[i]))]
 
     def updates_for(self, steps: int | None, epochs: int | None) -> int:
         return self.sessions[0].updates_for(steps, epochs)
@@ -216,6 +224,13 @@ class Comparison:
         rows = [g[0] for g in s.history.cols["grad_norms"][-RECENT_EPOCHS:] if g]
         rows = [r for r in rows if r is not None and np.isfinite(r)]
         return float(np.mean(rows)) if rows else None
+
+
+def _same_data(sessions: list[Session]) -> bool:
+    """The variants evaluate on one data set (train and test), so one stacked pass serves all."""
+    p0 = sessions[0].problem
+    return all(np.array_equal(s.problem.x_all, p0.x_all) and np.array_equal(s.problem.y_all, p0.y_all)
+               for s in sessions[1:])
 
 
 class ComparisonStore:

@@ -44,11 +44,13 @@ class Metrics:
 
 
 def evaluate(net: Network, problem: Problem, regularization: str, rate: float,
-             grad_norms: list[float] | None) -> Metrics:
-    """Loss and accuracy over both splits at the current weights: one forward pass for both."""
+             grad_norms: list[float] | None, outputs: tuple[Array, Array] | None = None) -> Metrics:
+    """Loss and accuracy over both splits at the current weights: one forward pass for both.
+    `outputs` is that pass, (per-example loss, A[L]), when a comparison ran it for all variants."""
     p = problem
     with np.errstate(all="ignore"):
-        per, out = net.example_losses(p.x_all, p.y_all)  # (n_train + n_test,), (n_out, …)
+        # (n_train + n_test,), (n_out, n_train + n_test)
+        per, out = outputs if outputs is not None else net.example_losses(p.x_all, p.y_all)
         penalty = net.penalty(regularization, rate)
         n = p.n_train
         correct = None

@@ -171,12 +171,14 @@ class Session:
         self._changed()
         return self.metrics
 
-    def on_epoch(self) -> bool:
-        """Record the epoch that just ended; False when the session has diverged."""
-        return self._on_epoch()
+    def on_epoch(self, outputs: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
+        """Record the epoch that just ended; False when the session has diverged. `outputs`:
+        this network's (per-example loss, A[L]) on the whole data set, when a comparison has
+        computed them for every variant in one stacked pass."""
+        return self._on_epoch(outputs)
 
-    def _on_epoch(self) -> bool:
-        m = self._evaluate()
+    def _on_epoch(self, outputs: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
+        m = self._evaluate(outputs)
         if self.status is Status.DIVERGED or self._blown_up(m):
             if self.status is not Status.DIVERGED:
                 self._diverge()
@@ -198,13 +200,13 @@ class Session:
         self._metrics, self._metrics_step = self._last_good_metrics, self.step_count
         self._set_status(Status.DIVERGED)
 
-    def _evaluate(self) -> Metrics:
+    def _evaluate(self, outputs: tuple[np.ndarray, np.ndarray] | None = None) -> Metrics:
         """The metrics at the current weights (computed once per step count)."""
         if self._metrics_step == self.step_count and self._metrics is not None:
             return self._metrics
         c = self.config
         norms = self.trainer.grad_norms() if self.step_count else None
-        m = evaluate(self.net, self.problem, c.regularization.kind, c.regularization.rate, norms)
+        m = evaluate(self.net, self.problem, c.regularization.kind, c.regularization.rate, norms, outputs)
         self._metrics, self._metrics_step = m, self.step_count
         return m
 

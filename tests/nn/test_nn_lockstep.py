@@ -66,7 +66,12 @@ def _assert_same(a: Trainer, b: Trainer, what: str) -> None:
 
 
 def _always(n: int):
-    return [lambda: True] * n
+    return _each([lambda: True] * n)
+
+
+def _each(hooks):
+    """Per-variant epoch hooks (True: go on) as Lockstep's on_epoch(live) -> the ones that stop."""
+    return lambda live: [v for v in live if not hooks[v]()]
 
 
 # ---------------------------------------------------------------- compatible()
@@ -198,6 +203,42 @@ def test_softmax_outputs_are_bit_identical():
         _assert_same(a, b, f"softmax variant {i}")
 
 
+# ---------------------------------------------------------------- evaluation of every variant at once
+
+
+@pytest.mark.parametrize("output, loss, classes", [("sigmoid", "bce", 2), ("softmax", "cross_entropy", 3),
+                                                   ("linear", "mse", 2), ("tanh", "mse", 2), ("sigmoid", "mse", 2)])
+@pytest.mark.parametrize("m", [1, 37, 500])
+def test_stacked_example_losses_equal_each_network_alone(output, loss, classes, m):
+    # a comparison records every variant's epoch from one stacked pass: each row must be exactly
+    # what the variant's own network computes (its history and metrics are compared with solo runs)
+    variants = CASES["mixed-activations"]
+    _, lock = _pair(variants, output=output, loss=loss, data=_data(classes=classes))
+    ls = Lockstep(lock)
+    ls.run(9, list(range(len(lock))), _always(len(lock)))  # weights that differ between variants
+    x, labels = _data(n=m, seed=5, classes=classes)
+    n_out = 3 if output == "softmax" else 1
+    y = encode_targets(labels, output, n_out, np.float32)
+    per, out = ls.example_losses(x, y)
+    assert per.shape == (len(lock), m) and out.shape == (len(lock), n_out, m)
+    for v, t in enumerate(lock):
+        alone_per, alone_out = t.net.example_losses(x, y)
+        np.testing.assert_array_equal(per[v], alone_per, err_msg=f"variant {v} loss")
+        np.testing.assert_array_equal(out[v], alone_out, err_msg=f"variant {v} output")
+
+
+def test_a_poisoned_variant_does_not_change_the_others_stacked_evaluation():
+    _, lock = _pair(CASES["mixed-activations"][:4])
+    ls = Lockstep(lock)
+    x, labels = _data(n=50, seed=5)
+    y = encode_targets(labels, "sigmoid", 1, np.float32)
+    clean = ls.example_losses(x, y)[0].copy()
+    ls.params[1, :] = np.nan
+    per, _ = ls.example_losses(x, y)
+    assert np.isnan(per[1]).all()
+    np.testing.assert_array_equal(np.delete(per, 1, axis=0), np.delete(clean, 1, axis=0))
+
+
 # ---------------------------------------------------------------- frozen variants
 
 
@@ -239,7 +280,7 @@ def test_a_variant_frozen_by_on_epoch_stops_where_a_solo_run_stops():
     total = 5 * per + 3
     taken = [t.run(total, hook(t, v)) for v, t in enumerate(solo)]
     assert taken == [total, 2 * per, total]
-    Lockstep(lock).run(total, [0, 1, 2], [hook(t, v) for v, t in enumerate(lock)])
+    Lockstep(lock).run(total, [0, 1, 2], _each([hook(t, v) for v, t in enumerate(lock)]))
     for v, (a, b) in enumerate(zip(solo, lock, strict=True)):
         _assert_same(a, b, f"variant {v}")
     assert (lock[1].step, lock[1].epoch) == (2 * per, 2)
@@ -257,7 +298,7 @@ def test_the_lead_variant_freezing_hands_the_shuffle_to_the_next_one():
     total = 4 * per
     for v, t in enumerate(solo):
         t.run(total, hook(t, v))
-    Lockstep(lock).run(total, [0, 1, 2], [hook(t, v) for v, t in enumerate(lock)])
+    Lockstep(lock).run(total, [0, 1, 2], _each([hook(t, v) for v, t in enumerate(lock)]))
     for v, (a, b) in enumerate(zip(solo, lock, strict=True)):
         _assert_same(a, b, f"variant {v}")
 
