@@ -222,3 +222,14 @@ def test_encode_targets_and_predicted_labels():
     np.testing.assert_array_equal(predicted_labels(np.array([[-0.1, 0.3]]), "tanh"), [0, 1])
     probs = np.array([[0.1, 0.8], [0.6, 0.1], [0.3, 0.1]])
     np.testing.assert_array_equal(predicted_labels(probs, "softmax"), [1, 0])
+
+
+def test_weight_norms_are_per_layer_frobenius_norms_of_the_weights_alone():
+    spec = NetworkSpec(2, (LayerSpec(5, "tanh"), LayerSpec(3, "relu")), 1, "sigmoid", "bce")
+    net = Network(spec, np.float64)
+    flat = np.random.default_rng(4).normal(0.0, 1.0, net.params.size)
+    expected = [np.linalg.norm(wb[:, :-1]) for wb in net._views(flat)]
+    np.testing.assert_allclose(net.weight_norms(flat), expected, rtol=1e-12)
+    for wb in net._views(flat):
+        wb[:, -1] = np.inf  # a bias that overflowed does not make a weight norm inf or NaN
+    np.testing.assert_allclose(net.weight_norms(flat), expected, rtol=1e-12)
