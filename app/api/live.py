@@ -116,7 +116,7 @@ async def stream(request: Request, session: SessionDep, settings: SettingsDep,
                                       description="stop after this many frames; 0: never") = 0,
                  ) -> StreamingResponse:
     """Frames (event `frame`): epoch, step, status, metrics, the output grid and every hidden unit's
-    grid (uint8, row-delta, deflate, base64), and the weights; `done` after `frames` frames;
+    grid (uint8, plane-predicted, deflate, base64), and the weights; `done` after `frames` frames;
     `gone` when the session is deleted."""
     store, pool = request.app.state.store, runners(request)
     events = event_stream(session, lambda: session.id in store,

@@ -1,8 +1,11 @@
-"""Compact grids for the stream: quantised to uint8, row-delta filtered, deflated, base64.
+"""Compact grids for the stream: quantised to uint8, plane-predicted, deflated, base64.
 
 A 100×100 probability map is 10 kB as bytes and ~70 kB as JSON floats; smooth maps deflate
-well once each row is stored as its difference from the row above (PNG's "up" filter).
-The page inverts this in static/js/frame.js (DecompressionStream('deflate'), then a running sum).
+well once each byte is stored as its difference from the plane through its left, upper and
+upper-left neighbours (q − left − up + upper-left, mod 256): a flat or evenly sloped patch
+becomes zeros. Against row deltas alone (PNG's "up" filter) this cut the largest [8×6] frame of
+a 1,600-epoch spiral run from 14.9 to 13.7 kB. The inverse is two running sums, one down the
+columns and one along the rows; the page does it in static/js/frame.js.
 """
 
 from __future__ import annotations
@@ -25,18 +28,26 @@ def quantise(a: Array, lo: float, hi: float, levels: int = LEVELS) -> Array:
     return np.clip(np.rint(q), 0, levels).astype(np.uint8)
 
 
+def _maps(q: Array) -> Array:
+    """(..., rows, cols) -> (maps, rows, cols), a view; a 1-D grid is one map of one row."""
+    return q.reshape(-1, *q.shape[-2:]) if q.ndim >= 2 else q.reshape(1, 1, -1)
+
+
 def pack(q: Array) -> str:
-    """uint8 (..., rows, cols) -> base64(deflate(row deltas mod 256))."""
-    flat = q.reshape(-1, q.shape[-1])
-    delta = flat.copy()
-    delta[1:] -= flat[:-1]  # uint8 arithmetic wraps, exactly invertible by a running sum
-    return base64.b64encode(zlib.compress(delta.tobytes(), 6)).decode("ascii")
+    """uint8 (..., rows, cols) -> base64(deflate(plane-predictor residuals mod 256)), map by map."""
+    maps = _maps(q)
+    along = maps.copy()
+    along[:, :, 1:] -= maps[:, :, :-1]  # minus the left neighbour (uint8 wraps: exactly invertible)
+    residual = along.copy()
+    residual[:, 1:] -= along[:, :-1]  # minus the row above's: q − left − up + upper-left
+    return base64.b64encode(zlib.compress(residual.tobytes(), 6)).decode("ascii")
 
 
 def unpack(text: str, shape: tuple[int, ...]) -> Array:
     """The inverse of `pack` (used by tests and Python clients)."""
-    delta = np.frombuffer(zlib.decompress(base64.b64decode(text)), np.uint8).reshape(-1, shape[-1])
-    return np.cumsum(delta, axis=0, dtype=np.uint8).reshape(shape)
+    residual = _maps(np.frombuffer(zlib.decompress(base64.b64decode(text)), np.uint8).reshape(shape))
+    along = np.cumsum(residual, axis=1, dtype=np.uint8)
+    return np.cumsum(along, axis=2, dtype=np.uint8).reshape(shape)
 
 
 def encode_grid(a: Array, lo: float | None = None, hi: float | None = None,

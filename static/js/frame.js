@@ -1,7 +1,8 @@
 // Decodes the stream's compact grids and frames (DOM-free: runs in the browser and in Node 20).
 //
-// A grid is {shape, lo, hi, levels, data}: data = base64(zlib-deflate(row deltas mod 256 of uint8 q)),
-// value = lo + q·(hi − lo)/levels (app/training/encoding.py is the encoder).
+// A grid is {shape, lo, hi, levels, data}: data = base64(zlib-deflate(r)), where r is each uint8 q
+// minus its left and upper neighbours plus the upper-left one, mod 256, map by map over the last two
+// axes; value = lo + q·(hi − lo)/levels (app/training/encoding.py is the encoder).
 
 function base64Bytes(text) {
   const bin = atob(text);
@@ -20,19 +21,29 @@ async function inflate(bytes) {
   return new Uint8Array(await new Response(ds.readable).arrayBuffer());
 }
 
-/** Row deltas → bytes in place: each row is the running sum (mod 256) of the rows above it. */
-export function undoRowDeltas(bytes, cols) {
-  for (let i = cols; i < bytes.length; i++) bytes[i] = (bytes[i] + bytes[i - cols]) & 255;
+/** Plane-predictor residuals → bytes in place, map by map: running sums (mod 256) down the
+ * columns, then along the rows. */
+export function undoResiduals(bytes, rows, cols) {
+  const plane = rows * cols;
+  for (let start = 0; start < bytes.length; start += plane) {
+    const end = start + plane;
+    for (let i = start + cols; i < end; i++) bytes[i] = (bytes[i] + bytes[i - cols]) & 255;
+    for (let row = start; row < end; row += cols) {
+      for (let i = row + 1; i < row + cols; i++) bytes[i] = (bytes[i] + bytes[i - 1]) & 255;
+    }
+  }
   return bytes;
 }
 
 /** The grid's quantised bytes q (Uint8Array, row-major over `shape`). */
 export async function decodeBytes(g) {
-  const cols = g.shape[g.shape.length - 1];
+  const dims = g.shape.length;
+  const cols = g.shape[dims - 1];
+  const rows = dims >= 2 ? g.shape[dims - 2] : 1;
   const size = g.shape.reduce((a, b) => a * b, 1);
   const q = await inflate(base64Bytes(g.data));
   if (q.length !== size) throw new Error(`grid: expected ${size} bytes for [${g.shape}], got ${q.length}`);
-  return undoRowDeltas(q, cols);
+  return undoResiduals(q, rows, cols);
 }
 
 /** A grid → {shape, lo, hi, values: Float32Array} (row-major; row i of a map is x2 = axis[i]). */

@@ -20,7 +20,7 @@ for (const [name, c] of Object.entries(grids)) {
   });
 }
 
-test('wrapping row deltas come back as the original bytes', async () => {
+test('residuals that wrap mod 256 come back as the original bytes', async () => {
   const g = await decodeGrid(grids.wrap.grid);
   assert.deepEqual(Array.from(g.values), [250, 3, 128, 0, 2, 255, 127, 1, 255, 0, 0, 255]);
 });
