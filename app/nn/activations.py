@@ -49,24 +49,25 @@ class Activation:
     hidden: bool = True  # usable on hidden layers
     output: bool = False  # usable on the output layer
     note: str = ""
-    # g'(z) written into out, allocating nothing: the hot loop's form of `derivative` (the same
-    # values; a test holds them equal)
-    slope: Callable[[Array, Array, Array], None] | None = None
+    # the training pass's form of `forward` + `derivative`: A = g(Z) into a and g'(Z) into g in one
+    # call, allocating nothing (a test holds the three to the same values, bit for bit)
+    forward_slope: Callable[[Array, Array, Array], None] | None = None
 
     def __call__(self, z: Array) -> Array:
         return self.forward(z, np.empty_like(z))
 
-    def slope_into(self, z: Array, a: Array, out: Array) -> None:
-        """out ← g'(z), in place where the entry has an in-place form."""
-        if self.slope is not None:
-            self.slope(z, a, out)
+    def forward_and_slope(self, z: Array, a: Array, g: Array) -> None:
+        """a ← g(z), g ← g'(z): in one call where the entry has a kernel for it."""
+        if self.forward_slope is not None:
+            self.forward_slope(z, a, g)
         else:
-            np.copyto(out, self.derivative(z, a))
+            self.forward(z, a)
+            np.copyto(g, self.derivative(z, a))
 
-    def multiply_grad(self, z: Array, a: Array, da: Array, tmp: Array) -> None:
-        """da ← da ∗ g'(z), with tmp as scratch."""
-        self.slope_into(z, a, tmp)
-        da *= tmp
+    @property
+    def training_kernel(self) -> Callable[[Array, Array, Array], None]:
+        """The cheapest call that does `forward_and_slope` (looked up once by the hot loops)."""
+        return self.forward_slope or self.forward_and_slope
 
 
 # ---------------------------------------------------------------- forwards (in place into out)
@@ -169,40 +170,54 @@ def _d_swish(z: Array, a: Array) -> Array:
     return s + a * (1 - s)  # d/dz z·σ(z) = σ + zσ(1−σ) = σ + a(1−σ)
 
 
-# ---------------------------------------------------------------- g'(z) in place, into out
+# ---------------------------------------------------------------- training kernels: A and g'(Z) at once
+# One call per layer and variant in the hot loops: the forward is the one above, repeated inline
+# (a Python call costs as much as a NumPy one on these small arrays), then g' from a.
 
 
-def _s_linear(z: Array, a: Array, out: Array) -> None:
-    np.copyto(out, _k(z).one)
+def _fs_linear(z: Array, a: Array, g: Array) -> None:
+    np.copyto(a, z)
+    np.copyto(g, _k(z).one)
 
 
-def _s_sigmoid(z: Array, a: Array, out: Array) -> None:
-    np.subtract(_k(a).one, a, out=out)
-    out *= a
+def _fs_sigmoid(z: Array, a: Array, g: Array) -> None:
+    k = _k(z)
+    np.multiply(z, k.half, out=a)
+    np.tanh(a, out=a)
+    a *= k.half
+    a += k.half
+    np.subtract(k.one, a, out=g)  # g' = (1 − a)·a
+    g *= a
 
 
-def _s_tanh(z: Array, a: Array, out: Array) -> None:
-    np.multiply(a, a, out=out)
-    np.subtract(_k(a).one, out, out=out)
+def _fs_tanh(z: Array, a: Array, g: Array) -> None:
+    np.tanh(z, out=a)
+    np.multiply(a, a, out=g)  # g' = 1 − a²
+    np.subtract(_k(z).one, g, out=g)
 
 
-def _s_relu(z: Array, a: Array, out: Array) -> None:
-    # a = max(z, 0) > 0 exactly where z > 0, so sign(a) is the 0/1 step: a float ufunc, where
-    # a comparison into a float buffer would cast (3x slower on small arrays)
-    np.sign(a, out=out)
+def _fs_relu(z: Array, a: Array, g: Array) -> None:
+    np.maximum(z, _k(z).zero, out=a)
+    # a > 0 exactly where z > 0, so sign(a) is the 0/1 step: a float ufunc, where a comparison
+    # into a float buffer would cast (3x slower on small arrays)
+    np.sign(a, out=g)
 
 
-def _s_leaky_relu(z: Array, a: Array, out: Array) -> None:
+def _fs_leaky_relu(z: Array, a: Array, g: Array) -> None:
+    k = _k(z)
+    np.multiply(z, k.slope, out=a)
+    np.maximum(z, a, out=a)
     # sign(a) = sign(z) ∈ {1, 0, −1}; max with the slope gives 1 for z > 0, else the slope
-    np.sign(a, out=out)
-    np.maximum(out, _k(a).slope, out=out)
+    np.sign(a, out=g)
+    np.maximum(g, k.slope, out=g)
 
 
-def _s_elu(z: Array, a: Array, out: Array) -> None:
+def _fs_elu(z: Array, a: Array, g: Array) -> None:
+    k = _k(z)
+    _elu(z, a)
     # g' = 1 for z > 0, else a + 1 (< 1); and a + 1 > 1 for z > 0: so g' = min(a + 1, 1)
-    k = _k(a)
-    np.add(a, k.elu_alpha, out=out)
-    np.minimum(out, k.one, out=out)
+    np.add(a, k.elu_alpha, out=g)
+    np.minimum(g, k.one, out=g)
 
 
 def _d_softmax(z: Array, a: Array) -> Array:
@@ -237,10 +252,10 @@ ACTIVATIONS: Registry[Activation] = Registry(
     ],
 )
 
-_IN_PLACE = {"linear": _s_linear, "sigmoid": _s_sigmoid, "tanh": _s_tanh, "relu": _s_relu,
-             "leaky_relu": _s_leaky_relu, "elu": _s_elu}
-for _name, _fn in _IN_PLACE.items():
-    object.__setattr__(ACTIVATIONS[_name], "slope", _fn)
+_KERNELS = {"linear": _fs_linear, "sigmoid": _fs_sigmoid, "tanh": _fs_tanh, "relu": _fs_relu,
+            "leaky_relu": _fs_leaky_relu, "elu": _fs_elu}
+for _name, _fn in _KERNELS.items():
+    object.__setattr__(ACTIVATIONS[_name], "forward_slope", _fn)
 
 HIDDEN_ACTIVATIONS = [a.name for a in ACTIVATIONS.values() if a.hidden]
 OUTPUT_ACTIVATIONS = [a.name for a in ACTIVATIONS.values() if a.output]

@@ -28,7 +28,7 @@ def backprop_gradient(net: Network, x: Array, y: Array, regularization: str, rat
     """∂J/∂params (flat) for J = mean loss + R(W), at the network's current parameters."""
     ws = net.workspace(x.shape[1])
     a0 = net.augment(x)
-    net.forward(a0, ws)
+    net.forward(a0, ws, train=True)
     net.backward(a0, y, ws, 1.0 / x.shape[1])
     grad = net.grad.copy()
     if regularization != "none" and rate > 0:

@@ -47,9 +47,10 @@ class _Stack:
     deltas: list[Array]  # (V, n[l], m)
     slopes: list[Array]  # hidden g'(Z[l]), (V, n[l], m): written in the forward pass
     scale: Array  # α/m (SGD) or 1/m: (V, 1, 1), or 0-d when every variant has the same
-    # per hidden layer, the calls that write A[l] and g'(Z[l]): one on the whole stack when every
-    # variant has the same activation there, else one per variant on its own slice
-    activations: list[list[tuple[Callable[..., Array], Callable[..., None], Array, Array, Array]]]
+    # per hidden layer, (training kernel, forward, Z, A, g') of the calls that write A[l] (and
+    # g'(Z[l])): one on the whole stack when every variant has the same activation there, else one
+    # per variant on its own slice
+    activations: list[list[tuple[Callable[..., None], Callable[..., Array], Array, Array, Array]]]
 
 
 class Lockstep:
@@ -109,7 +110,7 @@ class Lockstep:
                 parts = [(per_variant[0], slice(None))]
             else:
                 parts = [(act, i) for i, act in enumerate(per_variant)]
-            calls.append([(act.forward, act.slope or act.slope_into, zs[l][i], acts[l][i, ..., :-1, :], slopes[l][i])
+            calls.append([(act.training_kernel, act.forward, zs[l][i], acts[l][i, ..., :-1, :], slopes[l][i])
                           for act, i in parts])
         return _Stack(zs, acts, [a.transpose(0, 2, 1) for a in acts], deltas, slopes, scale, calls)
 
@@ -133,11 +134,10 @@ class Lockstep:
                     np.copyto(st.deltas[-1], z)  # the logits, for a loss computed from them
                 return self.out_act.forward(z, z)  # one output activation for all
             if training:
-                for forward, slope, z_part, a_part, g_part in st.activations[l]:
-                    forward(z_part, a_part)
-                    slope(z_part, a_part, g_part)  # g'(Z) now, while A is hot: one stacked product later
+                for forward_slope, _, z_part, a_part, g_part in st.activations[l]:
+                    forward_slope(z_part, a_part, g_part)  # g'(Z) now, while A is hot: one stacked product later
             else:
-                for forward, _, z_part, a_part, _ in st.activations[l]:
+                for _, forward, z_part, a_part, _ in st.activations[l]:
                     forward(z_part, a_part)
             a = st.acts[l]
         raise AssertionError("unreachable")
@@ -233,40 +233,61 @@ class Lockstep:
         if not live:
             return
         frozen = {v: self.params[v].copy() for v in range(len(self.trainers)) if v not in live}
+        # Every variant's generator has the same seed and draws only these permutations, so only
+        # the lead draws; the others are given its state whenever they part (`_catch_up`), which
+        # costs one state copy instead of a permutation per variant per epoch.
+        with np.errstate(all="ignore"):
+            try:
+                self._loop(n_updates, live, frozen, on_epoch)
+            finally:
+                self._catch_up(self.trainers[live[0]] if live else None, live)
+
+    def _catch_up(self, lead: Trainer | None, variants: list[int]) -> None:
+        """The variants' shuffle generators take the lead's state: where drawing the same
+        permutations alone would have left them."""
+        if lead is None:
+            return
+        state = lead.rng.bit_generator.state
+        for v in variants:
+            if self.trainers[v] is not lead:
+                self.trainers[v].rng.bit_generator.state = state
+
+    def _loop(self, n_updates: int, live: list[int], frozen: dict[int, Array],
+              on_epoch: Callable[[list[int]], list[int]]) -> None:
         lead = self.trainers[live[0]]
         n, bsize = lead.n_examples, lead.batch_size
         batches = self._batches()
         forward, backward, update = self._forward, self._backward, self._updater(live)
         done = 0
-        with np.errstate(all="ignore"):
-            while done < n_updates:
-                if lead.position == 0:
-                    perm = lead.rng.permutation(n)
-                    for v in live[1:]:
-                        self.trainers[v].rng.permutation(n)  # same seed, same stream: keep it in step
-                    np.take(lead._x_rows, perm, axis=0, out=self._x_shuf)
-                    np.take(lead._y_rows, perm, axis=0, out=self._y_shuf)
-                first = lead.position // bsize  # positions are whole batches into the epoch
-                last = min(len(batches), first + n_updates - done)
-                for xb_t, yb, st in batches[first:last]:
-                    forward(xb_t.T, st)
-                    backward(xb_t, yb, st)
-                    update()
-                    for v, saved in frozen.items():
-                        np.copyto(self.params[v], saved)
-                done += last - first
-                position = last * bsize if last < len(batches) else 0
-                for v in live:  # the counters move once per run of batches, not per update
-                    t = self.trainers[v]
-                    t.step += last - first
-                    t.position = position
-                if position == 0:
-                    for v in live:
-                        self.trainers[v].epoch += 1
-                    for v in on_epoch(list(live)):
-                        live.remove(v)
-                        frozen[v] = self.params[v].copy()
-                    if not live:
-                        return
-                    lead = self.trainers[live[0]]
-                    update = self._updater(live)
+        while done < n_updates:
+            if lead.position == 0:
+                perm = lead.rng.permutation(n)
+                np.take(lead._x_rows, perm, axis=0, out=self._x_shuf)
+                np.take(lead._y_rows, perm, axis=0, out=self._y_shuf)
+            first = lead.position // bsize  # positions are whole batches into the epoch
+            last = min(len(batches), first + n_updates - done)
+            for xb_t, yb, st in batches[first:last]:
+                forward(xb_t.T, st)
+                backward(xb_t, yb, st)
+                update()
+                for v, saved in frozen.items():
+                    np.copyto(self.params[v], saved)
+            done += last - first
+            position = last * bsize if last < len(batches) else 0
+            for v in live:  # the counters move once per run of batches, not per update
+                t = self.trainers[v]
+                t.step += last - first
+                t.position = position
+            if position == 0:
+                for v in live:
+                    self.trainers[v].epoch += 1
+                stopped = on_epoch(list(live))
+                if stopped:
+                    self._catch_up(lead, stopped + live)  # they part here: each at its own place
+                for v in stopped:
+                    live.remove(v)
+                    frozen[v] = self.params[v].copy()
+                if not live:
+                    return
+                lead = self.trainers[live[0]]
+                update = self._updater(live)

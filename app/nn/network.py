@@ -67,7 +67,7 @@ class Workspace:
     acts: list[Array]  # acts[0] is the input buffer for evaluation; training passes its own
     zs: list[Array]  # zs[l] for l = 1..L at index l − 1, (n[l], m)
     deltas: list[Array]  # dA then dZ of hidden layers, (n[l], m)
-    tmps: list[Array]  # scratch, (n[l], m)
+    slopes: list[Array]  # hidden g'(Z[l]), (n[l], m): written by a training forward pass
     masks: list[Array | None] = field(default_factory=list)  # dropout, inverted scaling
 
 
@@ -87,6 +87,7 @@ class Network:
         self._weight_index = np.flatnonzero(self.weight_mask)  # the W entries, layer after layer
         self._weight_starts = np.cumsum([0] + [r * (c - 1) for r, c in self.shapes[:-1]])  # each W[l]'s first
         self._acts = spec.activations
+        self._kernels = [act.training_kernel for act in self._acts[:-1]]  # hidden layers
         self._workspaces: dict[int, Workspace] = {}
 
     def rebind(self, params: Array, grad: Array) -> None:
@@ -150,8 +151,8 @@ class Network:
             acts.append(a)
         zs = [np.empty((n, m), dt) for n in sizes[1:]]
         deltas = [np.empty((n, m), dt) for n in sizes[1:]]
-        tmps = [np.empty((n, m), dt) for n in sizes[1:]]
-        return Workspace(m, acts, zs, deltas, tmps, [None] * (len(sizes) - 2))
+        slopes = [np.empty((n, m), dt) for n in sizes[1:-1]]
+        return Workspace(m, acts, zs, deltas, slopes, [None] * (len(sizes) - 2))
 
     def augment(self, x: Array) -> Array:
         """x (n_inputs, m) -> the workspace's input buffer (n_inputs + 1, m), last row ones."""
@@ -162,11 +163,14 @@ class Network:
     # ------------------------------------------------------------ forward and backward
 
     def forward(self, a0: Array, ws: Workspace, dropout: float = 0.0,
-                rng: np.random.Generator | None = None, keep_logits: bool = False) -> Array:
+                rng: np.random.Generator | None = None, keep_logits: bool = False,
+                train: bool = False) -> Array:
         """a0 (n_inputs + 1, m) -> A[L] (n_out, m), a view of ws.zs[-1] (overwritten in place).
 
-        keep_logits copies Z[L] into ws.deltas[-1] for a loss computed from logits; training
-        skips it, since every output derivative it needs is a function of A[L] alone.
+        train also writes every hidden g'(Z[l]) into ws.slopes, which `backward` needs: in the
+        same call as A[l], while it is hot. keep_logits copies Z[L] into ws.deltas[-1] for a loss
+        computed from logits; training skips it, since every output derivative it needs is a
+        function of A[L] alone.
         """
         a = a0
         last = self.n_layers - 1
@@ -178,7 +182,10 @@ class Network:
                     np.copyto(ws.deltas[-1], z)
                 return act.forward(z, z)
             a = ws.acts[l + 1]
-            act.forward(z, a[:-1])  # (n[l], m); the ones row stays
+            if train:
+                self._kernels[l](z, a[:-1], ws.slopes[l])  # A[l] and g'(Z[l]); the ones row stays
+            else:
+                act.forward(z, a[:-1])
             if dropout > 0.0 and rng is not None:
                 keep = 1.0 - dropout
                 mask = (rng.random(z.shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
@@ -189,7 +196,8 @@ class Network:
         raise AssertionError("unreachable")
 
     def backward(self, a0: Array, y: Array, ws: Workspace, scale: float) -> None:
-        """Fill self.grad with scale · ∂(Σ batch loss)/∂params after `forward` on the same ws.
+        """Fill self.grad with scale · ∂(Σ batch loss)/∂params after `forward(..., train=True)`
+        on the same ws.
 
         scale is 1/m for the mean (times α when the optimizer folds the learning rate in).
         """
@@ -207,11 +215,8 @@ class Network:
                 return
             da = ws.deltas[l - 1]
             np.dot(self.layers[l][:, :-1].T, dz, out=da)  # dA[l−1] = W[l]ᵀ·dZ[l]  (n[l−1], m)
-            z, mask, act = ws.zs[l - 1], ws.masks[l - 1], self._acts[l - 1]
-            # g' is written in terms of a = g(z): with dropout, acts[l] holds the masked a, so
-            # recompute the unmasked one
-            a = ws.acts[l][:-1] if mask is None else act(z)
-            act.multiply_grad(z, a, da, ws.tmps[l - 1])  # dZ[l−1] = dA ∗ g'(Z)
+            da *= ws.slopes[l - 1]  # dZ[l−1] = dA ∗ g'(Z), g' taken before any dropout mask
+            mask = ws.masks[l - 1]
             if mask is not None:
                 da *= mask
             dz = da

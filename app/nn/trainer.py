@@ -106,7 +106,7 @@ class Trainer:
                 xb = self._x_shuf[start:stop].T  # (n_inputs + 1, m)
                 yb = self._y_shuf[start:stop].T  # (n_out, m)
                 ws = net.workspace(m)
-                net.forward(xb, ws, dropout, rng)
+                net.forward(xb, ws, dropout, rng, train=True)
                 net.backward(xb, yb, ws, self._scale(m))
                 if reg is not None:
                     reg.grad(params, tmp)

@@ -141,29 +141,15 @@ def test_softmax_derivative_is_fused_not_formed():
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "softmax"])
-def test_fused_backward_equals_da_times_derivative(name):
-    # the hot loop's in-place da ∗= g'(z) must agree with the readable derivative, which the
-    # finite-difference tests above pin to the truth
-    act = ACTIVATIONS[name]
-    rng = np.random.default_rng(11)
-    z = rng.normal(0.0, 2.0, (6, 9))
-    z[np.abs(z) < 1e-3] = 0.5  # away from the kinks
-    a = act(z)
-    da = rng.normal(0.0, 1.0, z.shape)
-    got = da.copy()
-    act.multiply_grad(z, a, got, np.empty_like(z))
-    np.testing.assert_allclose(got, da * act.derivative(z, a), rtol=1e-12, atol=1e-15)
-
-
-@pytest.mark.parametrize("name", [n for n in NAMES if n != "softmax"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_in_place_slope_equals_the_derivative_exactly(name, dtype):
-    # the lockstep multiplies a stacked dA by slopes written in the forward pass, a solo network
-    # by the same slopes in its backward pass: one formula, so one result to the last bit
+def test_training_kernel_equals_forward_and_derivative_exactly(name, dtype):
+    # training writes A and g'(Z) in one call (its own copy of the forward, for speed): it must
+    # give the forward's A and the readable derivative's g', which the finite-difference tests
+    # above pin to the truth, to the last bit; solo networks and the lockstep both use it
     act = ACTIVATIONS[name]
     z = np.random.default_rng(12).normal(0.0, 3.0, (5, 7)).astype(dtype)
     z[0, :3] = 0.0  # at the kink too: relu and leaky relu take the z ≤ 0 side
-    a = act(z)
-    out = np.full_like(z, np.nan)
-    act.slope_into(z, a, out)
-    np.testing.assert_array_equal(out, act.derivative(z, a).astype(dtype))
+    a, g = np.full_like(z, np.nan), np.full_like(z, np.nan)
+    act.training_kernel(z, a, g)
+    np.testing.assert_array_equal(a, act(z))
+    np.testing.assert_array_equal(g, act.derivative(z, act(z)).astype(dtype))

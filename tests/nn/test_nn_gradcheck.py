@@ -51,9 +51,9 @@ def test_max_params_bounds_the_work(oracle):
 @pytest.mark.parametrize("hidden", ["tanh", "sigmoid", "relu"])
 def test_corrupted_derivative_is_caught(hidden, oracle, monkeypatch):
     real = ACTIVATIONS[hidden]
-    # slope=None: the network then multiplies by this (wrong) derivative, not the in-place form
+    # forward_slope=None: the network then takes g' from this (wrong) derivative, not the kernel
     broken = dataclasses.replace(real, derivative=lambda z, a: 1.5 * real.derivative(z, a) + 0.1,
-                                 slope=None)
+                                 forward_slope=None)
     # a test-local copy of the table, read by NetworkSpec.activations; the forward pass (and so
     # the finite differences) stays right, only backprop is wrong
     monkeypatch.setattr(network_module, "ACTIVATIONS", {**dict(ACTIVATIONS), hidden: broken})

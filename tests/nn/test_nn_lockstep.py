@@ -52,7 +52,8 @@ def _state(t: Trainer) -> dict[str, object]:
     assert u is not None
     return {"params": t.net.params.copy(), "t": u.t,
             **{k: getattr(u, k).copy() for k in ("v", "s", "m") if hasattr(u, k)},
-            "step": t.step, "epoch": t.epoch, "position": t.position}
+            "step": t.step, "epoch": t.epoch, "position": t.position,
+            "rng": t.rng.bit_generator.state}  # the shuffle stream: where it would be alone
 
 
 def _assert_same(a: Trainer, b: Trainer, what: str) -> None:

@@ -255,7 +255,7 @@ def test_backprop_with_dropout_matches_the_masked_network(hidden, oracle):
     y = rng.integers(0, 2, (1, 12)).astype(float)
     ws = net.workspace(12)
     a0 = net.augment(x)
-    net.forward(a0, ws, 0.5, np.random.default_rng(5))
+    net.forward(a0, ws, 0.5, np.random.default_rng(5), train=True)
     net.backward(a0, y, ws, 1 / 12)
     masks = [mk.copy() for mk in ws.masks]
     want = oracle.flat(_textbook(net, oracle).gradient(x, y, masks=masks))
