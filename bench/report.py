@@ -27,8 +27,8 @@ def num(x: float, digits: int = 3) -> str:
     return f"{x:,.{max(0, digits - 1 - int(f'{x:e}'.split('e')[1]))}f}"
 
 
-def ratio(x: float) -> str:
-    return f"{x:.1f}×"
+def ratio(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}×"
 
 
 def target(value: float, at_least: float | None = None, at_most: float | None = None, unit: str = "×") -> str:

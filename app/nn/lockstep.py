@@ -202,14 +202,35 @@ class Lockstep:
     # ------------------------------------------------------------ the loop
 
     def _batches(self) -> list[tuple[Array, Array, _Stack]]:
-        """Every mini-batch of an epoch as (xbᵀ, yb, buffers): views of the shuffled set, which is
-        refilled in place each epoch, so they are made once."""
+        """Every mini-batch of an epoch as (xbᵀ, Yb, buffers): xbᵀ (m, n_inputs + 1) a view of the
+        shuffled set, Yb (V, n_out, m) the batch's targets repeated for every variant, so that
+        dZ[L] = A[L] − Y is a same-shape subtraction (3x cheaper than one broadcasting Y over the
+        variants). `_shuffle` refills both in place each epoch, so the views are made once."""
         if self._batch_views is None:
             t0 = self.trainers[0]
-            n, bsize = t0.n_examples, t0.batch_size
-            self._batch_views = [(self._x_shuf[i:i + bsize], self._y_shuf[i:i + bsize].T,
-                                  self._stack(min(bsize, n - i))) for i in range(0, n, bsize)]
+            n, bsize, v, n_out = t0.n_examples, t0.batch_size, len(self.trainers), self._y_shuf.shape[1]
+            self._y_whole = np.empty((n // bsize, v, n_out, bsize), self.params.dtype)  # the whole batches
+            self._y_rest = np.empty((v, n_out, n % bsize), self.params.dtype)  # a last, shorter one
+            blocks = [*self._y_whole, self._y_rest] if n % bsize else list(self._y_whole)
+            self._batch_views = [(self._x_shuf[i:i + bsize], yb, self._stack(yb.shape[-1]))
+                                 for i, yb in zip(range(0, n, bsize), blocks, strict=True)]
+            self._fill_targets()  # made again mid-epoch (after configure): this epoch's order
         return self._batch_views
+
+    def _shuffle(self, lead: Trainer) -> None:
+        """This epoch's order, drawn by the lead (the others follow: see `_catch_up`)."""
+        perm = lead.rng.permutation(lead.n_examples)
+        np.take(lead._x_rows, perm, axis=0, out=self._x_shuf)
+        np.take(lead._y_rows, perm, axis=0, out=self._y_shuf)
+        self._fill_targets()
+
+    def _fill_targets(self) -> None:
+        whole, (n, n_out) = self._y_whole, self._y_shuf.shape
+        full = whole.shape[0] * whole.shape[-1]
+        # (batches·m, n_out) -> (batches, 1, n_out, m), repeated over the variants in one copy
+        np.copyto(whole, self._y_shuf[:full].reshape(whole.shape[0], -1, n_out).transpose(0, 2, 1)[:, None])
+        if full < n:
+            np.copyto(self._y_rest, self._y_shuf[full:].T)
 
     def _updater(self, live: list[int]) -> Callable[[], None]:
         """The update for the live variants; without penalties or optimizer state it is a single
@@ -255,15 +276,13 @@ class Lockstep:
     def _loop(self, n_updates: int, live: list[int], frozen: dict[int, Array],
               on_epoch: Callable[[list[int]], list[int]]) -> None:
         lead = self.trainers[live[0]]
-        n, bsize = lead.n_examples, lead.batch_size
+        bsize = lead.batch_size
         batches = self._batches()
         forward, backward, update = self._forward, self._backward, self._updater(live)
         done = 0
         while done < n_updates:
             if lead.position == 0:
-                perm = lead.rng.permutation(n)
-                np.take(lead._x_rows, perm, axis=0, out=self._x_shuf)
-                np.take(lead._y_rows, perm, axis=0, out=self._y_shuf)
+                self._shuffle(lead)
             first = lead.position // bsize  # positions are whole batches into the epoch
             last = min(len(batches), first + n_updates - done)
             for xb_t, yb, st in batches[first:last]:
