@@ -182,6 +182,16 @@ class Lockstep:
             per = self.loss.from_logits(st.deltas[-1], y) if self.fused else self.loss.per_example(out, y)
         return per, out
 
+    def grad_norms(self) -> list[list[float]]:
+        """Every variant's `Trainer.grad_norms()`, from one stacked computation."""
+        folds = np.array([t._lr_fold for t in self.trainers], self.params.dtype)[:, None]
+        with np.errstate(all="ignore"):
+            return (self.trainers[0].net.weight_norms(self.grad) / folds).tolist()
+
+    def largest_weights(self) -> list[float]:
+        """max |θ| of every variant (NaN if it has one)."""
+        return np.abs(self.params).max(axis=1).tolist()
+
     # ------------------------------------------------------------ the update
 
     def _update(self, live: list[int]) -> None:

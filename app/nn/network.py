@@ -97,11 +97,12 @@ class Network:
         self.layers, self.grads = self._views(params), self._views(grad)
 
     def weight_norms(self, flat: Array) -> Array:
-        """‖W[l]‖ (Frobenius, biases left out) per layer of a parameter-shaped vector (L,): one
-        gather and one segmented sum, where a norm per layer costs 3x as much (every epoch)."""
-        w = flat[self._weight_index]
+        """‖W[l]‖ (Frobenius, biases left out) per layer of a parameter-shaped vector (L,), or of
+        stacked ones (V, P) -> (V, L): one gather and one segmented sum, where a norm per layer
+        costs 3x as much (every epoch); a row's sums are those of the row alone."""
+        w = flat[..., self._weight_index]
         np.square(w, out=w)
-        norms = np.add.reduceat(w, self._weight_starts)
+        norms = np.add.reduceat(w, self._weight_starts, axis=-1)
         return np.sqrt(norms, out=norms)
 
     def _views(self, flat: Array) -> list[Array]:

@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError, model_validator
 from app.nn.lockstep import Lockstep, compatible
 
 from .fields import Real
+from .metrics import Measured
 from .session import Session, SessionError, Status
 from .spec import SessionConfig, Strict
 from .store import SessionNotFound, StoreFull
@@ -190,9 +191,11 @@ class Comparison:
         """Every live variant records its epoch, from one stacked evaluation of all of them;
         returns those that diverged there."""
         assert self.lockstep is not None
-        p = self.sessions[0].problem
-        per, out = self.lockstep.example_losses(p.x_all, p.y_all)  # (V, N), (V, n_out, N)
-        return [i for i in live if not self.sessions[i].on_epoch((per[i], out[i]))]
+        ls, p = self.lockstep, self.sessions[0].problem
+        per, out = ls.example_losses(p.x_all, p.y_all)  # (V, N), (V, n_out, N)
+        norms, largest = ls.grad_norms(), ls.largest_weights()
+        return [i for i in live
+                if not self.sessions[i].on_epoch(Measured(per[i], out[i], norms[i], largest[i]))]
 
     def updates_for(self, steps: int | None, epochs: int | None) -> int:
         return self.sessions[0].updates_for(steps, epochs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -61,10 +61,25 @@ def evaluate(net: Network, problem: Problem, regularization: str, rate: float,
     return Metrics(train, test, grad_norms)
 
 
-def blown_up(m: Metrics, params: Array, initial_cost: float) -> bool:
-    """Diverged: a non-finite cost, a weight past EXPLODED, or a cost that blew up."""
-    too_big = not np.abs(params).max() < EXPLODED  # NaN compares False: too big (abs, max never warn)
+def largest_weight(params: Array) -> float:
+    """max |θ| (NaN if any is NaN; abs and max never warn)."""
+    return float(np.abs(params).max())
+
+
+def blown_up(m: Metrics, largest: float, initial_cost: float) -> bool:
+    """Diverged: a non-finite cost, a weight past EXPLODED (largest = max |θ|), or a cost that
+    blew up."""
+    too_big = not largest < EXPLODED  # NaN compares False: too big
     return too_big or not m.finite or m.train.cost > max(BLOWUP * initial_cost, BLOWUP_FLOOR)
+
+
+class Measured(NamedTuple):
+    """One variant's epoch-end measurements, taken for every variant of a comparison at once."""
+
+    per: Array  # per-example data loss (N,), over problem.x_all
+    out: Array  # outputs A[L] (n_out, N)
+    grad_norms: list[float] | None
+    largest_weight: float
 
 
 def _split(per: Array, penalty: float, correct: Array | None) -> SplitMetrics:

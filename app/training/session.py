@@ -18,7 +18,7 @@ from app.nn.network import LayerSpec, Network, NetworkSpec
 from app.nn.trainer import Trainer, TrainSettings
 
 from .history import History
-from .metrics import Metrics, blown_up, evaluate
+from .metrics import Measured, Metrics, blown_up, evaluate, largest_weight
 from .problem import Problem, build_split
 from .spec import SessionConfig, SessionPatch, apply_patch
 
@@ -171,15 +171,15 @@ class Session:
         self._changed()
         return self.metrics
 
-    def on_epoch(self, outputs: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
-        """Record the epoch that just ended; False when the session has diverged. `outputs`:
-        this network's (per-example loss, A[L]) on the whole data set, when a comparison has
-        computed them for every variant in one stacked pass."""
-        return self._on_epoch(outputs)
+    def on_epoch(self, measured: Measured | None = None) -> bool:
+        """Record the epoch that just ended; False when the session has diverged. `measured`:
+        this network's measurements when a comparison took them for every variant at once."""
+        return self._on_epoch(measured)
 
-    def _on_epoch(self, outputs: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
-        m = self._evaluate(outputs)
-        if self.status is Status.DIVERGED or self._blown_up(m):
+    def _on_epoch(self, measured: Measured | None = None) -> bool:
+        m = self._evaluate(measured)
+        largest = largest_weight(self.net.params) if measured is None else measured.largest_weight
+        if self.status is Status.DIVERGED or blown_up(m, largest, self._initial_cost):
             if self.status is not Status.DIVERGED:
                 self._diverge()
             return False
@@ -191,7 +191,7 @@ class Session:
         return True
 
     def _blown_up(self, m: Metrics) -> bool:
-        return blown_up(m, self.net.params, self._initial_cost)
+        return blown_up(m, largest_weight(self.net.params), self._initial_cost)
 
     def _diverge(self) -> None:
         """Keep the last finite weights and metrics; say where it happened."""
@@ -200,13 +200,17 @@ class Session:
         self._metrics, self._metrics_step = self._last_good_metrics, self.step_count
         self._set_status(Status.DIVERGED)
 
-    def _evaluate(self, outputs: tuple[np.ndarray, np.ndarray] | None = None) -> Metrics:
+    def _evaluate(self, measured: Measured | None = None) -> Metrics:
         """The metrics at the current weights (computed once per step count)."""
-        if self._metrics_step == self.step_count and self._metrics is not None:
+        if measured is None and self._metrics_step == self.step_count and self._metrics is not None:
             return self._metrics
         c = self.config
-        norms = self.trainer.grad_norms() if self.step_count else None
-        m = evaluate(self.net, self.problem, c.regularization.kind, c.regularization.rate, norms, outputs)
+        if measured is None:
+            norms = self.trainer.grad_norms() if self.step_count else None
+            m = evaluate(self.net, self.problem, c.regularization.kind, c.regularization.rate, norms)
+        else:
+            m = evaluate(self.net, self.problem, c.regularization.kind, c.regularization.rate,
+                         measured.grad_norms, (measured.per, measured.out))
         self._metrics, self._metrics_step = m, self.step_count
         return m
 

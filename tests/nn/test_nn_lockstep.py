@@ -228,6 +228,15 @@ def test_stacked_example_losses_equal_each_network_alone(output, loss, classes, 
         np.testing.assert_array_equal(out[v], alone_out, err_msg=f"variant {v} output")
 
 
+@pytest.mark.parametrize("case", ["mixed-activations", "mixed-optimizers", "everything"])
+def test_stacked_gradient_norms_and_largest_weights_equal_each_trainers(case):
+    _, lock = _pair(CASES[case], batch_size=7)
+    ls = Lockstep(lock)
+    ls.run(13, list(range(len(lock))), _always(len(lock)))
+    assert ls.grad_norms() == [t.grad_norms() for t in lock]  # exactly: recorded in each history
+    assert ls.largest_weights() == [float(np.abs(t.net.params).max()) for t in lock]
+
+
 def test_a_poisoned_variant_does_not_change_the_others_stacked_evaluation():
     _, lock = _pair(CASES["mixed-activations"][:4])
     ls = Lockstep(lock)
