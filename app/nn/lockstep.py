@@ -4,9 +4,12 @@ Variants (a comparison's sessions) share the data, the batch size and the layer 
 differ in activations, learning rate, optimizer, initial weights or regularisation. Their
 parameters live in one (V, P) array; each network's `params` is a row of it, so every layer's
 Z for all variants is a single `np.matmul` over stacked weights, and plain SGD updates all
-variants in one subtraction. Activations and other optimizers still run per variant. Every
-variant's arithmetic stays in its own slice, so a variant that diverges (NaN, overflow)
-cannot leak into the others; it is frozen at its restored weights while the rest go on.
+variants in one subtraction. What stays per variant: its activation (one kernel call that
+writes A and g'(Z)), and any optimizer with state. The per-epoch metrics of every variant come
+from one stacked forward pass (`example_losses`). Every variant's arithmetic stays in its own
+slice, so a variant that diverges (NaN, overflow) cannot leak into the others; it is frozen at
+its restored weights while the rest go on. Each variant computes what it would alone, bit for
+bit (tests/nn/test_nn_lockstep.py).
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ class Lockstep:
             raise ValueError("variants differ in data, batch size, shape or use dropout")
         self.trainers = list(trainers)
         nets = [t.net for t in trainers]
-        v, p = len(nets), nets[0].params.size
+        v = len(nets)
         self.params = np.stack([n.params for n in nets])  # (V, P)
         self.grad = np.zeros_like(self.params)
         for i, net in enumerate(nets):
@@ -77,7 +80,6 @@ class Lockstep:
         self._stacks: dict[int, _Stack] = {}
         self._batch_views: list[tuple[Array, Array, _Stack]] | None = None
         self._eval_input: tuple[Array, Array] | None = None  # (x, x with a row of ones)
-        self._p = p
         # the shuffled training set, shared by all variants (their data is equal): owned here,
         # not borrowed from one trainer, so any variant may lead once another has diverged
         self._x_shuf = np.empty_like(trainers[0]._x_rows)
@@ -209,7 +211,7 @@ class Lockstep:
             assert updater is not None
             updater.update(self.params[v], self.grad[v])
 
-    # ------------------------------------------------------------ the loop
+    # ------------------------------------------------------------ mini-batches
 
     def _batches(self) -> list[tuple[Array, Array, _Stack]]:
         """Every mini-batch of an epoch as (xbᵀ, Yb, buffers): xbᵀ (m, n_inputs + 1) a view of the
