@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import plotly
 from fastapi import APIRouter, Header, Request, Response
@@ -22,7 +22,18 @@ from app import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
-static_files = StaticFiles(directory=ROOT / "static")
+class RevalidatedStaticFiles(StaticFiles):
+    """Our scripts and styles: kept by the browser, but checked (ETag, a 304 when unchanged) before
+    each use. The modules import each other by plain URL, so a cache that guessed a freshness would
+    mix a new server with an old module (a frame decoder of the previous wire format, say)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+static_files = RevalidatedStaticFiles(directory=ROOT / "static")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_VERSION = plotly.__version__
 router = APIRouter(include_in_schema=False)

@@ -26,15 +26,24 @@ class _Constants:
     arrays NumPy takes these in about half the time of a Python float (no weak-scalar promotion)."""
 
     def __init__(self, dtype: type) -> None:
-        self.zero, self.half, self.one = (np.array(v, dtype) for v in (0.0, 0.5, 1.0))
-        self.slope, self.elu_alpha = np.array(LEAKY_SLOPE, dtype), np.array(ELU_ALPHA, dtype)
+        self.zero, self.half, self.one = (self._const(v, dtype) for v in (0.0, 0.5, 1.0))
+        self.slope, self.elu_alpha = self._const(LEAKY_SLOPE, dtype), self._const(ELU_ALPHA, dtype)
+
+    @staticmethod
+    def _const(value: float, dtype: type) -> Array:
+        a = np.array(value, dtype)
+        a.flags.writeable = False  # shared by every call: an in-place slip must fail, not spread
+        return a
 
 
-_CONSTANTS = {np.dtype(t): _Constants(t) for t in (np.float32, np.float64)}
+_CONSTANTS = {np.dtype(t): _Constants(t) for t in (np.float16, np.float32, np.float64, np.longdouble)}
 
 
 def _k(a: Array) -> _Constants:
-    return _CONSTANTS[a.dtype]
+    try:
+        return _CONSTANTS[a.dtype]
+    except KeyError:
+        raise TypeError(f"activations take floating-point arrays, not {a.dtype}") from None
 
 
 @dataclass(frozen=True)

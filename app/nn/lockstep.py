@@ -36,8 +36,10 @@ def compatible(trainers: Sequence[Trainer]) -> bool:
                 or t.batch_size != t0.batch_size or t.settings.dropout > 0.0 or t.position != 0
                 or t.net.dtype != t0.net.dtype or t.n_examples != t0.n_examples):
             return False
+    # one shuffle serves all (drawn by the lead) only if every generator is at the same place
+    state = t0.rng.bit_generator.state
     return all(np.array_equal(t._x_rows, t0._x_rows) and np.array_equal(t._y_rows, t0._y_rows)
-               for t in trainers[1:])
+               and t.rng.bit_generator.state == state for t in trainers[1:])
 
 
 @dataclass
@@ -59,7 +61,7 @@ class _Stack:
 class Lockstep:
     def __init__(self, trainers: Sequence[Trainer]) -> None:
         if not compatible(trainers):
-            raise ValueError("variants differ in data, batch size, shape or use dropout")
+            raise ValueError("variants differ in data, shuffle seed, batch size or shape, or use dropout")
         self.trainers = list(trainers)
         nets = [t.net for t in trainers]
         v = len(nets)
@@ -84,6 +86,7 @@ class Lockstep:
         # not borrowed from one trainer, so any variant may lead once another has diverged
         self._x_shuf = np.empty_like(trainers[0]._x_rows)
         self._y_shuf = np.empty_like(trainers[0]._y_rows)
+        self._y_whole = self._y_rest = np.empty(0, self.params.dtype)  # set by _batches
 
     def _stack(self, m: int) -> _Stack:
         st = self._stacks.get(m)
@@ -172,7 +175,8 @@ class Lockstep:
     def example_losses(self, x: Array, y: Array) -> tuple[Array, Array]:
         """Every variant's per-example data loss (V, m) and outputs A[L] (V, n_out, m) on x
         (n_inputs, m), y (n_out, m): one stacked forward pass; row v is bit for bit what variant
-        v's `Network.example_losses` computes alone."""
+        v's `Network.example_losses` computes alone. The outputs are a view of scratch memory:
+        read them before the next update."""
         m = x.shape[1]
         if self._eval_input is None or self._eval_input[0] is not x:
             a0 = np.ones((x.shape[0] + 1, m), self.params.dtype)  # (n_inputs + 1, m)
@@ -265,6 +269,9 @@ class Lockstep:
         live = list(live)
         if not live:
             return
+        if len({(self.trainers[v].step, self.trainers[v].position) for v in live}) > 1:
+            raise ValueError("live variants must stand at the same step: a variant left out must not "
+                             "come back before a reset")
         frozen = {v: self.params[v].copy() for v in range(len(self.trainers)) if v not in live}
         # Every variant's generator has the same seed and draws only these permutations, so only
         # the lead draws; the others are given its state whenever they part (`_catch_up`), which
@@ -296,19 +303,22 @@ class Lockstep:
             if lead.position == 0:
                 self._shuffle(lead)
             first = lead.position // bsize  # positions are whole batches into the epoch
-            last = min(len(batches), first + n_updates - done)
-            for xb_t, yb, st in batches[first:last]:
-                forward(xb_t.T, st)
-                backward(xb_t, yb, st)
-                update()
-                for v, saved in frozen.items():
-                    np.copyto(self.params[v], saved)
-            done += last - first
-            position = last * bsize if last < len(batches) else 0
-            for v in live:  # the counters move once per run of batches, not per update
-                t = self.trainers[v]
-                t.step += last - first
-                t.position = position
+            taken = 0
+            try:
+                for xb_t, yb, st in batches[first:min(len(batches), first + n_updates - done)]:
+                    forward(xb_t.T, st)
+                    backward(xb_t, yb, st)
+                    update()
+                    for v, saved in frozen.items():
+                        np.copyto(self.params[v], saved)
+                    taken += 1
+            finally:  # the counters move once per run of batches (and say where an error stopped it)
+                done += taken
+                position = (first + taken) * bsize if first + taken < len(batches) else 0
+                for v in live:
+                    t = self.trainers[v]
+                    t.step += taken
+                    t.position = position
             if position == 0:
                 for v in live:
                     self.trainers[v].epoch += 1

@@ -69,6 +69,7 @@ class Workspace:
     deltas: list[Array]  # dA then dZ of hidden layers, (n[l], m)
     slopes: list[Array]  # hidden g'(Z[l]), (n[l], m): written by a training forward pass
     masks: list[Array | None] = field(default_factory=list)  # dropout, inverted scaling
+    trained: bool = False  # the last forward pass wrote slopes (backward needs them)
 
 
 class Network:
@@ -175,6 +176,7 @@ class Network:
         """
         a = a0
         last = self.n_layers - 1
+        ws.trained = train
         for l, (wb, act) in enumerate(zip(self.layers, self._acts, strict=True)):
             z = ws.zs[l]
             np.dot(wb, a, out=z)  # (n[l], m)
@@ -202,6 +204,8 @@ class Network:
 
         scale is 1/m for the mean (times α when the optimizer folds the learning rate in).
         """
+        if not ws.trained and self.n_layers > 1:
+            raise ValueError("backward needs forward(..., train=True) on the same workspace first")
         out, dz = ws.zs[-1], ws.deltas[-1]
         if self.spec.fused:
             np.subtract(out, y, out=dz)  # dZ[L] = A[L] − Y

@@ -198,7 +198,9 @@ class Comparison:
                 if not self.sessions[i].on_epoch(Measured(per[i], out[i], norms[i], largest[i]))]
 
     def updates_for(self, steps: int | None, epochs: int | None) -> int:
-        return self.sessions[0].updates_for(steps, epochs)
+        """Epochs count in the first live variant's batches (a diverged one stands still)."""
+        live = [s for s in self.sessions if s.status is not Status.DIVERGED] or self.sessions
+        return live[0].updates_for(steps, epochs)
 
     def play(self) -> None:
         with self.lock:

@@ -215,6 +215,23 @@ def test_epochs_are_counted_in_the_first_variants_batches(client):
     assert [v["epoch"] for v in c["variants"]] == [2, 5, 10]
 
 
+def test_epochs_are_counted_in_the_first_live_variants_batches(client):
+    # variant 0 diverges mid-epoch and stands still there; "1 epoch" must then end the epoch of
+    # the variants still training, not count from where the diverged one stopped
+    base = {"dataset": {"name": "spiral", "n_samples": 200}, "layers": [{"units": 8, "activation": "relu"},
+                                                                        {"units": 4}]}
+    c = _create(client, base, "learning_rate", [100, 0.03])
+    _step(client, c["id"], steps=3)
+    c = _step(client, c["id"], steps=4)
+    diverged, live = c["variants"]
+    assert diverged["status"] == "diverged" and live["status"] == "idle"
+    assert diverged["step"] < live["step"] == 7
+    c = _step(client, c["id"], epochs=1)
+    live = c["variants"][1]
+    per_epoch = client.get(f"{API}/sessions/{live['session_id']}").json()["updates_per_epoch"]
+    assert (live["epoch"], live["step"]) == (1, per_epoch)
+
+
 def test_initial_weights_are_shared_where_shapes_agree(client):
     race = _create(client, CIRCLE)
     first = [_weights(client, v["session_id"]) for v in race["variants"]]

@@ -153,3 +153,17 @@ def test_training_kernel_equals_forward_and_derivative_exactly(name, dtype):
     act.training_kernel(z, a, g)
     np.testing.assert_array_equal(a, act(z))
     np.testing.assert_array_equal(g, act.derivative(z, act(z)).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_other_floating_dtypes_work_too(dtype):
+    z = np.array([[-2.0, 0.0, 3.0]], dtype)
+    for name in ("sigmoid", "relu", "leaky_relu", "elu"):
+        a = ACTIVATIONS[name](z)
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a.astype(np.float64), ACTIVATIONS[name](z.astype(np.float64)), rtol=2e-3)
+
+
+def test_integer_arrays_are_refused_with_a_clear_error():
+    with pytest.raises(TypeError, match="floating-point arrays, not int64"):
+        ACTIVATIONS["relu"](np.array([1, -2], np.int64))

@@ -364,3 +364,41 @@ def test_a_poisoned_softmax_variant_does_not_change_the_others():
     ls.run(5, [0, 1], _always(2))
     solo[0].run(5)
     _assert_same(solo[0], lock[0], "softmax variant 0 next to a NaN one")
+
+
+# ---------------------------------------------------------------- what the lockstep refuses, and errors
+
+
+def test_an_error_mid_run_leaves_the_counters_at_the_updates_taken(monkeypatch):
+    solo, lock = _pair(CASES["sgd"], batch_size=10)
+    ls = Lockstep(lock)
+    real, calls = ls._forward, []
+
+    def third_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ls, "_forward", third_fails)
+    with pytest.raises(RuntimeError, match="boom"):
+        ls.run(5, [0, 1, 2], _always(3))
+    for t in solo:
+        t.run(2)  # two updates were taken before the error
+    for i, (a, b) in enumerate(zip(solo, lock, strict=True)):
+        _assert_same(a, b, f"variant {i}")
+
+
+def test_variants_with_different_shuffle_seeds_are_not_compatible():
+    lock = [_trainer(shuffle_seed=3), _trainer(shuffle_seed=4)]
+    assert not compatible(lock)
+    with pytest.raises(ValueError, match="shuffle seed"):
+        Lockstep(lock)
+
+
+def test_a_variant_left_out_cannot_come_back_at_another_step():
+    _, lock = _pair(CASES["sgd"])
+    ls = Lockstep(lock)
+    ls.run(2, [1, 2], _always(3))  # variant 0 left out, as a diverged one is
+    with pytest.raises(ValueError, match="same step"):
+        ls.run(1, [0, 1, 2], _always(3))

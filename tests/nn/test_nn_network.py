@@ -233,3 +233,19 @@ def test_weight_norms_are_per_layer_frobenius_norms_of_the_weights_alone():
     for wb in net._views(flat):
         wb[:, -1] = np.inf  # a bias that overflowed does not make a weight norm inf or NaN
     np.testing.assert_allclose(net.weight_norms(flat), expected, rtol=1e-12)
+
+
+def test_backward_after_an_evaluation_forward_is_refused():
+    # backward multiplies by the slopes a training forward writes; after a plain forward they would
+    # belong to another batch
+    spec = NetworkSpec(2, (LayerSpec(4, "tanh"),), 1, "sigmoid", "bce")
+    net = Network(spec, np.float64)
+    net.initialize("xavier", np.random.default_rng(0))
+    x, y = np.ones((2, 3)), np.ones((1, 3))
+    ws = net.workspace(3)
+    a0 = net.augment(x)
+    net.forward(a0, ws)
+    with pytest.raises(ValueError, match="train=True"):
+        net.backward(a0, y, ws, 1 / 3)
+    net.forward(a0, ws, train=True)
+    net.backward(a0, y, ws, 1 / 3)  # fine
