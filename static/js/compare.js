@@ -8,7 +8,7 @@
 import { ApiError, api } from "./api.js";
 import { frameRow, historyRows } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
-import { embedOptions } from "./links.js";
+import { embedOptions, themed } from "./links.js";
 import { everyFrame } from "./plot.js";
 import { compareApi, openComparisonStream } from "./compare/client.js";
 import { createCurves } from "./compare/curves.js";
@@ -22,6 +22,9 @@ import {
 } from "./compare/query.js";
 import { createTable } from "./compare/table.js";
 import { createTransport } from "./compare/transport.js";
+
+/** The theme the server applied from ?theme= (the compare page has no toggle of its own). */
+const pageTheme = () => document.documentElement.dataset.theme ?? null;
 
 
 const FPS = 60;  // frames a second asked of the stream (the server sends one only when something changed)
@@ -171,7 +174,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
 
   /** A variant on its own in the playground: its config, this page's view settings. */
   function playgroundHref(config, base) {
-    const q = playgroundQuery(config, base, catalog);
+    const q = themed(playgroundQuery(config, base, catalog), pageTheme());
     return q ? `./?${q}` : "./";
   }
 
@@ -203,7 +206,8 @@ function createPage({ catalog, initial, lesson, embed = null }) {
   function writeUrl() {
     const q = toCompareQuery(c, catalog);
     if (embed) { chrome?.setLink(`compare?${q}`); return; }  // the embed's URL is the teacher's: left alone
-    if (`?${q}` !== location.search) history.replaceState(null, "", `?${q}`);
+    const own = themed(q, pageTheme());
+    if (`?${own}` !== location.search) history.replaceState(null, "", `?${own}`);
   }
 
   /** A new comparison value (made on the server already, or only its view settings changed): the URL,

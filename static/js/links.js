@@ -6,6 +6,13 @@ import { toQuery } from "./state.js";
 export const EMBED_CONTROLS = ["play", "step", "reset", "lr"];
 export const DEFAULT_CONTROLS = ["play", "step", "reset"];
 export const THEMES = ["projector"];
+
+/** `query` with the page's theme kept (a room's projector theme survives every link and reload);
+ *  an unknown or absent theme leaves it as it is. */
+export function themed(query, theme) {
+  if (!THEMES.includes(theme)) return query;
+  return query ? `${query}&theme=${theme}` : `theme=${theme}`;
+}
 /** Keys of the embed URL that are not experiment state (the state keys are the playground's). */
 export const EMBED_KEYS = ["controls", "autoplay", "loop", "theme", "caption", "keys", "curve"];
 

@@ -8,7 +8,7 @@ import { buildDisplay, buildEditing } from "./controls.js";
 import { buildLessons } from "./controls/lessons.js";
 import { startFollow } from "./follow.js";
 import { isPresetName, lessonOf, lessonPatch } from "./lessons.js";
-import { embedQuery, followUrl, isSessionId, pageQuery } from "./links.js";
+import { embedQuery, followUrl, isSessionId, pageQuery, THEMES } from "./links.js";
 import { createSession } from "./session.js";
 import { createStore, defaultState, fromQuery, LIVE_KEYS, normalize, roundWeights, sessionKey } from "./state.js";
 import { initTheme, refreshViews, themeToggle } from "./theme.js";
@@ -63,7 +63,8 @@ async function openLesson(name, catalog) {
   const meta = isPresetName(name) ? (catalog.presets ?? []).find((p) => p.name === name) : null;
   if (!meta) return false;
   if (meta.kind === "comparison") {
-    location.replace(`compare?preset=${encodeURIComponent(name)}`);
+    const theme = new URLSearchParams(location.search).get("theme");  // the room's theme goes along
+    location.replace(`compare?preset=${encodeURIComponent(name)}${THEMES.includes(theme) ? `&theme=${theme}` : ""}`);
     return new Promise(() => {});  // the page is going away
   }
   return lessonOf(await api.preset(name), catalog);

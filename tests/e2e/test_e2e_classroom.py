@@ -800,6 +800,23 @@ class TestAccessibility:
 
 
 @pytest.mark.browser
+def test_the_projector_theme_goes_along_to_a_comparison_lesson(page: Page, server_url: str) -> None:
+    page.goto(f"{server_url}/?theme=projector")
+    race = page.locator('#lessons-menu a[data-preset="activation-race"]')
+    assert "theme=projector" in (race.get_attribute("href") or "")
+    # the lesson asked for in the URL: the playground hands it to the compare page, theme and all
+    page.goto(f"{server_url}/?theme=projector&preset=activation-race")
+    page.wait_for_url("**/compare?*", timeout=15_000)
+    assert page.locator("html").get_attribute("data-theme") == "projector"
+    wait_until(page, lambda: int(page.locator("html").get_attribute("data-frames-shown") or 0) > 0,
+               "the comparison's first frame", timeout=20)
+    assert "theme=projector" in page.url  # the page's own URL (a reload) keeps it
+    links = page.locator("a.cmp-open")
+    assert links.count() == 4
+    assert all("theme=projector" in (links.nth(i).get_attribute("href") or "") for i in range(4))
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
 def test_screenshots_projector(page: Page, server_url: str, api: httpx.Client, size: tuple[int, int]) -> None:
     """The embed of a lesson and the playground, projector theme, at projector sizes (look at them)."""
@@ -826,6 +843,16 @@ def test_screenshots_projector(page: Page, server_url: str, api: httpx.Client, s
     pause_and_settle(page, api, sid)
     page.wait_for_timeout(400)
     page.screenshot(path=str(SCREENSHOTS / f"classroom-playground-projector-{w}x{h}.png"))
+    # for the room: the map, the network and the cost curve in view, nothing below the fold
+    layout = page.evaluate("""() => {
+      const box = id => document.getElementById(id).getBoundingClientRect();
+      return {scroll: document.scrollingElement.scrollHeight, height: innerHeight,
+              bottoms: ['boundary', 'network', 'loss-chart'].map(id => box(id).bottom),
+              boundary: box('boundary').height};
+    }""")
+    assert layout["scroll"] <= layout["height"], layout
+    assert max(layout["bottoms"]) <= layout["height"], layout
+    assert layout["boundary"] >= 0.35 * h, layout  # still the biggest thing on the screen
 
 
 # ------------------------------------------------------------------ offline: last, it sees every page

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { embedOptions, embedQuery, embedSnippet, followUrl, isSessionId } from "../../static/js/links.js";
+import { embedOptions, embedQuery, embedSnippet, followUrl, isSessionId, themed } from "../../static/js/links.js";
 import { defaultState } from "../../static/js/state.js";
 
 const D = defaultState();
@@ -51,4 +51,12 @@ test("the follow link keeps the page's path, drops its query", () => {
   assert.equal(followUrl("http://host:8000/sub/?lr=0.3#x", "abc_DEF-12"), "http://host:8000/sub/?follow=abc_DEF-12");
   assert.ok(isSessionId("9O-XuEXrx4AR"));
   for (const bad of ["", "a b", "../x", "x".repeat(65), null, 12]) assert.equal(isSessionId(bad), false, String(bad));
+});
+
+test('themed keeps the projector theme on a query, and nothing else', () => {
+  assert.equal(themed('field=activation&values=relu,tanh', 'projector'),
+    'field=activation&values=relu,tanh&theme=projector');
+  assert.equal(themed('', 'projector'), 'theme=projector');
+  assert.equal(themed('a=1', null), 'a=1');
+  assert.equal(themed('a=1', 'neon'), 'a=1');  // only known themes travel
 });

@@ -1,6 +1,7 @@
 // compare/form.js — what to compare: the field, its 2–6 values (check boxes for names, text for the
 // rest, in the URL's syntax), the target cost; and the base it varies, with a link to edit it.
 import { toQuery, defaultState } from '../state.js';
+import { themed } from '../links.js';
 import { h } from './dom.js';
 import {
   defaultValues, describeBase, FIELD_LABELS, FIELDS, formatValues, MAX_VALUES, MIN_VALUES, NAME_FIELDS, parseValues,
@@ -101,7 +102,7 @@ export function createForm(root, { catalog, onChange }) {
       builtFor = c.field;
       if (rebuild) valuesBox.replaceChildren(...(NAME_FIELDS[c.field] ? checkboxes(c.field) : textInput(c.field)));
       baseText.textContent = describeBase(c.base, c.field, catalog);
-      const q = toQuery(c.base, defaultState(catalog));
+      const q = themed(toQuery(c.base, defaultState(catalog)), document.documentElement.dataset.theme);
       baseLink.href = q ? `./?${q}` : './';
     },
     showError,
