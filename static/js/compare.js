@@ -10,6 +10,7 @@ import { frameRow, historyRows } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
 import { embedOptions, themed } from "./links.js";
 import { everyFrame } from "./plot.js";
+import { initTheme } from "./theme.js";
 import { compareApi, openComparisonStream } from "./compare/client.js";
 import { createCurves } from "./compare/curves.js";
 import { h, swatch } from "./compare/dom.js";
@@ -23,9 +24,8 @@ import {
 import { createTable } from "./compare/table.js";
 import { createTransport } from "./compare/transport.js";
 
-/** The theme the server applied from ?theme= (the compare page has no toggle of its own). */
+/** The page's theme: from ?theme= (applied by the server) or the playground's stored choice. */
 const pageTheme = () => document.documentElement.dataset.theme ?? null;
-
 
 const FPS = 60;  // frames a second asked of the stream (the server sends one only when something changed)
 const $ = (id) => document.getElementById(id);
@@ -42,6 +42,18 @@ start().catch((err) => {
   banner(`The comparison could not start: ${err.message ?? err}`, true);
   if (embedded) postError(String(err?.message ?? err));
 });
+
+/** The playground's projector choice applies here too, and goes along on the ways out: the link
+ *  back to the playground and the lesson picker (a plain GET form). */
+function keepTheme() {
+  initTheme(new URLSearchParams(location.search));
+  const theme = pageTheme();
+  if (!theme) return;
+  const back = document.querySelector(".brand-link");
+  if (back) back.href = `./?${themed("", theme)}`;
+  const form = document.querySelector("form.cmp-lessons");
+  form?.append(Object.assign(document.createElement("input"), { type: "hidden", name: "theme", value: theme }));
+}
 
 function postError(message) {
   if (chrome) chrome.error(message);
@@ -62,6 +74,7 @@ function announce(text) {
 }
 
 async function start() {
+  if (!embedded) keepTheme();
   const catalog = await api.catalog();
   let c = fromCompareQuery(location.search, catalog);
   let lesson = null;  // {name, key, preset}: the lesson the page was opened with
@@ -160,8 +173,10 @@ function createPage({ catalog, initial, lesson, embed = null }) {
       const map = createMapView(mapEl, { extent, label: labels[i], onResize: draw });
       const badge = h("span", { class: "cmp-badge", hidden: true });
       mapEl.append(badge);
+      // "open" alone where the card is narrow (compare.css): the variant's name comes first
       const link = embed ? null : h("a", { class: "cmp-open", href: playgroundHref(v.config, base),
-        text: "open as playground", title: `Open ${labels[i]} in the playground, on its own` });
+        "aria-label": `open ${labels[i]} as playground`, title: `Open ${labels[i]} in the playground, on its own` },
+      "open", h("span", { class: "cmp-open-more", text: " as playground" }));
       const head = h("figcaption", { class: "cmp-card-head" },
         h("span", { class: "cmp-variant" }, swatch(i), h("span", { class: "cmp-label", text: labels[i], title: labels[i] })), link);
       const el = h("figure", { class: "cmp-card", "data-variant": String(i) }, head, mapEl);

@@ -8,7 +8,7 @@ import { buildDisplay, buildEditing } from "./controls.js";
 import { buildLessons } from "./controls/lessons.js";
 import { startFollow } from "./follow.js";
 import { isPresetName, lessonOf, lessonPatch } from "./lessons.js";
-import { embedQuery, followUrl, isSessionId, pageQuery, THEMES } from "./links.js";
+import { embedQuery, followUrl, isSessionId, pageQuery, themed } from "./links.js";
 import { createSession } from "./session.js";
 import { createStore, defaultState, fromQuery, LIVE_KEYS, normalize, roundWeights, sessionKey } from "./state.js";
 import { initTheme, refreshViews, themeToggle } from "./theme.js";
@@ -27,7 +27,9 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const theme = initTheme(params);
   const followId = isSessionId(params.get("follow")) ? params.get("follow") : null;
-  const lesson = followId ? null : await openLesson(params.get("preset"), catalog);
+  themeLessonLinks(theme.get());
+  theme.onChange(themeLessonLinks);
+  const lesson = followId ? null : await openLesson(params.get("preset"), catalog, theme.get());
   const defaults = defaultState(catalog);
   const store = createStore(fromQuery(location.search, catalog, lesson?.state ?? defaults),
     { normalize: (p, n) => normalize(p, n, catalog) });
@@ -56,15 +58,22 @@ async function start() {
   else await becomeOwner(page, { first: true });
 }
 
+/** The Lessons menu's links carry the theme on show (a room's projector goes along to a comparison). */
+function themeLessonLinks(theme) {
+  for (const a of document.querySelectorAll("#lessons-menu a[data-preset]")) {
+    const q = themed(`preset=${encodeURIComponent(a.dataset.preset)}`, theme);
+    a.setAttribute("href", `${a.dataset.kind === "comparison" ? "compare" : ""}?${q}`);
+  }
+}
+
 /** The lesson named in ?preset= ({name, title, state, …}), null without one, false for an unknown name;
- *  a comparison lesson lives on the comparison page. */
-async function openLesson(name, catalog) {
+ *  a comparison lesson lives on the comparison page (in the theme on show). */
+async function openLesson(name, catalog, theme) {
   if (name === null) return null;
   const meta = isPresetName(name) ? (catalog.presets ?? []).find((p) => p.name === name) : null;
   if (!meta) return false;
   if (meta.kind === "comparison") {
-    const theme = new URLSearchParams(location.search).get("theme");  // the room's theme goes along
-    location.replace(`compare?preset=${encodeURIComponent(name)}${THEMES.includes(theme) ? `&theme=${theme}` : ""}`);
+    location.replace(`compare?${themed(`preset=${encodeURIComponent(name)}`, theme)}`);
     return new Promise(() => {});  // the page is going away
   }
   return lessonOf(await api.preset(name), catalog);

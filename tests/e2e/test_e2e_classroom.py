@@ -814,6 +814,28 @@ def test_the_projector_theme_goes_along_to_a_comparison_lesson(page: Page, serve
     links = page.locator("a.cmp-open")
     assert links.count() == 4
     assert all("theme=projector" in (links.nth(i).get_attribute("href") or "") for i in range(4))
+    # and the ways out of the compare page: back to the playground, another lesson from its picker
+    assert "theme=projector" in (page.locator(".brand-link").get_attribute("href") or "")
+    page.select_option("#cmp-lesson", index=1)
+    page.locator("form.cmp-lessons button[type=submit]").click()
+    page.wait_for_url("**theme=projector**", timeout=15_000)
+    assert page.locator("html").get_attribute("data-theme") == "projector"
+
+
+@pytest.mark.browser
+def test_the_projector_toggle_is_what_the_lesson_links_follow(page: Page, server_url: str) -> None:
+    page.goto(server_url)
+    race = page.locator('#lessons-menu a[data-preset="activation-race"]')
+    wait_until(page, lambda: page.locator(".theme-toggle").count() == 1, "the theme toggle")
+    assert "theme=" not in (race.get_attribute("href") or "")
+    page.locator(".theme-toggle").click()  # on: remembered, and the links carry it
+    assert "theme=projector" in (race.get_attribute("href") or "")
+    page.goto(f"{server_url}/compare")  # the compare page follows the remembered choice too
+    wait_until(page, lambda: page.locator("html").get_attribute("data-theme") == "projector", "the stored theme")
+    page.goto(server_url)
+    wait_until(page, lambda: page.locator(".theme-toggle").count() == 1, "the theme toggle")
+    page.locator(".theme-toggle").click()  # off again
+    assert "theme=" not in (race.get_attribute("href") or "")
 
 
 @pytest.mark.browser

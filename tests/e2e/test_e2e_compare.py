@@ -276,7 +276,7 @@ def test_open_a_variant_as_playground(race: Page, api: httpx.Client, facts: dict
     relu = next(v for v in comparison(api, cid)["variants"] if v["value"] == "relu")
     card = page.locator("#maps .cmp-card").filter(has_text="relu").filter(has_not_text="leaky")
     assert card.count() == 1
-    card.get_by_role("link", name="open as playground").click()
+    card.get_by_role("link", name="open relu as playground").click()
     wait_until(page, lambda: frames_shown(page) >= 1 and attr(page, "data-session-id"), "the playground", timeout=20)
     assert "/compare" not in page.url
     config = get(api, f"sessions/{attr(page, 'data-session-id')}")["config"]
