@@ -839,7 +839,7 @@ def test_the_projector_toggle_is_what_the_lesson_links_follow(page: Page, server
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (1024, 768)])
 def test_screenshots_projector(page: Page, server_url: str, api: httpx.Client, size: tuple[int, int]) -> None:
     """The embed of a lesson and the playground, projector theme, at projector sizes (look at them)."""
     w, h = size
