@@ -57,7 +57,9 @@ export function createMapView(el, { extent = 6, label = '', onResize = () => {} 
   let px = 0;  // points canvas side in device pixels
   let gridDirty = false;
   let layerDirty = true;
-  const colors = classColors(el);
+  // from the page (the theme's variables live on :root): `el` is not in the document yet, and a
+  // detached element has no computed style, which silently gave the default palette
+  const colors = classColors();
   const luts = { diverging: divergingLUT(colors[0], colors[1], MAP_STRENGTH), classes: classLUTs(colors, MAP_STRENGTH) };
   const regressionLut = divergingLUT(colors[0], colors[1], 1);
 
