@@ -7,12 +7,12 @@ import {
   parseValues, playgroundQuery, toCompareQuery, variantLabels,
 } from "../../static/js/compare/query.js";
 import { defaultState, fromQuery, toConfig } from "../../static/js/state.js";
+import { DEFAULT_LOSS, LIMITS, LOSSES, OUTPUT_ACTIVATIONS } from "./fixtures/catalog.mjs";
 
 const CATALOG = {
   activations: ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "swish"].map((name) => ({ name })),
-  output_activations: ["linear", "sigmoid", "tanh", "softmax"].map((name) => ({ name })),
-  losses: [{ name: "bce", outputs: ["sigmoid"] }, { name: "cross_entropy", outputs: ["softmax"] },
-    { name: "mse", outputs: ["linear", "tanh", "sigmoid"] }],
+  output_activations: OUTPUT_ACTIVATIONS,
+  losses: LOSSES,
   optimizers: [{ name: "sgd", params: [] }, { name: "momentum", params: [{ name: "beta", low: 0, high: 0.9999 }] },
     { name: "rmsprop", params: [] }, { name: "adam", params: [] }],
   initializers: ["xavier", "he", "uniform", "small", "large", "zeros"].map((name) => ({ name })),
@@ -21,7 +21,7 @@ const CATALOG = {
     { name: "flower", kind: "binary", classes: null }],
   features: ["x1", "x2", "x1_sq", "x2_sq"].map((name) => ({ name })),
   problems: { binary: { outputs: ["sigmoid", "tanh"], default_output: "sigmoid" } },
-  default_loss: { sigmoid: "bce", softmax: "cross_entropy", linear: "mse", tanh: "mse" },
+  default_loss: DEFAULT_LOSS,
   defaults: {
     dataset: { name: "spiral", n_samples: 500, noise: 0.0, train_ratio: 0.5, seed: 1, classes: null, points: null,
       labels: null, csv: null },
@@ -30,8 +30,7 @@ const CATALOG = {
     optimizer: { name: "sgd", learning_rate: 0.03, beta: null, rho: null, eps: null, beta1: null, beta2: null },
     batch_size: 10, regularization: { kind: "none", rate: 0.0 }, dropout: 0.0, init: "xavier", seed: 1,
   },
-  limits: { max_layers: 8, max_units: 64, max_classes: 5, min_samples: 10, max_samples: 2000,
-    max_custom_points: 2000, grid_extent: 6, max_epochs_per_second: 10000 },
+  limits: LIMITS,
 };
 const D = defaultState(CATALOG);
 const roundTrip = (c) => fromCompareQuery(toCompareQuery(c, CATALOG), CATALOG);

@@ -5,12 +5,12 @@ import { test } from "node:test";
 import { configToState, isPresetName, lessonOf, lessonPatch, presetState, summary, weekLabel } from "../../static/js/lessons.js";
 import { pageQuery } from "../../static/js/links.js";
 import { defaultState, fromQuery, toQuery } from "../../static/js/state.js";
+import { DEFAULT_LOSS, DEFAULTS, LIMITS, LOSSES, OUTPUT_ACTIVATIONS, PROBLEMS } from "./fixtures/catalog.mjs";
 
 const CATALOG = {
   activations: ["linear", "sigmoid", "tanh", "relu"].map((name) => ({ name, label: name[0].toUpperCase() + name.slice(1) })),
-  output_activations: ["linear", "sigmoid", "tanh", "softmax"].map((name) => ({ name })),
-  losses: [{ name: "bce", outputs: ["sigmoid"] }, { name: "cross_entropy", outputs: ["softmax"] },
-    { name: "mse", outputs: ["linear", "tanh", "sigmoid"] }],
+  output_activations: OUTPUT_ACTIVATIONS,
+  losses: LOSSES,
   optimizers: [{ name: "sgd", label: "Gradient descent", params: [] },
     { name: "adam", label: "Adam", params: [{ name: "beta1", default: 0.9, low: 0, high: 0.9999 },
       { name: "beta2", default: 0.999, low: 0, high: 0.99999 }, { name: "eps", default: 1e-8, low: 1e-12, high: 0.01 }] }],
@@ -21,18 +21,10 @@ const CATALOG = {
     { name: "flower", label: "Flower", kind: "binary", classes: null },
     { name: "spiral_multi", label: "Spiral (3+)", kind: "multiclass", classes: { min: 3, max: 5, default: 3 } }],
   features: ["x1", "x2", "x1_sq", "x2_sq"].map((name) => ({ name })),
-  problems: { binary: { outputs: ["sigmoid", "tanh"], default_output: "sigmoid" },
-    multiclass: { outputs: ["softmax"], default_output: "softmax" },
-    regression: { outputs: ["linear", "tanh"], default_output: "linear" } },
-  default_loss: { sigmoid: "bce", softmax: "cross_entropy", linear: "mse", tanh: "mse" },
-  defaults: {
-    dataset: { name: "spiral", n_samples: 500, noise: 0.0, train_ratio: 0.5, seed: 1, classes: null },
-    features: ["x1", "x2"], layers: [{ units: 4, activation: "tanh" }, { units: 2, activation: "tanh" }],
-    output: { activation: null }, loss: null, optimizer: { name: "sgd", learning_rate: 0.03 }, batch_size: 10,
-    regularization: { kind: "none", rate: 0.0 }, dropout: 0.0, init: "xavier", seed: 1,
-  },
-  limits: { max_layers: 8, max_units: 64, max_classes: 5, min_samples: 10, max_samples: 2000,
-    max_custom_points: 2000, grid_extent: 6, max_epochs_per_second: 10000 },
+  problems: PROBLEMS,
+  default_loss: DEFAULT_LOSS,
+  defaults: DEFAULTS,
+  limits: LIMITS,
 };
 const D = defaultState(CATALOG);
 // as GET api/v1/presets/logistic-regression answers (the parts the page reads)

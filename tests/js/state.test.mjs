@@ -7,13 +7,13 @@ import {
   encodeWeights, fromConfig, fromQuery, livePatch, normalize, problemKind, roundWeights, sessionKey,
   toConfig, toQuery, trainCount,
 } from "../../static/js/state.js";
+import { DEFAULT_LOSS, DEFAULTS, LIMITS, LOSSES, OUTPUT_ACTIVATIONS, PROBLEMS } from "./fixtures/catalog.mjs";
 
 // the parts of GET api/v1/catalog that state.js reads
 const CATALOG = {
   activations: ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "swish"].map((name) => ({ name })),
-  output_activations: ["linear", "sigmoid", "tanh", "softmax"].map((name) => ({ name })),
-  losses: [{ name: "bce", outputs: ["sigmoid"] }, { name: "cross_entropy", outputs: ["softmax"] },
-    { name: "mse", outputs: ["linear", "tanh", "sigmoid"] }],
+  output_activations: OUTPUT_ACTIVATIONS,
+  losses: LOSSES,
   optimizers: [{ name: "sgd", params: [] },
     { name: "momentum", params: [{ name: "beta", default: 0.9, low: 0, high: 0.9999 }] },
     { name: "adam", params: [{ name: "beta1", default: 0.9, low: 0, high: 0.9999 },
@@ -24,18 +24,10 @@ const CATALOG = {
     { name: "blobs", kind: "multiclass", classes: { min: 3, max: 5, default: 3 } },
     { name: "plane", kind: "regression", classes: null }],
   features: ["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"].map((name) => ({ name })),
-  problems: { binary: { outputs: ["sigmoid", "tanh"], default_output: "sigmoid" },
-    multiclass: { outputs: ["softmax"], default_output: "softmax" },
-    regression: { outputs: ["linear", "tanh"], default_output: "linear" } },
-  default_loss: { sigmoid: "bce", softmax: "cross_entropy", linear: "mse", tanh: "mse" },
-  defaults: {
-    dataset: { name: "spiral", n_samples: 500, noise: 0.0, train_ratio: 0.5, seed: 1, classes: null },
-    features: ["x1", "x2"], layers: [{ units: 4, activation: "tanh" }, { units: 2, activation: "tanh" }],
-    output: { activation: null }, loss: null, optimizer: { name: "sgd", learning_rate: 0.03 }, batch_size: 10,
-    regularization: { kind: "none", rate: 0.0 }, dropout: 0.0, init: "xavier", seed: 1,
-  },
-  limits: { max_layers: 8, max_units: 64, max_classes: 5, min_samples: 10, max_samples: 2000,
-    max_custom_points: 2000, grid_extent: 6, max_epochs_per_second: 10000 },
+  problems: PROBLEMS,
+  default_loss: DEFAULT_LOSS,
+  defaults: DEFAULTS,
+  limits: LIMITS,
 };
 const D = defaultState(CATALOG);
 const roundTrip = (s) => fromQuery(toQuery(s, D), CATALOG);
