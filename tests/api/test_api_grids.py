@@ -32,7 +32,9 @@ def test_residuals_are_the_plane_predictor_map_by_map():
 def test_a_sloped_plane_deflates_to_almost_nothing():
     i, j = np.mgrid[0:100, 0:100]
     plane = (3 * i + 2 * j) % 256  # an evenly sloped map: every inner residual is 0
-    assert len(pack(plane.astype(np.uint8))) < 120  # 10,000 bytes raw
+    # 10,000 bytes raw; only the first row and column are not zero (run-length deflate repeats
+    # runs, not the first column's period of 100, so ~160 bytes rather than the default's ~80)
+    assert len(pack(plane.astype(np.uint8))) < 250
 
 
 @pytest.mark.parametrize("levels", [255, 15])
