@@ -38,6 +38,7 @@ class Settings(BaseSettings):
 
     # --- the live stream
     max_fps: float = 60.0
+    stream_stall_s: float = 30.0  # a viewer whose connection takes nothing for this long is dropped
     max_epochs_per_second: float = 10_000.0
 
     # --- embedding (issue 5)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,40 +13,43 @@ from app.api import catalog, comparisons, datasets, errors, health, live, preset
 from app.config import SCHEMA_LIMITS, Settings, get_settings
 from app.headers import FrameHeaders
 from app.training.comparison import Comparison, ComparisonStore
-from app.training.runner import Runners
+from app.training.scheduler import Scheduler
 from app.training.store import SessionStore
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.monotonic,
+               threaded: bool = True) -> FastAPI:
+    """The app. `clock` and `threaded=False` are for tests: a fake clock, and a scheduler that trains
+    only when the test calls `app.state.scheduler.run_due()`."""
     settings = settings or get_settings()
     imported = get_settings()
     differ = [k for k in SCHEMA_LIMITS if getattr(settings, k) != getattr(imported, k)]
     if differ:
         raise ValueError(f"{', '.join(differ)}: read by the request schemas at import; set them in the "
                          "environment (NNP_*) before starting instead")
-    runners = Runners()
+    scheduler = Scheduler(clock, threaded)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         web.plotly_bytes()  # gzip the 4.8 MB bundle once, before the first page asks for it
         yield
-        runners.stop_all()  # no training thread outlives the server
+        scheduler.stop_all()  # no training thread outlives the server
 
     app = FastAPI(title="NN Playground", version=__version__, root_path=settings.root_path, lifespan=lifespan,
                   description="Train small neural networks step by step: a NumPy engine behind a REST API.")
     app.state.settings = settings
-    app.state.store = SessionStore(settings)
-    app.state.runners = runners
-    app.state.store.on_evict.append(runners.stop)  # a deleted or evicted session stops training
+    app.state.store = SessionStore(settings, clock)
+    app.state.scheduler = scheduler
+    app.state.store.on_evict.append(scheduler.stop)  # a deleted or evicted session stops training
 
     def drop_comparison(c: Comparison) -> None:
-        runners.stop(c)
+        scheduler.stop(c)
         for s in c.sessions:
             s.owner = None
             if s.id in app.state.store:
                 app.state.store.delete(s.id)
 
-    app.state.comparisons = ComparisonStore(settings.max_comparisons, drop_comparison)
+    app.state.comparisons = ComparisonStore(settings.max_comparisons, drop_comparison, clock)
     errors.install(app)
     errors.document(app)
     for module in (health, catalog, datasets, sessions, live, comparisons, presets):

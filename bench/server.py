@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -21,15 +25,21 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str] | None = None, app: str = "app.main:app",
-                 prefix: str = "") -> tuple[subprocess.Popen[bytes], str]:
+                 prefix: str = "", command: Callable[[int], Sequence[str]] | None = None,
+                 own_group: bool = False, output: IO[bytes] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """(process, base URL incl. prefix) once {prefix}/healthz answers; raises if not within 30 s.
 
-    `app` is any ASGI import path (e.g. the app mounted under a sub-path), `prefix` where it lives."""
+    `app` is any ASGI import path (e.g. the app mounted under a sub-path), `prefix` where it lives.
+    `command(port)` replaces the uvicorn command line (e.g. `python -m app.cli … --workers 2`);
+    `own_group` starts it in a process group of its own, so stop_server ends its workers too;
+    `output` takes its stdout and stderr (default: this process's)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}{prefix}"
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    argv = list(command(port)) if command else [
+        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+                            start_new_session=own_group, stdout=output, stderr=output)
+    name = argv[2] if argv[1:2] == ["-m"] else argv[0]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -38,16 +48,31 @@ def start_server(env: dict[str, str] | None = None, app: str = "app.main:app",
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {proc.returncode}")
+            if own_group:  # workers it may have left behind (a pgid is not reused while its group lives)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
         time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("uvicorn did not answer /healthz within 30 s")
+    _signal(proc, signal.SIGKILL)
+    proc.wait()
+    raise RuntimeError(f"{name} did not answer /healthz within 30 s")
+
+
+def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """`sig` to the server and, when it leads a group of its own (own_group), to its workers too."""
+    try:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+    except ProcessLookupError:
+        pass  # already gone
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
+    _signal(proc, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        _signal(proc, signal.SIGKILL)
         proc.wait()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request, Response
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.training.comparison import Comparison, ComparisonConfig
@@ -15,7 +14,7 @@ from app.training.spec import SessionConfig
 
 from . import frames, present
 from .deps import SettingsDep, StoreDep
-from .live import SSE_DOC, SSE_HEADERS, PlayRequest, event_stream, runners
+from .live import SSE_DOC, EventStreamResponse, PlayRequest, open_stream, scheduler
 from .schemas import MetricsOut, ResetRequest, StepRequest
 from .sessions import most_updates
 
@@ -130,15 +129,14 @@ def reset_comparison(c: ComparisonDep, body: Annotated[ResetRequest | None, Body
 def play_comparison(request: Request, c: ComparisonDep,
                     body: Annotated[PlayRequest | None, Body()] = None) -> ComparisonOut:
     make = lambda: frames.comparison_frame_json(c, present_comparison)  # noqa: E731
-    settings = request.app.state.settings
-    runners(request).play(c, body.epochs_per_second if body else None,
-                          frames.refresher(c, make, 1.0 / settings.max_fps), settings.unattended_pause_s)
+    scheduler(request).play(c, body.epochs_per_second if body else None, frames.refresher(c, make),
+                            request.app.state.settings.unattended_pause_s)
     return present_comparison(c)
 
 
 @router.post("/{comparison_id}/pause", response_model=ComparisonOut, responses=NOT_FOUND)
 def pause_comparison(request: Request, c: ComparisonDep) -> ComparisonOut:
-    runners(request).stop(c)
+    scheduler(request).stop(c)
     return present_comparison(c)
 
 
@@ -151,16 +149,14 @@ def comparison_history(c: ComparisonDep) -> dict[str, Any]:
             for label, s in zip(c.labels, c.sessions, strict=True)]}
 
 
-@router.get("/{comparison_id}/stream", response_class=StreamingResponse, responses={**NOT_FOUND, **SSE_DOC})
+@router.get("/{comparison_id}/stream", response_class=EventStreamResponse, responses={**NOT_FOUND, **SSE_DOC})
 async def stream_comparison(request: Request, c: ComparisonDep, settings: SettingsDep,
                             fps: QueryNumber(float, 1.0, 60.0, description="at most this many a second")
                             = 30.0,
                             frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
                                                  description="stop after this many frames; 0: never") = 0,
-                            ) -> StreamingResponse:
+                            ) -> EventStreamResponse:
     """One frame carries every variant: its metrics and its output grid, on one colour scale."""
     comparisons = request.app.state.comparisons
-    events = event_stream(c, lambda: c.id in comparisons,
-                          lambda: frames.comparison_frame_json(c, present_comparison),
-                          min(fps, settings.max_fps), frames_)
-    return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+    return open_stream(c, min(fps, settings.max_fps), frames_, lambda: c.id in comparisons,
+                       lambda: frames.comparison_frame_json(c, present_comparison), settings.stream_stall_s)

@@ -11,6 +11,7 @@ import numpy as np
 
 from app.training.boundary import compute_boundary
 from app.training.encoding import encode_grid
+from app.training.scheduler import TICK_S
 from app.training.session import Session
 
 from . import present
@@ -18,6 +19,7 @@ from . import present
 FRAME_RESOLUTION = 100
 NEURON_RESOLUTION = 16  # TF Playground draws its unit thumbnails from 10×10
 NEURON_LEVELS = 15  # 16 shades are plenty for a thumbnail and keep a [8×6] frame under 15 kB
+SLOW_PARTS_S = 0.1  # while training, unit maps and weights are re-encoded at most 10 times a second
 
 
 def _output(kind: str, grid: np.ndarray) -> dict[str, Any]:
@@ -31,18 +33,23 @@ def _output(kind: str, grid: np.ndarray) -> dict[str, Any]:
 
 
 def build(session: Session, speed: float | None) -> dict[str, Any]:
-    b = compute_boundary(session, FRAME_RESOLUTION, NEURON_RESOLUTION)
+    """The frame's body. While training runs, the unit maps and weights (which move slowly and cost
+    as much to encode as the output map) are re-encoded at most every SLOW_PARTS_S and reused in
+    between; otherwise every part is exact."""
+    parts = session.frame_parts
+    now = time.monotonic()
+    slow_due = not session.running or "neurons" not in parts or now - float(parts["at"]) >= SLOW_PARTS_S  # type: ignore[arg-type]
+    b = compute_boundary(session, FRAME_RESOLUTION, NEURON_RESOLUTION if slow_due else None)
     with session.lock:
         body = present.session(session).model_dump(mode="json", exclude={"config"})
-        layers = session.weights()
-    body.update(
-        version=session.version, viewers=session.viewers, speed=speed,
-        extent=b.extent, output=_output(b.kind, b.output),
-        neurons={"resolution": NEURON_RESOLUTION,
-                 "layers": [encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]},
-        # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
-        weights=[encode_grid(np.column_stack([w, bias])) for w, bias in layers],
-    )
+        layers = session.weights() if slow_due else []
+    if slow_due:
+        parts.update(at=now, neurons={"resolution": NEURON_RESOLUTION, "layers": [
+            encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]},
+            # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
+            weights=[encode_grid(np.column_stack([w, bias])) for w, bias in layers])
+    body.update(version=session.version, viewers=session.viewers, speed=speed, extent=b.extent,
+                output=_output(b.kind, b.output), neurons=parts["neurons"], weights=parts["weights"])
     return body
 
 
@@ -66,14 +73,19 @@ def frame_json(session: Session, speed: float | None) -> FramePack:
         return session.frame_cache
 
 
-def refresher(target: Any, make: Callable[[], FramePack], period: float) -> Callable[[], None]:
-    """For a runner's on_chunk: build the frame when someone watches and the last one is older
-    than a display frame, so viewers find a fresh frame ready and nothing waits for the GIL."""
+def refresher(target: Any, make: Callable[[], FramePack]) -> Callable[[], None]:
+    """For the scheduler's on_chunk: build the frame when a viewer reads and the last one is a
+    display frame old (at the fastest reader's fps), then wake the viewers. Half a tick of slack,
+    so a session trained once a display frame gets a frame every tick despite jitter."""
 
     def refresh() -> None:
+        fps = target.audience.fps
+        if not fps:
+            return
         cached = target.frame_cache
-        if target.viewers and (cached is None or time.monotonic() - cached[3] >= period):
+        if cached is None or time.monotonic() - cached[3] >= 1.0 / fps - TICK_S / 2:
             make()
+            target.audience.beacon.fire()
 
     return refresh
 

@@ -1,10 +1,37 @@
-"""GET /healthz: 200 while the server is up."""
+"""GET /healthz: 200 while the server is up, with what this process holds and what its scheduler did.
 
-from fastapi import APIRouter
+It runs on the event loop (an `async` route), so it answers while every worker thread is busy, and
+reads only counters: no session lock is taken. Tests and the capacity bench assert on these
+counters instead of timing the machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+class Health(BaseModel):
+    status: str = "ok"
+    sessions: int = Field(description="sessions held by this process (comparison variants included)")
+    comparisons: int
+    training: int = Field(description="sessions and comparisons scheduled to train")
+    viewers: int = Field(description="open streams that are reading")
+    stalled: int = Field(description="open streams whose client stopped reading")
+    scheduler: dict[str, int] = Field(description="turns, updates, backlog_dropped, unattended_pauses, errors")
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    targets = [*state.store.values(), *state.comparisons.values()]
+    return {"sessions": len(state.store), "comparisons": len(state.comparisons),
+            "training": state.scheduler.alive(),
+            "viewers": sum(t.audience.count for t in targets),
+            "stalled": sum(t.audience.stalled for t in targets),
+            "scheduler": asdict(state.scheduler.counters)}

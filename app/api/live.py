@@ -9,6 +9,8 @@ running (the generator ends with the connection; training belongs to play/pause)
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
@@ -17,9 +19,10 @@ import anyio
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
+from starlette.types import Send
 
 from app.training.fields import QueryNumber, Real
-from app.training.runner import Runners
+from app.training.scheduler import Scheduler
 
 from . import frames, present
 from .deps import FreeSessionDep, SessionDep, SettingsDep
@@ -34,29 +37,29 @@ class PlayRequest(Strict):
         None, description="training speed; null or omitted: as fast as it goes")
 
 
-def runners(request: Request) -> Runners:
-    return request.app.state.runners  # type: ignore[no-any-return]
+def scheduler(request: Request) -> Scheduler:
+    return request.app.state.scheduler  # type: ignore[no-any-return]
 
 
 @router.post("/{session_id}/play", response_model=SessionOut,
              responses={**NOT_FOUND, 409: {"description": "diverged: reset first"}})
 def play(request: Request, session: FreeSessionDep,
          body: Annotated[PlayRequest | None, Body()] = None) -> SessionOut:
-    pool = runners(request)
+    pool = scheduler(request)
     make = lambda: frames.frame_json(session, pool.speed(session.id))  # noqa: E731
-    settings = request.app.state.settings
-    pool.play(session, body.epochs_per_second if body else None,
-              frames.refresher(session, make, 1.0 / settings.max_fps), settings.unattended_pause_s)
+    pool.play(session, body.epochs_per_second if body else None, frames.refresher(session, make),
+              request.app.state.settings.unattended_pause_s)
     return present.session(session)
 
 
 @router.post("/{session_id}/pause", response_model=SessionOut, responses=NOT_FOUND)
 def pause(request: Request, session: FreeSessionDep) -> SessionOut:
-    runners(request).stop(session)
+    scheduler(request).stop(session)
     return present.session(session)
 
 
 KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing a quiet stream
+FALLBACK_S = 1.0  # a running target whose scheduler built no frame for this long: build one here
 GONE = b'event: gone\ndata: {"reason":"deleted or expired"}\n\n'
 DONE = b"event: done\ndata: {}\n\n"
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -64,62 +67,138 @@ SSE_DOC: dict[int | str, dict[str, Any]] = {200: {
     "description": "Server-Sent Events: `frame` (JSON data), `done`, `gone`, `moved` ({id} of the session "
                    "that replaced this one); `: keepalive` comments",
     "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+log = logging.getLogger("nn_playground.stream")
 
 
 def moved(successor: str) -> bytes:
     return f'event: moved\ndata: {{"id":"{successor}"}}\n\n'.encode()
 
 
-async def event_stream(target: Any, alive: Callable[[], bool], build: Callable[[], frames.FramePack],
-                       fps: float, limit: int, successor: Callable[[], str | None] = lambda: None,
+class EventStreamResponse(StreamingResponse):
+    """SSE whose viewer is dropped when it stops reading: a send that cannot go out for `stall_s`
+    (the connection's buffers are full: a sleeping laptop, a stuck script) marks the viewer stalled,
+    so it no longer keeps its session training or safe from eviction, and ends the response."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, content: AsyncIterator[bytes], stall_s: float, on_stall: Callable[[], None],
+                 status_code: int = 200) -> None:  # FastAPI's OpenAPI reads the status code's default
+        super().__init__(content, status_code, SSE_HEADERS, self.media_type)
+        self.stall_s, self.on_stall = stall_s, on_stall
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        async for chunk in self.body_iterator:
+            assert isinstance(chunk, bytes)
+            try:
+                await asyncio.wait_for(send({"type": "http.response.body", "body": chunk, "more_body": True}),
+                                       self.stall_s)
+            except TimeoutError:
+                self.on_stall()
+                log.warning("a stream viewer read nothing for %.0f s: dropping it", self.stall_s)
+                return  # the server closes the connection
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class Viewer:
+    """One open stream of a target: its place in the audience and what it was last sent."""
+
+    def __init__(self, target: Any, fps: float) -> None:
+        self.target, self.fps, self.period = target, fps, 1.0 / fps
+        self.ticket: int | None = None  # joined when the stream starts, so a stream never started leaves none
+        self.sent_version = -1
+        self.since = time.monotonic()  # joined, or last sent a frame
+
+    def join(self) -> None:
+        self.ticket = self.target.audience.join(self.fps)
+        self.since = time.monotonic()
+
+    def stall(self) -> None:
+        if self.ticket is not None:
+            self.target.audience.stall(self.ticket)
+
+    def leave(self) -> None:
+        if self.ticket is not None:
+            self.target.audience.leave(self.ticket)
+
+    async def next_frame(self, build: Callable[[], frames.FramePack]) -> frames.FramePack | None:
+        """The frame to send now, or None while there is nothing new for this viewer. While the
+        target trains, the scheduler builds frames for its viewers; otherwise (a REST step, a new
+        viewer, a pause) the viewer builds the exact current frame, in a worker thread so NumPy never
+        runs on the event loop, and every other viewer shares it."""
+        t = self.target
+        cached = t.frame_cache
+        if t.running:
+            now = time.monotonic()
+            # the scheduler builds a frame about every period while someone reads: one older than two
+            # is from before this viewer came (nobody read meanwhile); wait for the next, up to FALLBACK_S
+            if cached is not None and now - cached[3] <= 2 * self.period:
+                return cached if cached[0] != self.sent_version else None
+            if now - self.since < FALLBACK_S:
+                return None
+        elif cached is not None and cached[0] == t.version:
+            return cached if cached[0] != self.sent_version else None
+        pack = await anyio.to_thread.run_sync(build)
+        return pack if pack[0] != self.sent_version else None
+
+    def sent(self, pack: frames.FramePack) -> None:
+        self.sent_version, self.since = pack[0], time.monotonic()
+
+
+async def event_stream(viewer: Viewer, alive: Callable[[], bool], build: Callable[[], frames.FramePack],
+                       limit: int, successor: Callable[[], str | None] = lambda: None,
                        ) -> AsyncIterator[bytes]:
-    """SSE bytes for a session or comparison: its newest frame whenever its version moved, at most
-    fps a second. A frame is built once per version in a worker thread (NumPy never runs on the
-    event loop) and its encoded bytes are shared by every viewer; a slow viewer skips versions
-    (the generator only makes the next frame when the last one was taken), it never queues them."""
-    period = 1.0 / fps
-    sent_version, sent, quiet_since = -1, 0, time.monotonic()
-    target.viewers += 1
-    target.version += 1  # the viewer count is part of what the others see
+    """SSE bytes for a session or comparison: its newest frame whenever it moved, at most the
+    viewer's fps. Waits on the target's beacon, never polls: a quiet stream costs nothing. A slow
+    viewer skips versions (the generator makes the next frame only when the last one was taken),
+    it never queues them."""
+    t, sent, quiet_since = viewer.target, 0, time.monotonic()
+    viewer.join()
     try:
         while limit == 0 or sent < limit:
-            target.last_seen = time.monotonic()
-            if not alive():
-                nxt = successor()
-                yield moved(nxt) if nxt else GONE  # followers of a replaced session move along
-                return
-            version = target.version
-            if version != sent_version:
-                cached = target.frame_cache
-                # while training runs, its thread keeps a frame at most a display frame old: take
-                # it; otherwise (a REST step, a new viewer) build the exact current one
-                recent = target.running and time.monotonic() - cached[3] <= 2 * period if cached else False
-                if cached is None or (cached[0] != version and not recent):
-                    cached = await anyio.to_thread.run_sync(build)
-                if cached[0] != sent_version:
-                    yield cached[2]
-                    sent_version, sent, quiet_since = cached[0], sent + 1, time.monotonic()
-            elif time.monotonic() - quiet_since > KEEPALIVE_S:
-                yield b": keepalive\n\n"
-                quiet_since = time.monotonic()
-            await asyncio.sleep(period)
+            woken = t.audience.beacon.arm()  # armed before looking: a change meanwhile still wakes us
+            try:
+                if not alive():
+                    nxt = successor()
+                    yield moved(nxt) if nxt else GONE  # followers of a replaced session move along
+                    return
+                pack = await viewer.next_frame(build)
+                if pack is not None:
+                    yield pack[2]
+                    viewer.sent(pack)
+                    sent, quiet_since = sent + 1, time.monotonic()
+                    await asyncio.sleep(viewer.period * 0.8)  # at most fps a second, with room for jitter
+                    continue
+                if time.monotonic() - quiet_since > KEEPALIVE_S:
+                    yield b": keepalive\n\n"
+                    quiet_since = time.monotonic()
+                wait = FALLBACK_S if t.running else KEEPALIVE_S
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken, wait)
+            finally:
+                t.audience.beacon.disarm(woken)
         yield DONE
     finally:
-        target.viewers -= 1
-        target.version += 1
+        viewer.leave()
 
 
-@router.get("/{session_id}/stream", response_class=StreamingResponse, responses={**NOT_FOUND, **SSE_DOC})
+def open_stream(target: Any, fps: float, limit: int, alive: Callable[[], bool],
+                build: Callable[[], frames.FramePack], stall_s: float,
+                successor: Callable[[], str | None] = lambda: None) -> EventStreamResponse:
+    viewer = Viewer(target, fps)
+    return EventStreamResponse(event_stream(viewer, alive, build, limit, successor), stall_s, viewer.stall)
+
+
+@router.get("/{session_id}/stream", response_class=EventStreamResponse, responses={**NOT_FOUND, **SSE_DOC})
 async def stream(request: Request, session: SessionDep, settings: SettingsDep,
                  fps: QueryNumber(float, 1.0, 60.0, description="frames per second at most") = 30.0,
                  frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
                                       description="stop after this many frames; 0: never") = 0,
-                 ) -> StreamingResponse:
+                 ) -> EventStreamResponse:
     """Frames (event `frame`): epoch, step, status, metrics, the output grid and every hidden unit's
     grid (uint8, plane-predicted, deflate, base64), and the weights; `done` after `frames` frames;
     `gone` when the session is deleted."""
-    store, pool = request.app.state.store, runners(request)
-    events = event_stream(session, lambda: session.id in store,
-                          lambda: frames.frame_json(session, pool.speed(session.id)),
-                          min(fps, settings.max_fps), frames_, lambda: store.successor_of(session.id))
-    return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+    store, pool = request.app.state.store, scheduler(request)
+    return open_stream(session, min(fps, settings.max_fps), frames_, lambda: session.id in store,
+                       lambda: frames.frame_json(session, pool.speed(session.id)), settings.stream_stall_s,
+                       lambda: store.successor_of(session.id))

@@ -8,6 +8,7 @@ same number of updates. A variant that diverges stops where it was; the others g
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from app.nn.lockstep import Lockstep, compatible
 
+from .audience import Audience
 from .fields import Real
 from .metrics import Measured
 from .session import Session, SessionError, Status
@@ -123,13 +125,17 @@ class Comparison:
                  labels: list[str]) -> None:
         self.id, self.config, self.sessions, self.labels = comparison_id, config, sessions, labels
         self.lock = threading.RLock()
-        self.viewers = 0
+        self._bumps = itertools.count(1)  # next() is atomic: a viewer joining cannot lose a bump
         self._version_offset = 0
-        self.last_seen = time.monotonic()  # a client's last request or stream poll
+        self.last_seen = time.monotonic()  # a client's last request
+        self.audience = Audience()
+        self.audience.on_change = self.bump
+        self.closed = False
         self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
         for s in sessions:
             s.owner = comparison_id
             s.target_loss = config.target_loss
+            s.audience.beacon.forward.append(self.audience.beacon)  # a variant's change wakes our viewers
         trainers = [s.trainer for s in sessions]
         self.lockstep = Lockstep(trainers) if compatible(trainers) and _same_data(sessions) else None
 
@@ -152,9 +158,15 @@ class Comparison:
         """Moves whenever any variant changes (or a viewer comes or goes): frames are cached by it."""
         return sum(s.version for s in self.sessions) + self._version_offset
 
-    @version.setter
-    def version(self, value: int) -> None:
-        self._version_offset += value - self.version
+    def bump(self) -> None:
+        """A new version with no variant changed (a viewer came or went)."""
+        self._version_offset = next(self._bumps)
+        if not self.running:
+            self.audience.beacon.fire()
+
+    @property
+    def viewers(self) -> int:
+        return self.audience.count
 
     @property
     def running(self) -> bool:
@@ -242,13 +254,22 @@ class ComparisonStore:
     """Bounded like the session store: the least recently used comparison that is not running goes
     first, taking its variant sessions with it."""
 
-    def __init__(self, limit: int, on_drop: Callable[[Comparison], None]) -> None:
-        self.limit, self.on_drop = limit, on_drop
+    def __init__(self, limit: int, on_drop: Callable[[Comparison], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.clock = limit, clock
+        self._on_drop = on_drop
         self._items: dict[str, Comparison] = {}
         self._lock = threading.Lock()
 
     def __contains__(self, cid: object) -> bool:
         return cid in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def values(self) -> list[Comparison]:
+        with self._lock:
+            return list(self._items.values())
 
     def add(self, c: Comparison) -> None:
         with self._lock:
@@ -258,6 +279,7 @@ class ComparisonStore:
                     raise StoreFull(f"all {self.limit} comparisons are running; pause or delete one")
                 del self._items[victim.id]
                 self.on_drop(victim)
+            c.last_seen = self.clock()
             self._items[c.id] = c
 
     def get(self, cid: str) -> Comparison:
@@ -266,8 +288,13 @@ class ComparisonStore:
             if c is None:
                 raise SessionNotFound(cid)
             self._items[cid] = c  # most recently used last
-            c.last_seen = time.monotonic()
+            c.last_seen = self.clock()
             return c
+
+    def on_drop(self, c: Comparison) -> None:
+        c.closed = True  # before the hook: a play racing this delete finds it closed
+        c.audience.beacon.fire()  # its viewers hear that it is gone
+        self._on_drop(c)
 
     def delete(self, cid: str) -> Comparison:
         c = self.get(cid)

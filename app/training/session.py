@@ -6,6 +6,7 @@ interleave inside an update. The status lifecycle is checked in one place (`_set
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from enum import StrEnum
@@ -17,6 +18,7 @@ from app.nn.gradcheck import GradCheck, gradient_check
 from app.nn.network import LayerSpec, Network, NetworkSpec
 from app.nn.trainer import Trainer, TrainSettings
 
+from .audience import Audience
 from .history import History
 from .metrics import Measured, Metrics, blown_up, evaluate, largest_weight
 from .problem import Problem, build_split
@@ -74,11 +76,18 @@ class Session:
         self.history = History(settings.max_history)
         self.status = Status.IDLE
         self.diverged_at: dict[str, int] | None = None
-        self.last_used = time.monotonic()
-        self.version = 0  # bumped by every change a viewer could see; frames are cached by it
-        self.last_seen = time.monotonic()  # a client's last request or stream poll (not training)
-        self.viewers = 0  # open streams on this session
+        self.clock = time.monotonic  # the store sets its own (tests inject one)
+        self.last_used = self.clock()
+        # bumped by every change a viewer could see; frames are cached by it. next() on a count is
+        # atomic, so a viewer joining on the event loop cannot lose a bump made by training
+        self._versions = itertools.count(1)
+        self.version = 0
+        self.last_seen = self.clock()  # a client's last request (not training)
+        self.audience = Audience()  # open streams on this session
+        self.audience.on_change = self.bump
+        self.closed = False  # deleted or evicted: it never trains again
         self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
+        self.frame_parts: dict[str, object] = {}  # the slower parts of a frame, kept between frames
         self.owner: str | None = None  # the comparison this session is a variant of, if any
         self.target_loss: float | None = None  # when set: the first epoch with train cost ≤ it
         self.target_epoch: int | None = None
@@ -95,10 +104,21 @@ class Session:
         self.status = new
 
     def touch(self) -> None:
-        self.last_used = time.monotonic()
+        self.last_used = self.clock()
+
+    @property
+    def viewers(self) -> int:
+        return self.audience.count
+
+    def bump(self) -> None:
+        """A new version: what viewers see changed. While training runs, the scheduler builds the
+        frames and wakes the viewers; otherwise (a REST step, a reset, a pause) wake them now."""
+        self.version = next(self._versions)
+        if not self.running:
+            self.audience.beacon.fire()
 
     def _changed(self) -> None:
-        self.version += 1
+        self.bump()
         self.touch()
 
     def play(self) -> None:

@@ -24,8 +24,9 @@ class SessionNotFound(KeyError):
 
 
 class SessionStore:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
+        self.clock = clock
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self.on_evict: list[Callable[[Session], None]] = []  # e.g. stop its runner
@@ -37,12 +38,19 @@ class SessionStore:
     def __contains__(self, session_id: object) -> bool:
         return session_id in self._sessions
 
+    def values(self) -> list[Session]:
+        """A snapshot of the sessions held (for counters; no lock of theirs is taken)."""
+        with self._lock:
+            return list(self._sessions.values())
+
     def new_id(self) -> str:
         return secrets.token_urlsafe(9)
 
     def add(self, make: Callable[[str], Session]) -> Session:
         """Build a session with a fresh id and keep it, making room first if needed."""
         session = make(self.new_id())
+        session.clock = self.clock
+        session.last_used = session.last_seen = self.clock()
         with self._lock:
             self._expire()
             if len(self._sessions) >= self.settings.max_sessions:
@@ -57,7 +65,7 @@ class SessionStore:
                 raise SessionNotFound(session_id)
             self._sessions.move_to_end(session_id)
         session.touch()
-        session.last_seen = time.monotonic()
+        session.last_seen = self.clock()
         return session
 
     def delete(self, session_id: str, successor: str | None = None) -> Session:
@@ -85,7 +93,7 @@ class SessionStore:
         return None
 
     def _expire(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         for sid, s in list(self._sessions.items()):
             idle = now - s.last_used > self.settings.idle_timeout_s
             if idle and s.owner is None and s.status is not Status.RUNNING:
@@ -100,6 +108,8 @@ class SessionStore:
                         "pause or delete one, or try again later")
 
     def _notify(self, session: Session) -> None:
+        session.closed = True  # before the hooks: a play racing this delete finds it closed
+        session.audience.beacon.fire()  # its viewers hear that it is gone
         for hook in self.on_evict:
             hook(session)
 

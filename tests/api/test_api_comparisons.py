@@ -511,7 +511,7 @@ def test_reset_with_a_seed_gives_every_variant_the_same_new_weights(client):
 def test_deleting_a_playing_comparison_stops_its_training(client):
     c = _create(client, CIRCLE)
     assert client.post(f"{API}/comparisons/{c['id']}/play").status_code == 200
-    runners = client.app.state.runners  # type: ignore[attr-defined]
+    runners = client.app.state.scheduler  # type: ignore[attr-defined]
     assert runners.alive() == 1
     assert client.delete(f"{API}/comparisons/{c['id']}").status_code == 204
     deadline = time.monotonic() + 5

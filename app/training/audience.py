@@ -1,0 +1,108 @@
+"""Who watches a session or comparison, how fast they want frames, and how to wake them.
+
+Viewers are SSE generators on the event loop; frames are built in the scheduler's thread or a
+worker thread. A `Beacon` lets any thread wake the loop's waiters without them polling: a paused
+session with a hundred viewers costs nothing until something changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections.abc import Callable
+
+
+class Beacon:
+    """A thread-safe wake-up for asyncio waiters: `arm()` on the loop, `fire()` from anywhere."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self.forward: list[Beacon] = []  # fired too (a variant's changes wake its comparison's viewers)
+
+    def arm(self) -> asyncio.Future[None]:
+        """A future that completes at the next `fire()`. Arm first, then check the condition, then
+        await: a change between the check and the await still wakes the waiter."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            self._waiters.append((loop, fut))
+        return fut
+
+    def disarm(self, fut: asyncio.Future[None]) -> None:
+        with self._lock:
+            self._waiters = [(loop, f) for loop, f in self._waiters if f is not fut]
+
+    def fire(self) -> None:
+        with self._lock:
+            waiters, self._waiters = self._waiters, []
+        for loop, fut in waiters:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_wake, fut)
+        for other in self.forward:
+            other.fire()
+
+
+def _wake(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+class Audience:
+    """The open streams of one session or comparison. A viewer that stopped reading (its
+    connection's buffers full for a while: a sleeping laptop) is marked stalled and no longer
+    counts, so its session may pause itself, be evicted, and stop building frames for nobody."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fps: dict[int, float] = {}  # ticket -> frames a second this viewer asks for
+        self._stalled: set[int] = set()
+        self._tickets = itertools.count()
+        self.beacon = Beacon()
+        self.on_change: Callable[[], None] = lambda: None  # the viewer count is part of the frame
+
+    def join(self, fps: float) -> int:
+        with self._lock:
+            ticket = next(self._tickets)
+            self._fps[ticket] = fps
+        self.on_change()
+        return ticket
+
+    def leave(self, ticket: int) -> None:
+        with self._lock:
+            counted = self._fps.pop(ticket, None) is not None and ticket not in self._stalled
+            self._stalled.discard(ticket)
+        if counted:
+            self.on_change()
+
+    def stall(self, ticket: int) -> None:
+        with self._lock:
+            fresh = ticket in self._fps and ticket not in self._stalled
+            self._stalled.add(ticket)
+        if fresh:
+            self.on_change()
+
+    def resume(self, ticket: int) -> None:
+        with self._lock:
+            was = ticket in self._stalled
+            self._stalled.discard(ticket)
+        if was:
+            self.on_change()
+
+    @property
+    def count(self) -> int:
+        """Viewers that are reading (stalled ones do not count)."""
+        with self._lock:
+            return len(self._fps) - len(self._stalled)
+
+    @property
+    def stalled(self) -> int:
+        with self._lock:
+            return len(self._stalled)
+
+    @property
+    def fps(self) -> float:
+        """The fastest frame rate a reading viewer asks for; 0 when nobody reads."""
+        with self._lock:
+            return max((f for t, f in self._fps.items() if t not in self._stalled), default=0.0)
