@@ -91,8 +91,8 @@ class EventStreamResponse(StreamingResponse):
         async for chunk in self.body_iterator:
             assert isinstance(chunk, bytes)
             try:
-                await asyncio.wait_for(send({"type": "http.response.body", "body": chunk, "more_body": True}),
-                                       self.stall_s)
+                async with asyncio.timeout(self.stall_s):  # no task per send, unlike wait_for
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
             except TimeoutError:
                 self.on_stall()
                 log.warning("a stream viewer read nothing for %.0f s: dropping it", self.stall_s)
@@ -167,14 +167,19 @@ async def event_stream(viewer: Viewer, alive: Callable[[], bool], build: Callabl
                     yield pack[2]
                     viewer.sent(pack)
                     sent, quiet_since = sent + 1, time.monotonic()
-                    await asyncio.sleep(viewer.period * 0.8)  # at most fps a second, with room for jitter
+                    if t.audience.fps > viewer.fps or not t.running:
+                        # frames come faster than this viewer asked (another reads faster, or REST
+                        # steps): at most fps a second, with room for jitter. Otherwise the scheduler
+                        # already builds them at this viewer's pace: one wake-up a frame, not two
+                        await asyncio.sleep(viewer.period * 0.8)
                     continue
                 if time.monotonic() - quiet_since > KEEPALIVE_S:
                     yield b": keepalive\n\n"
                     quiet_since = time.monotonic()
                 wait = FALLBACK_S if t.running else KEEPALIVE_S
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken, wait)
+                    async with asyncio.timeout(wait):
+                        await woken
             finally:
                 t.audience.beacon.disarm(woken)
         yield DONE
