@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     stream_stall_s: float = 30.0  # a viewer whose connection takes nothing for this long is dropped
     max_epochs_per_second: float = 10_000.0
 
+    # --- more than one process (app.cluster): set by `nn-playground --workers N` for its workers
+    worker: str = ""  # this worker's name, the prefix of its ids ("w0", "w1", …); "" for one process
+    front_sockets: str = ""  # the front's: "w0=/path/w0.sock,w1=…" (set by the command, not by hand)
+
     # --- embedding (issue 5)
     frame_ancestors: str = "*"  # CSP frame-ancestors for /embed; the rest is same-origin
     root_path: str = ""

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app import __version__, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
+from app.cluster.front import OwnerRouter, Owners
 from app.config import SCHEMA_LIMITS, Settings, get_settings
 from app.headers import FrameHeaders
 from app.training.comparison import Comparison, ComparisonStore
@@ -18,9 +19,10 @@ from app.training.store import SessionStore
 
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.monotonic,
-               threaded: bool = True) -> FastAPI:
+               threaded: bool = True, owners: Owners | None = None) -> FastAPI:
     """The app. `clock` and `threaded=False` are for tests: a fake clock, and a scheduler that trains
-    only when the test calls `app.state.scheduler.run_due()`."""
+    only when the test calls `app.state.scheduler.run_due()`. With `owners`, the front of a
+    multi-process server: sessions and comparisons live in those workers, not here."""
     settings = settings or get_settings()
     imported = get_settings()
     differ = [k for k in SCHEMA_LIMITS if getattr(settings, k) != getattr(imported, k)]
@@ -54,10 +56,26 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     errors.document(app)
     for module in (health, catalog, datasets, sessions, live, comparisons, presets):
         app.include_router(module.router)
+    if settings.worker:  # one of several processes: the front asks it for counts and evictions
+        from app.cluster import internal
+
+        app.include_router(internal.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files, name="static")
+    if owners is not None:
+        app.add_middleware(OwnerRouter, owners=owners)  # inside FrameHeaders: one set of security headers
     app.add_middleware(FrameHeaders, frame_ancestors=settings.frame_ancestors)
     return app
 
 
-app = create_app()
+def _app_for_this_process() -> FastAPI:
+    """One process (the default), a worker (NNP_WORKER set), or a front (NNP_FRONT_SOCKETS set by
+    `nn-playground --workers N`: its workers' names and sockets)."""
+    from app.cluster.workers import front_owners
+
+    settings = get_settings()
+    owners = front_owners(settings)
+    return create_app(settings, owners=owners)
+
+
+app = _app_for_this_process()

@@ -13,6 +13,45 @@ import threading
 from collections.abc import Callable
 
 
+class _Waker:
+    """Wakes futures of one event loop from other threads with at most one call_soon_threadsafe
+    pending at a time: each such call writes to the loop's self-pipe and hands it the GIL, and at
+    30 frames a second for 30 sessions that ping-pong cost the scheduler thread ~15 % of its time.
+    Wakes that arrive while one is pending ride along with it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._lock = threading.Lock()
+        self._due: list[asyncio.Future[None]] = []
+
+    def wake(self, futures: list[asyncio.Future[None]]) -> None:
+        with self._lock:
+            first = not self._due
+            self._due.extend(futures)
+        if first and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            due, self._due = self._due, []
+        for fut in due:
+            _wake(fut)
+
+
+_wakers: dict[asyncio.AbstractEventLoop, _Waker] = {}
+_wakers_lock = threading.Lock()
+
+
+def _waker(loop: asyncio.AbstractEventLoop) -> _Waker:
+    with _wakers_lock:
+        w = _wakers.get(loop)
+        if w is None:
+            for old in [k for k in _wakers if k.is_closed()]:  # test clients come and go
+                del _wakers[old]
+            w = _wakers[loop] = _Waker(loop)
+        return w
+
+
 class Beacon:
     """A thread-safe wake-up for asyncio waiters: `arm()` on the loop, `fire()` from anywhere."""
 
@@ -37,9 +76,11 @@ class Beacon:
     def fire(self) -> None:
         with self._lock:
             waiters, self._waiters = self._waiters, []
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for loop, fut in waiters:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(_wake, fut)
+            by_loop.setdefault(loop, []).append(fut)
+        for loop, futures in by_loop.items():
+            _waker(loop).wake(futures)
         for other in self.forward:
             other.fire()
 

@@ -273,14 +273,27 @@ class ComparisonStore:
 
     def add(self, c: Comparison) -> None:
         with self._lock:
-            if len(self._items) >= self.limit:
-                victim = next((x for x in self._items.values() if not x.running), None)
-                if victim is None:
-                    raise StoreFull(f"all {self.limit} comparisons are running; pause or delete one")
-                del self._items[victim.id]
-                self.on_drop(victim)
+            if len(self._items) >= self.limit and not self._evict_one():
+                raise StoreFull(f"all {self.limit} comparisons are running; pause or delete one")
             c.last_seen = self.clock()
             self._items[c.id] = c
+
+    def _evict_one(self) -> bool:
+        victim = next((x for x in self._items.values() if not x.running), None)  # least recently used
+        if victim is None:
+            return False
+        del self._items[victim.id]
+        self.on_drop(victim)
+        return True
+
+    def oldest_idle(self) -> float | None:
+        with self._lock:
+            victim = next((x for x in self._items.values() if not x.running), None)
+            return None if victim is None else self.clock() - victim.last_seen
+
+    def evict_oldest(self) -> bool:
+        with self._lock:
+            return self._evict_one()
 
     def get(self, cid: str) -> Comparison:
         with self._lock:

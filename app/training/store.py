@@ -44,7 +44,25 @@ class SessionStore:
             return list(self._sessions.values())
 
     def new_id(self) -> str:
-        return secrets.token_urlsafe(9)
+        """A fresh id; a worker of a multi-process server puts its name first (`w1.Xy…`), so the
+        front finds the owner from the id alone."""
+        token = secrets.token_urlsafe(9)
+        return f"{self.settings.worker}.{token}" if self.settings.worker else token
+
+    def oldest_idle(self) -> float | None:
+        """How long the session that eviction would take next has been unused (None: none may go)."""
+        with self._lock:
+            victim = next((s for s in self._sessions.values() if self._evictable(s)), None)
+            return None if victim is None else self.clock() - victim.last_used
+
+    def evict_oldest(self) -> bool:
+        """Drop the least recently used idle session (for a server-wide limit); False if none may go."""
+        with self._lock:
+            try:
+                self._evict_one()
+            except StoreFull:
+                return False
+            return True
 
     def add(self, make: Callable[[str], Session]) -> Session:
         """Build a session with a fresh id and keep it, making room first if needed."""
@@ -96,12 +114,16 @@ class SessionStore:
         now = self.clock()
         for sid, s in list(self._sessions.items()):
             idle = now - s.last_used > self.settings.idle_timeout_s
-            if idle and s.owner is None and s.status is not Status.RUNNING:
+            if idle and self._evictable(s):
                 self._notify(self._sessions.pop(sid))
+
+    @staticmethod
+    def _evictable(s: Session) -> bool:
+        return s.status is not Status.RUNNING and s.owner is None  # a comparison's variants go with it
 
     def _evict_one(self) -> None:
         for sid, s in self._sessions.items():  # oldest use first
-            if s.status is not Status.RUNNING and s.owner is None:  # a comparison's variants go with it
+            if self._evictable(s):
                 self._notify(self._sessions.pop(sid))
                 return
         raise StoreFull(f"all {self.settings.max_sessions} sessions are running; "
