@@ -347,8 +347,14 @@ class Cohort:
                 and t.step == self._steps[k] and t.position == self.position)
 
     def intact(self) -> bool:
-        """Every member still in the cohort, unchanged since the last run: it may run again."""
-        return len(self.live) == len(self.trainers) and all(self._unchanged(k) for k in self.live)
+        """Every member still in the cohort is unchanged since the last run: it may run again
+        (those that left are no concern of it, but their rows still cost: see `complete`)."""
+        return bool(self.live) and all(self._unchanged(k) for k in self.live)
+
+    @property
+    def complete(self) -> bool:
+        """No member has left: no row is computed for nobody."""
+        return len(self.live) == len(self.trainers)
 
     def leave(self, k: int) -> None:
         """Member k takes copies of its rows and leaves; it goes on alone exactly where it is. Its

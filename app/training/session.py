@@ -185,8 +185,10 @@ class Session:
         if self.status is Status.DIVERGED:
             raise SessionError("the session diverged: reset it, or lower the learning rate")
 
-    def after_training(self) -> Metrics:
-        if self.status is not Status.DIVERGED and self._blown_up(self._evaluate()):
+    def after_training(self, measured: Measured | None = None) -> Metrics:
+        """Checks after updates were taken. `measured`: this network's measurements at its current
+        weights, when a cohort took them for every member at once."""
+        if self.status is not Status.DIVERGED and self._blown_up(self._evaluate(measured)):
             self._diverge()
         self._changed()
         return self.metrics
