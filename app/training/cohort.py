@@ -73,8 +73,11 @@ class SessionCohort:
     def intact(self) -> bool:
         """Every member unchanged since the last train (no PATCH, reset or solo step), so it may
         train again."""
-        return self.cohort.intact() and all(s.status is not Status.DIVERGED and s.owner is None and not s.closed
-                                            for s in self.members)
+        return self.cohort.intact() and self._sessions_fit()
+
+    def _sessions_fit(self) -> bool:
+        """The session-side conditions of `cohort_key` still hold for every member."""
+        return all(s.status is not Status.DIVERGED and s.owner is None and not s.closed for s in self.members)
 
     def matches(self, sessions: Sequence[Session]) -> bool:
         """True when this cohort's members are exactly these sessions (in any order) and intact:
@@ -97,7 +100,7 @@ class SessionCohort:
         """Every member takes `updates` updates, as `Session.train(updates)` would take them for
         each alone; returns each member's metrics. The caller must hold every member's lock
         (`hold()`), as `Session.train` holds its own: REST calls must not interleave."""
-        if not self.intact():
+        if not self._sessions_fit():  # and `Cohort.run` checks the trainers before any update
             raise ValueError("the cohort is stale (a member changed since): build a new one")
         members = list(self.cohort.live)
         for k in members:

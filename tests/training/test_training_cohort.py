@@ -130,7 +130,7 @@ def test_a_member_that_leaves_goes_on_alone_exactly():
     for i, (a, b) in enumerate(zip(solo, members, strict=True)):
         _assert_same(a, b, f"member {i}")
     assert not cohort.matches(members)
-    with pytest.raises(ValueError, match="stale"):
+    with pytest.raises(ValueError, match="changed outside"):
         cohort.train(1)
 
 
