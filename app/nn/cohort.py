@@ -114,7 +114,8 @@ class _Stacked:
             setattr(u, name, getattr(u, name).copy())
 
     def prepare(self, n_updates: int, live: list[int]) -> None:
-        """Before a run of n_updates: per-update constants, where an optimizer has any."""
+        """Before a run of n_updates (within one epoch): per-update constants, where an optimizer
+        has any."""
 
     def advance(self, live: list[int], taken: int) -> None:
         """After `taken` updates: the members' own counters."""
@@ -261,9 +262,9 @@ class Measures(NamedTuple):
 
 class Cohort:
     def __init__(self, trainers: Sequence[Trainer]) -> None:
-        if not cohort_compatible(trainers):
+        if not cohort_compatible(trainers) or len({id(t) for t in trainers}) < len(trainers):
             raise ValueError("trainers differ in shape, batch, optimizer or penalty kind, use dropout, "
-                             "or stand inside an epoch")
+                             "stand inside an epoch, or one is listed twice")
         self.trainers = list(trainers)
         self.live = list(range(len(self.trainers)))  # members still in the cohort
         self.position = 0  # where every live member stands in its epoch
@@ -277,16 +278,13 @@ class Cohort:
         self._bind_params()
         self._bind_data()
         self._bind_optimizer()
-        self._settings = [t.settings for t in self.trainers]
+        self._settings = [t.settings for t in self.trainers]  # while these hold, so do the columns
+        self._folds = _column([t._lr_fold for t in self.trainers], self.dtype)  # (K, 1): α, or 1
         self._steps = [t.step for t in self.trainers]
         self._stacks: dict[int, _Buffers] = {}
         self._batch_list: list[Batch] | None = None
         self._y_whole = self._y_rest = np.empty(0, self.dtype)  # the batches' targets: set by _batches
         self._eval: tuple[Array, Array] | None = None  # (K, n_inputs + 1, M), (K, n_out, M)
-
-    @property
-    def size(self) -> int:
-        return len(self.trainers)
 
     # ------------------------------------------------------------ binding members to the stack
 
@@ -505,9 +503,8 @@ class Cohort:
 
     def grad_norms(self) -> list[list[float]]:
         """Every member's `Trainer.grad_norms()`."""
-        folds = _column([t._lr_fold for t in self.trainers], self.dtype)
         with np.errstate(all="ignore"):
-            return (self._weight_norms(self.grad) / folds).tolist()
+            return (self._weight_norms(self.grad) / self._folds).tolist()
 
     def largest_weights(self) -> list[float]:
         """max |θ| of every member (NaN if it has one)."""
@@ -527,7 +524,6 @@ class Cohort:
             raise ValueError("a member changed outside the cohort (settings, reset or a solo step): rebuild it")
         if not self.live or n_updates <= 0:
             return 0
-        self._optimizer.prepare(n_updates, self.live)
         with np.errstate(all="ignore"):  # divergence is detected and reported by the caller
             return self._loop(n_updates, on_epoch)
 
@@ -539,9 +535,11 @@ class Cohort:
             if self.position == 0:
                 self._shuffle()
             first = self.position // self.batch_size  # positions are whole batches into the epoch
+            segment = batches[first:min(n_batches, first + n_updates - done)]
+            self._optimizer.prepare(len(segment), self.live)
             taken = 0
             try:
-                for x, x_t, y, st in batches[first:min(n_batches, first + n_updates - done)]:
+                for x, x_t, y, st in segment:
                     forward(x, st)
                     backward(x_t, y, st)
                     if penalize is not None:
