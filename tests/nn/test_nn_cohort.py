@@ -123,6 +123,17 @@ def test_other_batchings_are_bit_identical(case, batch_size):
     _run_both(solo, Cohort(members), [per, 2 * per + 1, per - 1 or 1, 3 * per], f"{case}, batch {batch_size}")
 
 
+@pytest.mark.parametrize("case", list(OPTIMIZERS))
+def test_members_that_trained_alone_before_joining_carry_their_state_in(case):
+    # students press play at different times: each joins with its own epochs, optimizer state
+    # (Adam's t among it) and generator position
+    solo, members = _class(5, OPTIMIZERS[case], batch_size=7)
+    for i, (a, b) in enumerate(zip(solo, members, strict=True)):
+        a.run(9 * i)
+        b.run(9 * i)
+    _run_both(solo, Cohort(members), RUNS, f"{case}, joined late")
+
+
 def test_the_classroom_lesson_is_bit_identical():
     # the benchmark's shape: [8,8] tanh, 250 points, batch 10 (25 updates an epoch), 30 students
     def own(i: int) -> dict:

@@ -73,6 +73,21 @@ def test_every_member_records_what_it_would_alone(optimizer, k):
     assert cohort.matches(members[::-1])  # membership is a set: any order
 
 
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_sessions_that_played_alone_before_joining_go_on_as_alone(optimizer):
+    solo = [Session(f"solo{i}", _config(i, OPTIMIZERS[optimizer](i)), get_settings()) for i in range(4)]
+    members = [Session(f"m{i}", _config(i, OPTIMIZERS[optimizer](i)), get_settings()) for i in range(4)]
+    for i, (a, b) in enumerate(zip(solo, members, strict=True)):
+        a.train(5 * i)  # whole epochs: each joins at an epoch boundary
+        b.train(5 * i)
+    cohort = cohort_for(None, members)
+    assert cohort is not None
+    for updates in (5, 3, 9):
+        _train_both(solo, cohort, updates)
+    for i, (a, b) in enumerate(zip(solo, members, strict=True)):
+        _assert_same(a, b, f"{optimizer}, member {i}")
+
+
 def test_the_classroom_lesson_records_what_each_would_alone():
     # the benchmark's lesson: 250 points, batch 10, one epoch (25 updates) a 30-Hz tick
     solo, members = _pairs(30, n_samples=500)
