@@ -16,6 +16,7 @@ import time
 
 import app  # noqa: F401  (one BLAS thread, before NumPy loads)
 from app.config import get_settings
+from app.nn.cohort import Cohort
 from app.training.cohort import SessionCohort
 from app.training.session import Session
 from app.training.spec import SessionConfig
@@ -51,6 +52,22 @@ def build_cost(k: int, repeats: int) -> float:
     return best
 
 
+def engine(k: int, repeats: int, epochs: int) -> tuple[float, float]:
+    """Seconds per session-update of the engines alone (`Trainer.run` each vs `Cohort.run`): the
+    updates and each epoch's shuffle, without the epoch end's metrics and history."""
+    solo, members = [s.trainer for s in _class(k, "es")], [s.trainer for s in _class(k, "ec")]
+    cohort = Cohort(members)
+    n = epochs * members[0].updates_per_epoch
+    runs = {"solo": lambda: [t.run(n) for t in solo], "cohort": lambda: cohort.run(n)}
+    for fn in runs.values():
+        fn()
+    samples = {name: Samples() for name in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            samples[name].add(clock(fn), n * k)
+    return samples["solo"].best, samples["cohort"].best
+
+
 def measure(k: int, repeats: int, ticks: int) -> dict[str, float]:
     """Seconds per session per tick (25 updates and an epoch end), solo and as a cohort."""
     solo, members = _class(k, "s"), _class(k, "c")
@@ -75,7 +92,9 @@ def measure(k: int, repeats: int, ticks: int) -> dict[str, float]:
         for name, fn in runs.items():
             samples[name].add(clock(fn), ticks * k)
     assert [s.history.cols for s in solo] == [s.history.cols for s in members]  # the same numbers
+    engine_solo, engine_cohort = engine(k, repeats, ticks)
     return {"updates_per_tick": upe, "solo_tick_s": samples["solo"].best, "cohort_tick_s": samples["cohort"].best,
+            "engine_solo_update_s": engine_solo, "engine_cohort_update_s": engine_cohort,
             "build_s": build_cost(k, repeats)}
 
 
@@ -84,12 +103,13 @@ def report(repeats: int = 7, ticks: int = 10, sizes: tuple[int, ...] = SIZES, ou
     for k in sizes:
         m = results[k] = measure(k, repeats, ticks)
         upe, solo, together = m["updates_per_tick"], m["solo_tick_s"], m["cohort_tick_s"]
-        rows.append([str(k), num(1e6 * solo / upe), num(1e6 * together / upe), ratio(solo / together),
+        bare = f"{num(1e6 * m['engine_solo_update_s'])} → {num(1e6 * m['engine_cohort_update_s'])}"
+        rows.append([str(k), num(1e6 * solo / upe), num(1e6 * together / upe), ratio(solo / together), bare,
                      num(1e6 * solo), num(1e6 * together),
                      f"{1 / (TICK_HZ * solo):,.0f} → {1 / (TICK_HZ * together):,.0f}", num(1e6 * m["build_s"])])
     out(table("Cohort: K sessions of one lesson ([8,8] tanh, spiral 250 points, batch 10, SGD), "
               f"{TICK_HZ} epochs/s each",
-              ["K", "solo µs/upd", "cohort µs/upd", "speed-up", "solo µs/tick", "cohort µs/tick",
+              ["K", "solo µs/upd", "cohort µs/upd", "speed-up", "engine only", "solo µs/tick", "cohort µs/tick",
                "sessions/core", "build µs"],
               rows,
               [f"µs per session-update and per session per {TICK_HZ}-Hz tick (25 updates + the epoch end: "
@@ -97,6 +117,8 @@ def report(repeats: int = 7, ticks: int = 10, sizes: tuple[int, ...] = SIZES, ou
                f"{repeats}, {ticks} ticks a sample, solo and cohort interleaved",
                "solo = Session.train(25) per session; cohort = SessionCohort.train(25) for all, "
                "bit-identical results (checked)",
+               "engine only = µs per session-update of Trainer.run (each) → Cohort.run (all): updates and "
+               "shuffles, no epoch-end metrics or history",
                f"sessions/core = how many sessions one GIL-bound process could keep at {TICK_HZ} epochs/s "
                "(training only: no frames, no streams)",
                "build = SessionCohort(sessions), paid when membership changes (a PATCH, a reset, "
