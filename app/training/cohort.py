@@ -55,6 +55,10 @@ def groups(sessions: Sequence[Session]) -> list[list[Session]]:
 
 
 class SessionCohort:
+    """Sessions of one `cohort_key` trained by one `Cohort`. Building one moves every member's
+    weights and state into the stack (their trainers read them there from then on), so, like
+    `train`, it needs every member's lock held by the caller."""
+
     def __init__(self, sessions: Sequence[Session]) -> None:
         keys = {cohort_key(s) for s in sessions}
         if not sessions or None in keys or len(keys) != 1:
@@ -127,8 +131,9 @@ def _measured(m: Measures, k: int) -> Measured:
 
 def cohort_for(cached: SessionCohort | None, sessions: Sequence[Session]) -> SessionCohort | None:
     """The cohort to train these sessions with: the cached one while it still matches, else a new
-    one if they may train together (else None: train them one by one). Call it before each train:
-    it costs a few identity checks per member."""
+    one if they may train together (else None: train them one by one). Call it before each train,
+    with every session's lock held (a new cohort rebinds their state): it costs a few identity
+    checks per member."""
     # keep a cohort that still matches, unless a member diverged and left it and the rest stand at
     # an epoch boundary, where a new cohort without the dead row may take them
     if cached is not None and cached.matches(sessions) and (cached.cohort.complete or cached.cohort.position):
