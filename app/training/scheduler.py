@@ -19,10 +19,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from .audience import Audience
+from .flock import Flock, FlockKey, flock_key, flock_key_of
 from .session import SessionError
 
 CHUNK_S = 0.01  # at full speed, train ~10 ms at a time, then let the others have their turn
@@ -30,6 +32,20 @@ TICK_S = 1 / 30  # a paced session trains once a display frame (at 30 fps): one 
 MAX_LAG_S = 0.25  # a paced session more than this far behind its schedule drops the backlog
 
 log = logging.getLogger("nn_playground.scheduler")
+
+
+def _to_epoch_end(due: int, per_epoch: int, rest: int) -> int:
+    """Updates to take so that a session that may flock ends its turn at an epoch boundary (where
+    a flock can take it): the `rest` of its epoch if it is inside one, else the whole epochs
+    nearest to what is due (at one epoch a tick, due wobbles by an update either way)."""
+    if rest:
+        return rest if due > 0 else 0
+    return round(due / per_epoch) * per_epoch
+
+
+def _void(seq: int, item: Entry | Flock) -> bool:
+    """A heap item no turn should come of: cancelled, pushed again since, or trained by a flock."""
+    return item.cancelled or seq != item.seq or (isinstance(item, Entry) and item.flock is not None)
 
 
 class Runnable(Protocol):
@@ -65,6 +81,8 @@ class Entry:
     cancelled: bool = False
     turns: int = 0
     due: float = 0.0  # when this turn was due: the next tick counts from it, so lateness never adds up
+    flock: Flock | None = None  # while set, the flock trains it (its own heap item is void)
+    seq: int = -1  # of its live heap item
 
 
 @dataclass
@@ -76,6 +94,8 @@ class Counters:
     backlog_dropped: int = 0  # times a paced session forgot its backlog (the machine was overloaded)
     unattended_pauses: int = 0
     errors: int = 0
+    flock_turns: int = 0  # turns that trained a flock of sessions in one stacked pass
+    flocked_updates: int = 0  # updates taken in them (every member's counted)
 
 
 @dataclass
@@ -84,9 +104,13 @@ class Scheduler:
     threaded: bool = True  # False: nothing runs until run_due() is called (tests with a fake clock)
     counters: Counters = field(default_factory=Counters)
 
+    flocking: bool = True  # False: every session trains alone (for comparisons in tests and benches)
+
     def __post_init__(self) -> None:
         self._entries: dict[str, Entry] = {}
-        self._heap: list[tuple[float, int, Entry]] = []
+        self._heap: list[tuple[float, int, Entry | Flock]] = []
+        self._flocks: dict[FlockKey, Flock] = {}
+        self._lonely: dict[FlockKey, Entry] = {}  # per key, the last solo entry that found no flock
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -159,13 +183,14 @@ class Scheduler:
         with self._cond:
             return self._heap[0][0] if self._heap else None
 
-    def _push(self, due: float, entry: Entry) -> None:
-        entry.due = due
-        heapq.heappush(self._heap, (due, next(self._seq), entry))
+    def _push(self, due: float, item: Entry | Flock) -> None:
+        """Schedule the item's next turn; an earlier push of it, still in the heap, is void."""
+        item.due, item.seq = due, next(self._seq)
+        heapq.heappush(self._heap, (due, item.seq, item))
         self._cond.notify()
 
-    def _pop_due(self, now: float) -> Entry | None:
-        while self._heap and self._heap[0][2].cancelled:
+    def _pop_due(self, now: float) -> Entry | Flock | None:
+        while self._heap and _void(*self._heap[0][1:]):
             heapq.heappop(self._heap)
         if self._heap and self._heap[0][0] <= now:
             return heapq.heappop(self._heap)[2]
@@ -193,20 +218,21 @@ class Scheduler:
                     return
             self._turn(entry)
 
-    def _turn(self, entry: Entry) -> None:
-        t = entry.target
+    def _turn(self, item: Entry | Flock) -> None:
+        if isinstance(item, Flock):
+            self._flock_turn(item)
+            return
+        entry, t = item, item.target
         now = self.clock()
-        if entry.cancelled or t.closed or not t.running:
-            self._drop(entry)
+        if entry.flock is not None:
+            return  # a flock trains it now
+        if not self._attended(entry, now):
             return
-        if t.audience.count == 0 and now - t.last_seen > entry.unattended_s:
-            # nobody watching and no request for this long (a closed tab, a crashed script):
-            # pause, rather than train for nobody until the session expires
-            self.counters.unattended_pauses += 1
-            self._drop(entry)
-            t.pause()
-            return
-        updates = self._updates_due(entry, now)
+        updates = self._updates_due(entry, now, t.updates_per_epoch)
+        if self.flocking and flock_key(entry, TICK_S, boundary=False) is not None:
+            position = t.trainer.position  # type: ignore[attr-defined]
+            rest = t.updates_for(epochs=1) if position else 0  # type: ignore[attr-defined]
+            updates = _to_epoch_end(updates, t.updates_per_epoch, rest)
         if updates > 0:
             # a long REST step may hold the lock: skip this turn rather than stall every session
             if not t.lock.acquire(blocking=False):
@@ -218,8 +244,23 @@ class Scheduler:
                 finally:
                     t.lock.release()
         with self._cond:
-            if not entry.cancelled:
-                self._push(self._next_due(entry, now), entry)
+            if not entry.cancelled and not self._join_flock(entry, now):
+                self._push(self._next_due(entry, now, t.updates_per_epoch), entry)
+
+    def _attended(self, entry: Entry, now: float) -> bool:
+        """False (and the entry dropped) when its target may not train any more."""
+        t = entry.target
+        if entry.cancelled or t.closed or not t.running:
+            self._drop(entry)
+            return False
+        if t.audience.count == 0 and now - t.last_seen > entry.unattended_s:
+            # nobody watching and no request for this long (a closed tab, a crashed script):
+            # pause, rather than train for nobody until the session expires
+            self.counters.unattended_pauses += 1
+            self._drop(entry)
+            t.pause()
+            return False
+        return True
 
     def _work(self, entry: Entry, updates: int) -> bool:
         """Train and build the frame; False when the target cannot train any more."""
@@ -246,10 +287,11 @@ class Scheduler:
             entry.on_chunk()
         return True
 
-    def _updates_due(self, entry: Entry, now: float) -> int:
+    def _updates_due(self, entry: Entry | Flock, now: float, per_epoch: int) -> int:
         if entry.epochs_per_second is None:
+            assert isinstance(entry, Entry)
             return entry.chunk
-        rate = entry.epochs_per_second * entry.target.updates_per_epoch  # updates a second
+        rate = entry.epochs_per_second * per_epoch  # updates a second
         due = int(rate * (now - entry.started)) - entry.done
         most = max(1, int(rate * MAX_LAG_S))
         if due > most:  # overloaded: slow down evenly instead of bursting to catch up
@@ -257,17 +299,97 @@ class Scheduler:
             entry.started, entry.done, due = now - most / rate, 0, most
         return due
 
-    def _next_due(self, entry: Entry, now: float) -> float:
+    def _next_due(self, entry: Entry | Flock, now: float, per_epoch: int, step: int = 1) -> float:
+        """When `step` more updates are due (a flock waits for a whole epoch)."""
         if entry.epochs_per_second is None:
             return now  # behind everyone already due (their due times are ≤ now)
-        rate = entry.epochs_per_second * entry.target.updates_per_epoch
+        rate = entry.epochs_per_second * per_epoch
         # one tick after this turn was due (not after it ran: a turn that starts late must not delay
         # every later one), but never more than a tick in the past (no burst of turns to catch up)
         tick = max(entry.due + TICK_S, now - TICK_S)
-        return max(tick, entry.started + (entry.done + 1) / rate)
+        return max(tick, entry.started + (entry.done + step) / rate)
 
     def _drop(self, entry: Entry) -> None:
         with self._cond:
             entry.cancelled = True
             if self._entries.get(entry.target.id) is entry:
                 del self._entries[entry.target.id]
+
+    # ------------------------------------------------------------ flocks (see app/training/flock.py)
+
+    def _join_flock(self, entry: Entry, now: float) -> bool:
+        """With the condition held, after a solo turn: put the entry in the flock of its kind, or
+        found one with the last lonely entry of that kind; False: it goes on alone."""
+        key = flock_key(entry, TICK_S) if self.flocking else None
+        if key is None:
+            return False
+        flock = self._flocks.get(key)
+        if flock is None:
+            other = self._lonely.get(key)
+            if other is None or other is entry or other.cancelled or other.flock or flock_key_of(other) != key:
+                self._lonely[key] = entry
+                return False
+            del self._lonely[key]
+            flock = self._flocks[key] = Flock(key, [other], started=now, per_epoch=entry.target.updates_per_epoch)
+            other.flock = flock
+            self._push(now + TICK_S, flock)
+        flock.members.append(entry)
+        entry.flock = flock
+        return True
+
+    def _flock_turn(self, flock: Flock) -> None:
+        now = self.clock()
+        flock.members = [m for m in flock.members if m.flock is flock and self._attended(m, now)]
+        per_epoch = flock.per_epoch
+        updates = _to_epoch_end(self._updates_due(flock, now, per_epoch), per_epoch, 0)  # whole epochs only
+        if len(flock.members) < 2:
+            self._dissolve(flock, now)
+            return
+        if updates > 0 and not self._train_flock(flock, updates, now):
+            return
+        with self._cond:
+            if flock.members and not flock.cancelled:
+                self._push(self._next_due(flock, now, per_epoch, per_epoch), flock)
+
+    def _train_flock(self, flock: Flock, updates: int, now: float) -> bool:
+        with ExitStack() as held:
+            self._release(flock.hold(held), flock, now)  # busy with a REST call: alone for now
+            try:
+                strays = flock.train(updates)
+            except Exception:  # an engine bug: every member goes on alone, the server goes on
+                log.exception("training a flock of %d failed", len(flock.members))
+                self.counters.errors += 1
+                self._dissolve(flock, now)
+                return False
+        self._release(strays, flock, now)
+        if not flock.members:
+            self._dissolve(flock, now)
+            return False
+        flock.done += updates
+        self.counters.turns += 1
+        self.counters.flock_turns += 1
+        self.counters.updates += updates * len(flock.members)
+        self.counters.flocked_updates += updates * len(flock.members)
+        for m in flock.members:
+            m.turns += 1
+            if m.on_chunk is not None:
+                m.on_chunk()
+        return True
+
+    def _release(self, members: list[Entry], flock: Flock, now: float) -> None:
+        """These members leave the flock and train alone from now (they may join again later)."""
+        with self._cond:
+            for m in members:
+                if m in flock.members:
+                    flock.members.remove(m)
+                if m.flock is flock:
+                    m.flock, m.started, m.done = None, now, 0
+                    if not m.cancelled:
+                        self._push(now, m)
+
+    def _dissolve(self, flock: Flock, now: float) -> None:
+        self._release(list(flock.members), flock, now)
+        with self._cond:
+            flock.cancelled = True
+            if self._flocks.get(flock.key) is flock:
+                del self._flocks[flock.key]

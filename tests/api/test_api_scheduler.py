@@ -149,3 +149,61 @@ def test_an_idle_server_takes_no_turns() -> None:
         before = scheduler.counters.turns
         run_for(clock, scheduler, 5.0)
         assert scheduler.counters.turns == before and scheduler.next_due() is None
+
+
+# ---------------------------------------------------------------- flocks: a class on one lesson
+
+
+def weights(c: TestClient, sid: str) -> Any:
+    return c.get(f"{API}/sessions/{sid}/weights").json()
+
+
+def test_a_class_on_one_lesson_trains_as_one_flock_each_exactly_as_alone() -> None:
+    configs = [{**CIRCLE, "seed": s, "optimizer": {"name": name, "learning_rate": lr}}
+               for s, name, lr in [(1, "sgd", 0.1), (2, "sgd", 0.03), (3, "sgd", 0.3), (4, "sgd", 0.1)]]
+    with fake_app() as (c, clock, scheduler):
+        class_ = [c.post(f"{API}/sessions", json=cfg).json()["id"] for cfg in configs]
+        for sid in class_:
+            assert c.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 30}).status_code == 200
+        run_for(clock, scheduler, 2.0)
+        for sid in class_:
+            c.post(f"{API}/sessions/{sid}/pause")
+        assert scheduler.counters.flock_turns > 0
+        assert scheduler.counters.flocked_updates > 0.8 * scheduler.counters.updates
+        # every student's network is what it would be alone: twins trained by REST steps
+        for sid, cfg in zip(class_, configs, strict=True):
+            done = c.get(f"{API}/sessions/{sid}").json()
+            twin = c.post(f"{API}/sessions", json=cfg).json()["id"]
+            stepped = c.post(f"{API}/sessions/{twin}/step", json={"steps": done["step"]}).json()
+            assert stepped["epoch"] == done["epoch"] and 50 <= done["epoch"] <= 61
+            assert weights(c, twin) == weights(c, sid)
+            hist_a = c.get(f"{API}/sessions/{sid}/history").json()
+            hist_b = c.get(f"{API}/sessions/{twin}/history").json()
+            assert hist_a == hist_b
+
+
+def test_a_student_who_pauses_or_changes_leaves_the_flock_and_the_rest_go_on() -> None:
+    with fake_app() as (c, clock, scheduler):
+        class_ = [create(c) for _ in range(3)]
+        for sid in class_:
+            c.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 30})
+        run_for(clock, scheduler, 1.0)
+        turns = scheduler.counters.flock_turns
+        assert turns > 0
+        c.post(f"{API}/sessions/{class_[0]}/pause")
+        assert c.patch(f"{API}/sessions/{class_[1]}", json={"batch_size": 25}).status_code == 200
+        at = {sid: epoch(c, sid) for sid in class_}
+        run_for(clock, scheduler, 1.0)
+        assert epoch(c, class_[0]) == at[class_[0]]  # paused: no more training
+        assert epoch(c, class_[1]) - at[class_[1]] >= 28 and epoch(c, class_[2]) - at[class_[2]] >= 28
+        # a batch of 25 is a different kind: no flock of one, both go on alone at their speed
+        assert scheduler.alive() == 2
+
+
+def test_slow_lessons_do_not_flock() -> None:
+    # below one epoch a display frame, a flock's whole-epoch steps would show as jumps
+    with fake_app() as (c, clock, scheduler):
+        for sid in [create(c) for _ in range(3)]:
+            c.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 5})
+        run_for(clock, scheduler, 2.0)
+        assert scheduler.counters.flock_turns == 0 and scheduler.counters.updates > 0

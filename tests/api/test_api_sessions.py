@@ -96,7 +96,9 @@ def mean_loss(kind: str, out: np.ndarray, y: np.ndarray) -> float:
 
 
 def test_api_healthz_and_catalog(client: TestClient) -> None:
-    assert ok(client.get("/healthz")) == {"status": "ok"}
+    health = ok(client.get("/healthz"))
+    assert health["status"] == "ok" and health["sessions"] == 0 and health["training"] == 0
+    assert set(health["scheduler"]) >= {"turns", "updates", "errors", "flock_turns"}
     cat = ok(client.get(f"{API}/catalog"))
     names = {d["name"] for d in cat["datasets"]}
     assert {"spiral", "blobs", "spiral_multi", "plane", "multi_gauss", "circle", "xor"} <= names
