@@ -11,7 +11,6 @@ import numpy as np
 
 from app.training.boundary import compute_boundary
 from app.training.encoding import encode_grid
-from app.training.scheduler import TICK_S
 from app.training.session import Session
 
 from . import present
@@ -75,15 +74,16 @@ def frame_json(session: Session, speed: float | None) -> FramePack:
 
 def refresher(target: Any, make: Callable[[], FramePack]) -> Callable[[], None]:
     """For the scheduler's on_chunk: build the frame when a viewer reads and the last one is a
-    display frame old (at the fastest reader's fps), then wake the viewers. Half a tick of slack,
-    so a session trained once a display frame gets a frame every tick despite jitter."""
+    display frame old (at the fastest reader's fps), then wake the viewers. A quarter of a frame
+    of slack, so a session trained once a display frame gets a frame every tick despite jitter,
+    while one trained in 10 ms chunks at full speed does not build a frame after every chunk."""
 
     def refresh() -> None:
         fps = target.audience.fps
         if not fps:
             return
         cached = target.frame_cache
-        if cached is None or time.monotonic() - cached[3] >= 1.0 / fps - TICK_S / 2:
+        if cached is None or time.monotonic() - cached[3] >= 0.75 / fps:
             make()
             target.audience.beacon.fire()
 
