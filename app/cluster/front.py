@@ -8,7 +8,8 @@ busy worker, after making room under the server-wide limits (evicting the oldest
 whichever worker has it), so `max_sessions` and `max_comparisons` hold for the whole server.
 
 A worker that has stopped turns its sessions into a clear `gone`: 410 for REST, `event: gone` on
-a stream.
+a stream. An owner is anything with a name and `request` (owners.Owner): a worker process on a
+Unix socket here, or a Ray actor on any node of a cluster (ray_hosts).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from app.api.errors import error_body
 from app.config import Settings
 from app.training.store import StoreFull
 
-from .owners import Headers, OwnerGone, Reply, UnixOwner
+from .owners import Headers, Owner, OwnerGone, Reply
 
 ROUTED = re.compile(r"^/api/v1/(sessions|comparisons)(?:/([^/]+)(/.*)?)?/?$")
 SECURITY = {b"content-security-policy", b"x-content-type-options", b"referrer-policy", b"x-frame-options"}
@@ -36,16 +37,16 @@ SESSIONS_PER_COMPARISON = 6  # the most variants a comparison may have
 class Owners:
     """The workers, found by the prefix of an id; placement under the server-wide limits."""
 
-    def __init__(self, owners: Sequence[UnixOwner], settings: Settings) -> None:
+    def __init__(self, owners: Sequence[Owner], settings: Settings) -> None:
         self.by_name = {o.name: o for o in owners}
         self.settings = settings
         self._placing = asyncio.Lock()
 
-    def of(self, ident: str) -> UnixOwner | None:
+    def of(self, ident: str) -> Owner | None:
         return self.by_name.get(ident.partition(".")[0])
 
-    async def stats(self) -> list[tuple[UnixOwner, dict[str, Any]]]:
-        async def one(o: UnixOwner) -> dict[str, Any] | None:
+    async def stats(self) -> list[tuple[Owner, dict[str, Any]]]:
+        async def one(o: Owner) -> dict[str, Any] | None:
             try:
                 reply = await o.request("GET", b"/internal/stats", [], b"")
             except OwnerGone:
@@ -55,7 +56,7 @@ class Owners:
         got = await asyncio.gather(*(one(o) for o in self.by_name.values()))
         return [(o, s) for o, s in zip(self.by_name.values(), got, strict=True) if s is not None]
 
-    async def make_room(self, kind: str, stats: list[tuple[UnixOwner, dict[str, Any]]]) -> None:
+    async def make_room(self, kind: str, stats: list[tuple[Owner, dict[str, Any]]]) -> None:
         """Evict the oldest idle sessions (or comparisons) anywhere until one more fits."""
         need = {"sessions": 1} if kind == "sessions" else {"sessions": SESSIONS_PER_COMPARISON, "comparisons": 1}
         limits = {"sessions": self.settings.max_sessions, "comparisons": self.settings.max_comparisons}
@@ -73,7 +74,7 @@ class Owners:
                     fresh[key] = None  # it had nothing to give after all
                 s.update(fresh)
 
-    async def _refresh(self, owner: UnixOwner) -> dict[str, Any]:
+    async def _refresh(self, owner: Owner) -> dict[str, Any]:
         reply = await owner.request("GET", b"/internal/stats", [], b"")
         return dict(json.loads(reply.body or b"{}"))
 
@@ -88,7 +89,7 @@ class Owners:
             owner = min(stats, key=lambda os: (os[1]["training"], os[1]["sessions"]))[0]
             return await send_to(owner)  # type: ignore[no-any-return]
 
-    async def fork(self, owner: UnixOwner, send_to: Any) -> Reply:
+    async def fork(self, owner: Owner, send_to: Any) -> Reply:
         """A fork is made where its parent lives, after making room like any new session."""
         async with self._placing:
             await self.make_room("sessions", await self.stats())
@@ -119,7 +120,7 @@ class OwnerRouter:
             target += b"?" + scope["query_string"]
         headers: Headers = list(scope.get("headers", []))
 
-        async def forward(owner: UnixOwner) -> Reply:
+        async def forward(owner: Owner) -> Reply:
             return await owner.request(scope["method"], target, headers, body)
 
         stream = scope["method"] == "GET" and rest == "/stream"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Protocol
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
               b"proxy-authorization", b"proxy-authenticate", b"host", b"content-length"}
@@ -30,6 +31,16 @@ class Reply:
     headers: Headers
     body: bytes | None  # None: a stream, read from `chunks`
     chunks: AsyncIterator[bytes] | None = None
+
+
+class Owner(Protocol):
+    """What the front needs of an owner: the id prefix it answers for, and one request at a time
+    (raising OwnerGone when the owner is not there any more)."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def request(self, method: str, target: bytes, headers: Headers, body: bytes) -> Reply: ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, Headers]:
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readline()).split(b";")[0], 16)
         if size == 0:
