@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # --- more than one process (app.cluster): set by `nn-playground --workers N` for its workers
     worker: str = ""  # this worker's name, the prefix of its ids ("w0", "w1", …); "" for one process
     front_sockets: str = ""  # the front's: "w0=/path/w0.sock,w1=…" (set by the command, not by hand)
+    # a web process of a Ray cluster (`nn-playground --ray …`, app.cluster.ray_hosts)
+    ray: str = ""  # the cluster's address, "auto" (the one started on this machine), or "local" (a private one)
+    ray_hosts: int = 0  # session hosts h0…h{n-1} to find or start; 0: one per CPU of the cluster
+    ray_temp_dir: str = ""  # the node to join when several share this machine (their --temp-dir); rarely needed
 
     # --- embedding (issue 5)
     frame_ancestors: str = "*"  # CSP frame-ancestors for /embed; the rest is same-origin

@@ -69,12 +69,19 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
 
 
 def _app_for_this_process() -> FastAPI:
-    """One process (the default), a worker (NNP_WORKER set), or a front (NNP_FRONT_SOCKETS set by
-    `nn-playground --workers N`: its workers' names and sockets)."""
+    """One process (the default), a worker (NNP_WORKER set), a front (NNP_FRONT_SOCKETS set by
+    `nn-playground --workers N`: its workers' names and sockets), or a web process of a Ray cluster
+    (NNP_RAY set: its session hosts are Ray actors, found or started now)."""
     from app.cluster.workers import front_owners
 
     settings = get_settings()
-    owners = front_owners(settings)
+    owners = None
+    if not settings.worker:  # a worker or a Ray host owns sessions: it is never a front itself
+        owners = front_owners(settings)
+        if owners is None and settings.ray:
+            from app.cluster import ray_hosts  # Ray itself is imported only when a cluster is asked for
+
+            owners = ray_hosts.front_owners(settings)
     return create_app(settings, owners=owners)
 
 

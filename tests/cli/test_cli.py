@@ -39,7 +39,20 @@ def test_the_console_command_is_installed_and_serves() -> None:
 def test_help_names_the_options() -> None:
     out = subprocess.run([sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, check=True)
     assert "--host" in out.stdout and "--port" in out.stdout and "--reload" in out.stdout
-    assert "--workers" in out.stdout
+    assert "--workers" in out.stdout and "--ray" in out.stdout and "--hosts" in out.stdout
+
+
+def test_ray_options_are_checked_before_joining() -> None:
+    for argv, word in ((["--ray", "auto", "--workers", "2"], "--workers"),
+                       (["--ray", "auto", "--hosts", "-1"], "--hosts"), (["--stop-hosts"], "--stop-hosts")):
+        out = subprocess.run([sys.executable, "-m", "app.cli", *argv], capture_output=True, text=True)
+        assert out.returncode == 2 and word in out.stderr
+
+
+def test_the_app_imports_without_ray() -> None:
+    """Ray is an optional extra: nothing in the default install may need it."""
+    code = "import sys; sys.modules['ray'] = None; import app.main, app.cluster.ray_hosts, app.cluster.host"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_workers_must_be_a_count_or_auto() -> None:
