@@ -5,6 +5,19 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser || exit 1
 
+# Ray, the optional cluster extra, for tests/cluster (a real two-node cluster, ~20 s): installed
+# for the test suite (~10 s the first time), not for `make run`. Without it that test is skipped
+# and the pytest summary says why.
+cluster_stamp=.venv/.cluster-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$cluster_stamp" ]; then
+  echo "==> installing the cluster extra (Ray) for tests/cluster"
+  if .venv/bin/python -m pip install --quiet -e '.[cluster]'; then
+    rm -f .venv/.cluster-* && touch "$cluster_stamp"
+  else
+    echo "could not install the cluster extra: tests/cluster will be skipped"
+  fi
+fi
+
 status=0
 echo "==> ruff"
 .venv/bin/ruff check app tests bench || status=1
