@@ -7,6 +7,7 @@ capacity themselves belong to `python -m bench.capacity`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 
@@ -21,13 +22,19 @@ WINDOW_S = 6.0
 
 
 async def _watch(http: httpx.AsyncClient, sid: str, until: float) -> int:
+    """Frames one viewer received until `until` (a quiet stream is cut off then, not at its next
+    keepalive)."""
     frames = 0
-    async with http.stream("GET", f"{API}/sessions/{sid}/stream?fps=30") as r:
-        assert r.status_code == 200
-        async for chunk in r.aiter_raw():
-            frames += chunk.count(b"event: frame")
-            if time.monotonic() > until:
-                return frames
+
+    async def read() -> None:
+        nonlocal frames
+        async with http.stream("GET", f"{API}/sessions/{sid}/stream?fps=30") as r:
+            assert r.status_code == 200
+            async for chunk in r.aiter_raw():
+                frames += chunk.count(b"event: frame")
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(read(), max(0.0, until - time.monotonic()))
     return frames
 
 
@@ -53,8 +60,10 @@ async def _run(url: str) -> tuple[list[int], list[int], list[int], dict[str, obj
         for sid in sids:  # as fast as it goes: more than any machine has, whatever its speed
             assert (await http.post(f"{API}/sessions/{sid}/play", json={})).status_code == 200
         until = time.monotonic() + WINDOW_S
+        started = [(await http.get(f"{API}/sessions/{sid}")).json()["epoch"] for sid in sids]
         *frames, codes = await asyncio.gather(*(_watch(http, s, until) for s in sids), _probe(http, sids, until))
-        epochs = [(await http.get(f"{API}/sessions/{sid}")).json()["epoch"] for sid in sids]
+        ended = [(await http.get(f"{API}/sessions/{sid}")).json()["epoch"] for sid in sids]
+        epochs = [b - a for a, b in zip(started, ended, strict=True)]  # trained while all were playing
         health = (await http.get("/healthz")).json()
     return frames, epochs, codes, health
 
@@ -71,3 +80,44 @@ def test_an_overloaded_server_shares_fairly_and_keeps_answering() -> None:
     assert min(epochs) >= 0.5 * max(epochs), epochs  # training slows evenly
     assert codes and set(codes) == {200}  # REST and /healthz answered throughout
     assert health["scheduler"]["errors"] == 0 and health["training"] == SESSIONS  # type: ignore[index]
+
+
+async def _many_streams(url: str) -> tuple[list[int], dict[str, object], list[int]]:
+    limits = httpx.Limits(max_connections=340)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+        playing = [(await http.post(f"{API}/sessions", json={})).json()["id"] for _ in range(20)]
+        paused = [(await http.post(f"{API}/sessions", json={})).json()["id"] for _ in range(20)]
+        for sid in playing:
+            await http.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 30})
+        until = time.monotonic() + 4.0
+        watched = playing + paused * 14  # 20 + 280 = 300 open streams
+        streams = [asyncio.create_task(_watch(http, sid, until)) for sid in watched]
+        await asyncio.sleep(1.0)
+        codes, counts = [], []
+        while time.monotonic() < until - 0.5:
+            r = await http.get("/healthz")
+            codes.append(r.status_code)
+            counts.append(r.json()["viewers"])
+            await asyncio.sleep(0.2)
+        frames = await asyncio.gather(*streams)
+        health = (await http.get("/healthz")).json()
+    return list(frames), health, codes + counts
+
+
+@pytest.mark.slow
+def test_three_hundred_streams_cost_nothing_while_nothing_changes() -> None:
+    # 300 streams with 20 sessions playing once pushed /healthz to 0.3-1.5 s: every stream polled
+    # every frame; now a stream waits on its session's beacon
+    proc, url = start_server()
+    try:
+        frames, health, probes = asyncio.run(_many_streams(url))
+    finally:
+        stop_server(proc)
+    codes, viewers = probes[: len(probes) // 2], probes[len(probes) // 2:]
+    assert codes and set(codes) == {200}
+    assert max(viewers) == 300  # every stream connected and reading
+    assert min(frames[:20]) >= 3  # the playing sessions' viewers get frames
+    # a paused session's viewer gets a frame when it comes and one each time another viewer of that
+    # session comes (the count is in the frame): at most 14, then quiet however long it stays
+    assert all(1 <= f <= 14 for f in frames[20:]), frames[20:]
+    assert health["scheduler"]["errors"] == 0  # type: ignore[index]
