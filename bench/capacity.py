@@ -78,10 +78,11 @@ class Profile:
     seconds: float = 8.0  # the measuring window
     warmup: float = 2.0  # between play and the window: streams and runner threads settle
     repeats: int = 2  # runs of each N; the best counts (other jobs on a shared machine only slow it)
+    overload: bool = True  # also one run at twice the capacity found
 
 
 DEFAULT = Profile()
-QUICK = Profile(sessions=(1, 2), workers=(1,), seconds=1.0, warmup=0.5, repeats=1)
+QUICK = Profile(sessions=(1, 2), workers=(1,), seconds=1.0, warmup=0.5, repeats=1, overload=False)
 
 
 # ---------------------------------------------------------------- CPU from /proc
@@ -448,6 +449,20 @@ def report(result: dict[str, Any], p: Profile) -> str:
                   "p99 ms", "server CPU cores", "client CPU cores", "ok?"], rows, notes)
 
 
+def overload_line(r: dict[str, Any], capacity: int) -> str:
+    """At twice the capacity the server should degrade, never fail: every viewer still gets frames
+    (fewer, fairly shared), training slows evenly, /healthz stays under 250 ms p99, nothing errors."""
+    fair = r["fps_worst"] / r["fps_median"] if r["fps_median"] else 0.0
+    even = r["epochs_worst"] / r["epochs_median"] if r["epochs_median"] else 0.0
+    errors = sum(r["errors"].values())
+    verdict = "degrades" if r["fps_worst"] > 0 and r["healthz_p99_ms"] < 250 and not errors else "FAILS"
+    return (f"at 2× capacity ({r['sessions']} sessions): fps/viewer median {r['fps_median']:.1f}, worst "
+            f"{r['fps_worst']:.1f} ({fair:.2f} of the median); epochs/s median {r['epochs_median']:.1f}, worst "
+            f"{r['epochs_worst']:.1f} ({even:.2f}); /healthz p50 {r['healthz_p50_ms']:.1f} ms, p99 "
+            f"{r['healthz_p99_ms']:.1f} ms; errors {errors} — {verdict} (target: p99 < 250 ms, no errors, "
+            f"every viewer served)")
+
+
 def ratios(by_workers: dict[str, dict[str, Any]]) -> dict[str, float | None]:
     """Capacity with W workers / capacity with 1 (None when either is missing or 1 worker held none)."""
     one = by_workers.get("1", {}).get("capacity")
@@ -467,6 +482,9 @@ def run(p: Profile, out: Callable[[str], object] = print) -> dict[str, Any]:
         out("")
         out(report(r, p) if r["rows"] else f"{_plural(w)}: nothing measured ({r['error']})")
         out(f"capacity ({_plural(w)}): {'n/a' if r['capacity'] is None else r['capacity']}")
+        if p.overload and r["capacity"]:
+            r["overload"] = run_point(w, 2 * r["capacity"], p)
+            out(overload_line(r["overload"], r["capacity"]))
     results["ratios"] = ratios(results["workers"])
     for w, x in results["ratios"].items():
         out(f"capacity ratio ({w} workers / 1 worker): {'n/a' if x is None else f'{x:.2f}×'}")
@@ -491,11 +509,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, help="measuring window per session count (default 8)")
     ap.add_argument("--warmup", type=float, help="seconds between play and the window (default 2)")
     ap.add_argument("--repeats", type=int, help="runs of each session count, the best kept (default 2)")
+    ap.add_argument("--no-overload", action="store_true", help="skip the run at twice the capacity")
     ap.add_argument("--quick", action="store_true", help="1 worker, 1 and 2 sessions, 1 s windows (a smoke run)")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     args = ap.parse_args(argv)
     given = {k: getattr(args, k) for k in ("sessions", "workers", "seconds", "warmup", "repeats")
              if getattr(args, k)}
+    if args.no_overload:
+        given["overload"] = False
     results = run(replace(QUICK if args.quick else DEFAULT, **given))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
