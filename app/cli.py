@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 
 import uvicorn
 
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.reload:
         parser.error("--reload works with one worker only")
+    _exit_cleanly_on_sigterm()
     workers = Workers(n)
     try:
         workers.wait_ready()
@@ -70,7 +72,20 @@ def _run_on_ray(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
 
         print("stopped:", " ".join(stop_hosts(get_settings())) or "no session host was running")
         return
+    _exit_cleanly_on_sigterm()
     uvicorn.run("app.main:app", host=args.host, port=args.port)
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """After a graceful shutdown uvicorn raises the signal that asked for it again, with the handler
+    that was there before: by default SIGTERM then kills the process on the spot, skipping the
+    `finally` that stops the workers and removes their folder (and Ray's exit handler). This one
+    turns it into SystemExit, so both run."""
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
 
 
 if __name__ == "__main__":
