@@ -7,13 +7,17 @@ either web process, whichever one created the session; stopping the second node 
 into a clear `gone` (410 for REST, `event: gone` on a stream, also on one already open) while the
 head's keep training.
 
-Ray binds its own ports on every interface and names nodes by the machine's address (it replaces
-127.0.0.1 on Linux); the traffic stays on this machine. Everything is torn down by process id.
+Ray names each node by the address its machine would use to reach the internet (it replaces
+127.0.0.1 by it on Linux). So that every packet stays on loopback, the whole cluster (both nodes
+and both web processes) runs in a network namespace of its own with only a loopback interface,
+where Ray falls back to 127.0.0.1, and this test's HTTP client enters that namespace to reach
+the web processes. Everything is torn down by process id, the namespace last.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import re
@@ -44,13 +48,42 @@ AUTH = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32), "RAY_
 START_S = 120.0  # a node or a web process on this loaded 2-core machine
 
 
+CLONE_NEWNET = 0x40000000
+
+
+@contextlib.contextmanager
+def loopback_namespace() -> Iterator[list[str]]:
+    """A network namespace with only `lo` up; yields the prefix that runs a command inside it, and
+    keeps this thread inside it meanwhile (its sockets reach the cluster's loopback)."""
+    if shutil.which("ip") is None:
+        pytest.skip("the cluster test runs in a loopback-only network namespace: needs `ip` (iproute2)")
+    name = f"nnp-ray-{os.getpid()}-{secrets.token_hex(2)}"
+    made = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"the cluster test needs a network namespace of its own (ip netns add: {made.stderr.strip()})")
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        there = os.open(f"/var/run/netns/{name}", os.O_RDONLY)
+        try:
+            assert libc.setns(there, CLONE_NEWNET) == 0, os.strerror(ctypes.get_errno())
+        finally:
+            os.close(there)
+        yield ["ip", "netns", "exec", name]
+    finally:
+        libc.setns(home, CLONE_NEWNET)
+        os.close(home)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
 class Node:
     """One `ray start --block` in a process group of its own: stopping the group stops the node."""
 
-    def __init__(self, folder: Path, name: str, args: list[str]) -> None:
+    def __init__(self, folder: Path, name: str, args: list[str], inside: list[str]) -> None:
         self.name, self.temp_dir, self.log_path = name, folder / name, folder / f"{name}.log"
         self.log: IO[bytes] = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([str(RAY), "start", "--block", "--num-cpus=1", "--disable-usage-stats",
+        self.proc = subprocess.Popen([*inside, str(RAY), "start", "--block", "--num-cpus=1", "--disable-usage-stats",
                                       f"--temp-dir={self.temp_dir}", *args],
                                      env={**os.environ, **AUTH}, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -90,13 +123,13 @@ class Node:
 class Web:
     """`python -m app.cli --ray ADDRESS` joined through one node (its temp folder names it)."""
 
-    def __init__(self, folder: Path, name: str, address: str, node: Node) -> None:
+    def __init__(self, folder: Path, name: str, address: str, node: Node, inside: list[str]) -> None:
         self.port, self.log_path = free_port(), folder / f"{name}.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.log: IO[bytes] = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.address, self.env = address, {**os.environ, **AUTH, "PYTHONPATH": str(ROOT), "NNP_MAX_SESSIONS": "40"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--ray", address, "--ray-temp-dir", str(node.temp_dir),
+            [*inside, sys.executable, "-m", "app.cli", "--ray", address, "--ray-temp-dir", str(node.temp_dir),
              "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -168,26 +201,37 @@ def cluster() -> Iterator[tuple[Node, Node, Web, Web]]:
     folder = Path(tempfile.mkdtemp(prefix="nnpray-"))  # short: Ray's socket paths live under it
     started: list[Node | Web] = []
     t0 = time.monotonic()
-    try:
-        port = free_port()
-        head = Node(folder, "head", ["--head", f"--port={port}", "--include-dashboard=false"])
-        started.append(head)
-        head.wait_started()
-        second = Node(folder, "second", [f"--address=127.0.0.1:{port}", '--resources={"second": 1}'])
-        started.append(second)
-        second.wait_started()
-        web_a = Web(folder, "web-a", f"127.0.0.1:{port}", head)
-        started.append(web_a)
-        web_a.wait_started()
-        web_b = Web(folder, "web-b", f"127.0.0.1:{port}", second)
-        started.append(web_b)
-        web_b.wait_started()
-        print(f"\ncluster of 2 nodes and 2 web processes up in {time.monotonic() - t0:.1f} s")
-        yield head, second, web_a, web_b
-    finally:
-        for thing in reversed(started):  # a head asked to stop lingers (its GCS and raylet wait on each other)
-            thing.stop(grace_s=3.0) if isinstance(thing, Node) else thing.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        inside = stack.enter_context(loopback_namespace())
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        stack.callback(_stop_all, started)
+        yield from _start_cluster(folder, started, inside, t0)
+
+
+def _stop_all(started: list[Node | Web]) -> None:
+    for thing in reversed(started):  # a head asked to stop lingers (its GCS and raylet wait on each other)
+        thing.stop(grace_s=3.0) if isinstance(thing, Node) else thing.stop()
+
+
+def _start_cluster(folder: Path, started: list[Node | Web], inside: list[str],
+                   t0: float) -> Iterator[tuple[Node, Node, Web, Web]]:
+    port = free_port()
+    head = Node(folder, "head", ["--head", f"--port={port}", "--include-dashboard=false"], inside)
+    started.append(head)
+    head.wait_started()
+    second = Node(folder, "second", [f"--address=127.0.0.1:{port}", '--resources={"second": 1}'], inside)
+    started.append(second)
+    second.wait_started()
+    web_a = Web(folder, "web-a", f"127.0.0.1:{port}", head, inside)
+    started.append(web_a)
+    web_a.wait_started()
+    web_b = Web(folder, "web-b", f"127.0.0.1:{port}", second, inside)
+    started.append(web_b)
+    web_b.wait_started()
+    for node in (head, second):  # every node names itself by loopback: no packet leaves `lo`
+        assert re.search(rb"Local node IP: 127\.0\.0\.1", node.log_path.read_bytes()), node._tail()
+    print(f"\ncluster of 2 nodes and 2 web processes up in {time.monotonic() - t0:.1f} s (loopback only)")
+    yield head, second, web_a, web_b
 
 
 def _events(r: httpx.Response | Iterator[str], n: int, of: str | None = None) -> list[str]:
