@@ -208,3 +208,22 @@ _ORACLE = SimpleNamespace(G=G, DG=DG, LOSS=LOSS, DLOSS=DLOSS, PENALTY=PENALTY, D
 @pytest.fixture
 def oracle() -> SimpleNamespace:
     return _ORACLE
+
+
+@pytest.fixture
+def fail_third_call(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """`fail_third_call(obj, name)`: obj.name works twice, then raises RuntimeError("boom") (an
+    engine error in the middle of a run, to check what a run leaves behind)."""
+
+    def arm(obj: object, name: str) -> None:
+        real, calls = getattr(obj, name), []
+
+        def third_fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            if len(calls) == 3:
+                raise RuntimeError("boom")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(obj, name, third_fails)
+
+    return arm

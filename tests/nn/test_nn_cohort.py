@@ -391,18 +391,10 @@ def test_a_member_inside_an_epoch_cannot_join():
     assert cohort_compatible([a, b])
 
 
-def test_an_error_mid_run_leaves_the_counters_at_the_updates_taken(monkeypatch):
+def test_an_error_mid_run_leaves_the_counters_at_the_updates_taken(fail_third_call):
     solo, members = _class(3, OPTIMIZERS["sgd-own-rates"], batch_size=7)
     cohort = Cohort(members)
-    real, calls = cohort._forward, []
-
-    def third_fails(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("boom")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(cohort, "_forward", third_fails)
+    fail_third_call(cohort, "_forward")
     with pytest.raises(RuntimeError, match="boom"):
         cohort.run(5)
     for t in solo:

@@ -369,18 +369,10 @@ def test_a_poisoned_softmax_variant_does_not_change_the_others():
 # ---------------------------------------------------------------- what the lockstep refuses, and errors
 
 
-def test_an_error_mid_run_leaves_the_counters_at_the_updates_taken(monkeypatch):
+def test_an_error_mid_run_leaves_the_counters_at_the_updates_taken(fail_third_call):
     solo, lock = _pair(CASES["sgd"], batch_size=10)
     ls = Lockstep(lock)
-    real, calls = ls._forward, []
-
-    def third_fails(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("boom")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ls, "_forward", third_fails)
+    fail_third_call(ls, "_forward")
     with pytest.raises(RuntimeError, match="boom"):
         ls.run(5, [0, 1, 2], _always(3))
     for t in solo:
