@@ -175,7 +175,7 @@ class Scheduler:
                 entry = self._pop_due(self.clock() if now is None else now)
             if entry is None:
                 return taken
-            self._turn(entry)
+            self._safe_turn(entry)
             taken += 1
         return taken
 
@@ -216,7 +216,21 @@ class Scheduler:
                         self._cond.wait(wait)
                 if self._stopping:
                     return
-            self._turn(entry)
+            self._safe_turn(entry)
+
+    def _safe_turn(self, item: Entry | Flock) -> None:
+        """A turn; whatever goes wrong in it (a frame that cannot be built, say) stops that session
+        or flock, never the thread that trains every other session."""
+        try:
+            self._turn(item)
+        except Exception:
+            log.exception("a scheduler turn failed")
+            self.counters.errors += 1
+            if isinstance(item, Flock):
+                self._dissolve(item, self.clock())
+            else:
+                self._drop(item)
+                item.target.pause()
 
     def _turn(self, item: Entry | Flock) -> None:
         if isinstance(item, Flock):
@@ -283,8 +297,20 @@ class Scheduler:
         self.counters.updates += updates
         if entry.epochs_per_second is None:
             entry.chunk = max(1, min(entry.chunk * 2, int(updates * CHUNK_S / took) if took > 0 else entry.chunk * 2))
-        if entry.on_chunk is not None:
+        return self._after_work(entry)
+
+    def _after_work(self, entry: Entry) -> bool:
+        """Build the frame if one is due; a failure stops this session only (False)."""
+        if entry.on_chunk is None:
+            return True
+        try:
             entry.on_chunk()
+        except Exception:
+            log.exception("building the frame of %s failed", entry.target.id)
+            self.counters.errors += 1
+            self._drop(entry)
+            entry.target.pause()
+            return False
         return True
 
     def _updates_due(self, entry: Entry | Flock, now: float, per_epoch: int) -> int:
@@ -370,10 +396,11 @@ class Scheduler:
         self.counters.flock_turns += 1
         self.counters.updates += updates * len(flock.members)
         self.counters.flocked_updates += updates * len(flock.members)
-        for m in flock.members:
+        for m in list(flock.members):
             m.turns += 1
-            if m.on_chunk is not None:
-                m.on_chunk()
+            if not self._after_work(m):
+                flock.members.remove(m)
+                m.flock = None
         return True
 
     def _release(self, members: list[Entry], flock: Flock, now: float) -> None:

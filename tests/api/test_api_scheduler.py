@@ -207,3 +207,21 @@ def test_slow_lessons_do_not_flock() -> None:
             c.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 5})
         run_for(clock, scheduler, 2.0)
         assert scheduler.counters.flock_turns == 0 and scheduler.counters.updates > 0
+
+
+def test_a_turn_that_fails_stops_its_session_not_the_scheduler() -> None:
+    with fake_app() as (c, clock, scheduler):
+        broken, fine = create(c), create(c)
+        for sid in (broken, fine):
+            c.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 30})
+
+        def boom() -> None:  # a frame that cannot be built, say
+            raise RuntimeError("boom")
+
+        scheduler._entries[broken].on_chunk = boom  # fault injection: the one way to reach this path
+        run_for(clock, scheduler, 1.0)
+        before = epoch(c, fine)
+        run_for(clock, scheduler, 1.0)
+        assert scheduler.counters.errors >= 1
+        assert c.get(f"{API}/sessions/{broken}").json()["status"] == "idle"
+        assert epoch(c, fine) - before >= 28 and scheduler.alive() == 1
