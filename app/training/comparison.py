@@ -151,7 +151,7 @@ class Comparison:
                 raise ValueError(_blame(str(e), config.vary.field, i)) from None
         return cls(comparison_id, config, sessions, [label for label, _ in pairs])
 
-    # ------------------------------------------------------------ the runner's protocol
+    # ------------------------------------------------------------ the scheduler's protocol (Runnable)
 
     @property
     def version(self) -> int:

@@ -1,6 +1,6 @@
 """A training session: owns the data, the network, the optimizer state, the history and the status.
 
-Every public method takes the session's lock, so REST calls and the background runner never
+Every public method takes the session's lock, so REST calls and the training scheduler never
 interleave inside an update. The status lifecycle is checked in one place (`_set_status`).
 """
 

@@ -29,7 +29,7 @@ class SessionStore:
         self.clock = clock
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
-        self.on_evict: list[Callable[[Session], None]] = []  # e.g. stop its runner
+        self.on_evict: list[Callable[[Session], None]] = []  # e.g. stop its training
         self.successors: OrderedDict[str, str] = OrderedDict()  # deleted id -> the session that replaced it
 
     def __len__(self) -> int:
