@@ -57,7 +57,8 @@ class Beacon:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        # future -> its loop; a dict, so a viewer's disarm is O(1) with hundreds following one session
+        self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
         self.forward: list[Beacon] = []  # fired too (a variant's changes wake its comparison's viewers)
 
     def arm(self) -> asyncio.Future[None]:
@@ -66,18 +67,18 @@ class Beacon:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
         with self._lock:
-            self._waiters.append((loop, fut))
+            self._waiters[fut] = loop
         return fut
 
     def disarm(self, fut: asyncio.Future[None]) -> None:
         with self._lock:
-            self._waiters = [(loop, f) for loop, f in self._waiters if f is not fut]
+            self._waiters.pop(fut, None)
 
     def fire(self) -> None:
         with self._lock:
-            waiters, self._waiters = self._waiters, []
+            waiters, self._waiters = self._waiters, {}
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
-        for loop, fut in waiters:
+        for fut, loop in waiters.items():
             by_loop.setdefault(loop, []).append(fut)
         for loop, futures in by_loop.items():
             _waker(loop).wake(futures)
