@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.mount("/static", web.static_files, name="static")
     if owners is not None:
         app.add_middleware(OwnerRouter, owners=owners)  # inside FrameHeaders: one set of security headers
+    app.add_middleware(errors.ServerErrors)  # inside FrameHeaders: a 500 has the security headers too
     app.add_middleware(FrameHeaders, frame_ancestors=settings.frame_ancestors)
     return app
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
+from app.request_error import RequestError
 from app.training.comparison import Comparison, ComparisonConfig
 from app.training.fields import QueryNumber
 from app.training.session import Session
@@ -112,7 +113,7 @@ def step_comparison(c: ComparisonDep, settings: SettingsDep, body: StepRequest) 
     biggest = max(s.trainer.batch_size for s in c.sessions)
     most = most_updates(settings, biggest, min(s.trainer.updates_per_epoch for s in c.sessions), len(c.sessions))
     if updates > most:
-        raise ValueError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
+        raise RequestError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
                          f"for this comparison; split it into several requests")
     c.train(updates)
     return present_comparison(c)

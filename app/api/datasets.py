@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from app.config import get_settings
 from app.data.custom import DataError, parse_csv
 from app.data.datasets import DATASETS, make_split
+from app.request_error import RequestError
 from app.training.fields import QueryNumber
 
 from .deps import SettingsDep
@@ -35,7 +36,7 @@ def preview(name: Annotated[str, Path(max_length=64)],
     entry = DATASETS[name]
     k = (classes or entry.classes[2]) if entry.classes else None
     if entry.classes and not entry.classes[0] <= k <= entry.classes[1]:
-        raise ValueError(f"classes: must be in [{entry.classes[0]}, {entry.classes[1]}] for {name}")
+        raise RequestError(f"classes: must be in [{entry.classes[0]}, {entry.classes[1]}] for {name}")
     sp = make_split(name, PREVIEW_POINTS, 0.0, 0.5, 1, k)
     return PreviewOut(kind=sp.kind, n_classes=sp.n_classes,
                       points=np.concatenate([sp.x_train, sp.x_test]).round(3).tolist(),

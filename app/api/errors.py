@@ -2,10 +2,14 @@
 
 FastAPI's stock 422 handler includes each offending input, which breaks on NaN or Infinity
 (not valid JSON) and can be large; this one keeps location, message and type only.
+
+Only a `RequestError` (and FastAPI's request validation) is a 422: any other exception is a bug
+of the server, answered by `ServerErrors` as a JSON 500 and logged with its traceback.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -13,8 +17,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.data.custom import DataError
+from app.request_error import RequestError
 from app.training.session import SessionError
 from app.training.store import SessionNotFound, StoreFull
 
@@ -56,7 +62,7 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-async def _value(request: Request, exc: ValueError) -> JSONResponse:
+async def _rejected(request: Request, exc: RequestError) -> JSONResponse:
     text = str(exc)
     field, _, msg = text.partition(": ")
     if not msg or " " in field:
@@ -94,11 +100,47 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
                         headers=getattr(exc, "headers", None))
 
 
+log = logging.getLogger("nn_playground.errors")
+SERVER_ERROR = error_body("server", "internal error: the server failed on this request (it is logged)", "server_error")
+
+
+class ServerErrors:
+    """ASGI middleware: an exception no handler took becomes a JSON 500, logged with its traceback.
+
+    Starlette's own catch-all (ServerErrorMiddleware, where an `Exception` handler goes) sits
+    outside every user middleware, so its plain-text 500 misses the security headers and it
+    re-raises after answering; this one sits inside FrameHeaders and ends the matter here. Once a
+    response has started (a stream) nothing can be answered any more: the error goes on to the
+    server, which closes the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if started:
+                raise
+            log.exception("500 on %s %s", scope.get("method"), scope.get("path"))
+            await JSONResponse(SERVER_ERROR, status_code=500)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, _data)  # type: ignore[arg-type]
-    app.add_exception_handler(ValueError, _value)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestError, _rejected)  # type: ignore[arg-type]
     app.add_exception_handler(SessionNotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(SessionError, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(StoreFull, _full)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.config import get_settings
+from app.request_error import RequestError
 from app.training.fields import Real, Whole
 from app.training.spec import SEED_MAX, SessionConfig
 
@@ -62,7 +63,7 @@ class StepRequest(Strict):
     @model_validator(mode="after")
     def _one(self) -> StepRequest:
         if (self.steps is None) == (self.epochs is None):
-            raise ValueError("give exactly one of steps or epochs")
+            raise RequestError("give exactly one of steps or epochs")
         return self
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from app.config import Settings, get_settings
 from app.nn.network import predicted_labels
+from app.request_error import RequestError
 from app.training.boundary import compute_boundary
 from app.training.export import export_document, export_python
 from app.training.fields import QueryNumber
@@ -46,12 +47,12 @@ def _layers(w: Weights) -> list[tuple[np.ndarray, np.ndarray]]:
 def _check_shapes(session_sizes: list[int], w: Weights) -> None:
     expected = [(n_out, n_in) for n_in, n_out in itertools.pairwise(session_sizes)]
     if len(w.layers) != len(expected):
-        raise ValueError(f"weights.layers: expected {len(expected)} layers, got {len(w.layers)}")
+        raise RequestError(f"weights.layers: expected {len(expected)} layers, got {len(w.layers)}")
     for i, (layer, (rows, cols)) in enumerate(zip(w.layers, expected, strict=True)):
         if len(layer.W) != rows or any(len(r) != cols for r in layer.W):
-            raise ValueError(f"weights.layers.{i}.W: expected shape {rows}×{cols}")
+            raise RequestError(f"weights.layers.{i}.W: expected shape {rows}×{cols}")
         if len(layer.b) != rows:
-            raise ValueError(f"weights.layers.{i}.b: expected {rows} entries, got {len(layer.b)}")
+            raise RequestError(f"weights.layers.{i}.b: expected {rows} entries, got {len(layer.b)}")
 
 
 @router.post("", status_code=201, response_model=SessionOut,
@@ -105,7 +106,7 @@ def step_session(session: FreeSessionDep, settings: SettingsDep, body: StepReque
     per = session.trainer.updates_per_epoch
     most = most_updates(settings, session.trainer.batch_size, per)
     if updates > most:
-        raise ValueError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
+        raise RequestError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
                          f"(= {most // per} epochs at this batch size); split it into several requests")
     session.train(updates)
     return present.session(session)

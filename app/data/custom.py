@@ -9,11 +9,13 @@ from numbers import Real
 
 import numpy as np
 
+from app.request_error import RequestError
+
 MIN_POINTS = 4  # fewer leaves no sensible train/test split
 Parsed = tuple[np.ndarray, np.ndarray, str, int]  # x (n, 2) float64, y (n,), kind, n_classes
 
 
-class DataError(ValueError):
+class DataError(RequestError):
     """Bad user data; `field` says where ("points[3]", "csv line 7") so the UI can point at it."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from app.nn.lockstep import Lockstep, compatible
+from app.request_error import RequestError
 
 from .audience import Audience
 from .fields import Real
@@ -47,7 +48,7 @@ class ComparisonConfig(Strict):
 
     @model_validator(mode="after")
     def _variants_valid(self) -> ComparisonConfig:
-        variant_configs(self.base, self.vary)  # raises ValueError naming vary.values.i
+        variant_configs(self.base, self.vary)  # raises RequestError naming vary.values.i
         return self
 
 
@@ -55,7 +56,7 @@ def _apply(data: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
     """The base config (as JSON data) with one field set to value, in that field's own shape."""
     if field == "activation":
         if not data["layers"]:
-            raise ValueError("base.layers: no hidden layers, so no activation to vary")
+            raise RequestError("base.layers: no hidden layers, so no activation to vary")
         data["layers"] = [{**layer, "activation": value} for layer in data["layers"]]
     elif field == "learning_rate":
         data["optimizer"] = {**data["optimizer"], "learning_rate": value}
@@ -108,9 +109,9 @@ def variant_configs(base: SessionConfig, vary: Vary) -> list[tuple[str, SessionC
             err = e.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
-            raise ValueError(f"vary.values.{i}: {where}: {msg}") from None
-        except (ValueError, TypeError) as e:
-            raise ValueError(str(e) if str(e).startswith("base.") else f"vary.values.{i}: {e}") from None
+            raise RequestError(f"vary.values.{i}: {where}: {msg}") from None
+        except RequestError as e:
+            raise RequestError(str(e) if str(e).startswith("base.") else f"vary.values.{i}: {e}") from None
         out.append((label_of(vary.field, value), config))
     return out
 
@@ -147,8 +148,8 @@ class Comparison:
         for i, (_, c) in enumerate(pairs):
             try:
                 sessions.append(make_session(c))
-            except ValueError as e:  # found only once the data is known: an output, a batch size
-                raise ValueError(_blame(str(e), config.vary.field, i)) from None
+            except RequestError as e:  # found only once the data is known: an output, a batch size
+                raise RequestError(_blame(str(e), config.vary.field, i)) from None
         return cls(comparison_id, config, sessions, [label for label, _ in pairs])
 
     # ------------------------------------------------------------ the scheduler's protocol (Runnable)

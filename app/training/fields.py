@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from app.request_error import RequestError
+
 
 def _range_text(low: float, high: float, low_open: bool) -> str:
     return f"{'(' if low_open else '['}{low:g}, {high:g}]"
@@ -23,7 +25,7 @@ def _checker(low: float, high: float, low_open: bool) -> Any:
     def check(value: float) -> float:
         too_low = value <= low if low_open else value < low
         if too_low or value > high:
-            raise ValueError(f"must be in {text}, got {value:g}")
+            raise RequestError(f"must be in {text}, got {value:g}")
         return value
 
     return check
@@ -43,7 +45,7 @@ def _typed(low: float, high: float, low_open: bool, whole: bool) -> Any:
     def check(value: Any) -> Any:
         wrong = isinstance(value, bool) or not isinstance(value, int | float)
         if wrong or (isinstance(value, float) and (whole or not math.isfinite(value))):
-            raise ValueError(f"must be {kind} in {text}")
+            raise RequestError(f"must be {kind} in {text}")
         return value
 
     return check

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.nn.gradcheck import GradCheck, gradient_check
 from app.nn.network import LayerSpec, Network, NetworkSpec
 from app.nn.trainer import Trainer, TrainSettings
+from app.request_error import RequestError
 
 from .audience import Audience
 from .history import History
@@ -52,9 +53,10 @@ class Session:
                             settings.grid_extent)
         self.config = config.resolve(split.kind)
         n_train = len(split.y_train)
-        if "batch_size" not in config.model_fields_set and (config.batch_size or 0) > n_train:
-            # the default batch of 10 on a handful of drawn points: use them all (asked for
-            # explicitly, a batch larger than the data is refused, by the Trainer, below)
+        if (config.batch_size or 0) > n_train:
+            if "batch_size" in config.model_fields_set:  # asked for: refused here, before the engine sees it
+                raise RequestError(f"batch_size: must be in [1, {n_train}] (the training set) or null")
+            # the default batch of 10 on a handful of drawn points: use them all
             self.config = self.config.model_copy(update={"batch_size": None})
         out = self.config.output.activation
         assert out is not None and self.config.loss is not None

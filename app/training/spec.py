@@ -20,6 +20,7 @@ from app.nn.losses import LOSSES
 from app.nn.optimizers import OPTIMIZERS
 from app.nn.registry import Registry
 from app.nn.regularizers import REGULARIZERS
+from app.request_error import RequestError
 
 from .fields import Real, Whole
 
@@ -37,7 +38,7 @@ def _one_of(registry: Registry[Any], allowed: list[str] | None = None) -> Any:
 
     def check(value: str) -> str:
         if value not in names:
-            raise ValueError(f"unknown {registry.kind} {value!r}; one of: {', '.join(names)}")
+            raise RequestError(f"unknown {registry.kind} {value!r}; one of: {', '.join(names)}")
         return value
 
     return check
@@ -72,15 +73,15 @@ class DatasetConfig(Strict):
     def _consistent(self) -> DatasetConfig:
         custom = self.points is not None or self.labels is not None or self.csv is not None
         if self.name != CUSTOM and custom:
-            raise ValueError("points, labels and csv go with name 'custom'")
+            raise RequestError("points, labels and csv go with name 'custom'")
         if self.name == CUSTOM and self.csv is None and (self.points is None or self.labels is None):
-            raise ValueError("name 'custom' needs points and labels, or csv")
+            raise RequestError("name 'custom' needs points and labels, or csv")
         if self.name != CUSTOM and self.classes is not None:
             rng = DATASETS[self.name].classes
             if rng is None:
-                raise ValueError(f"classes: {self.name} has a fixed number of classes")
+                raise RequestError(f"classes: {self.name} has a fixed number of classes")
             if not rng[0] <= self.classes <= rng[1]:
-                raise ValueError(f"classes: must be in [{rng[0]}, {rng[1]}] for {self.name}")
+                raise RequestError(f"classes: must be in [{rng[0]}, {rng[1]}] for {self.name}")
         return self
 
 
@@ -119,7 +120,7 @@ class OptimizerConfig(Strict):
         allowed = {p.name for p in OPTIMIZERS[self.name].params}
         for key in ("beta", "rho", "eps", "beta1", "beta2"):
             if getattr(self, key) is not None and key not in allowed:
-                raise ValueError(f"{key} is not a parameter of {self.name} "
+                raise RequestError(f"{key} is not a parameter of {self.name} "
                                  f"(it takes: {', '.join(sorted(allowed)) or 'none'})")
         return self
 
@@ -164,19 +165,19 @@ class SessionConfig(Strict):
         for name in v:
             _one_of(FEATURES)(name)
         if len(set(v)) != len(v):
-            raise ValueError("each feature at most once")
+            raise RequestError("each feature at most once")
         return [f for f in FEATURES if f in v]  # catalog order, so equal sets give equal networks
 
     def resolve(self, kind: str) -> SessionConfig:
-        """Fill output and loss from the problem kind; check the pairing. Raises ValueError."""
+        """Fill output and loss from the problem kind; check the pairing. Raises RequestError."""
         out = self.output.activation or DEFAULT_OUTPUT[kind]
         if out not in OUTPUTS_FOR_KIND[kind]:
-            raise ValueError(f"output.activation: a {kind} problem takes "
+            raise RequestError(f"output.activation: a {kind} problem takes "
                              f"{' or '.join(OUTPUTS_FOR_KIND[kind])}, not {out}")
         loss = self.loss or DEFAULT_LOSS[out]
         if out not in LOSSES[loss].outputs:
             allowed = [n for n, lo in LOSSES.items() if out in lo.outputs]
-            raise ValueError(f"loss: {loss} cannot follow a {out} output; use {' or '.join(allowed)}")
+            raise RequestError(f"loss: {loss} cannot follow a {out} output; use {' or '.join(allowed)}")
         opt = self.optimizer.model_copy(update=self.optimizer.hyper())
         return self.model_copy(update={"output": OutputConfig(activation=out), "loss": loss,
                                        "optimizer": opt})
@@ -223,13 +224,13 @@ def apply_patch(c: SessionConfig, p: SessionPatch, n_train: int) -> SessionConfi
         try:
             opt = OptimizerConfig.model_validate(merged)
         except ValidationError as e:  # e.g. a parameter the (new) optimizer does not take
-            raise ValueError(f"optimizer: {e.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+            raise RequestError(f"optimizer: {e.errors()[0]['msg'].removeprefix('Value error, ')}") from None
         updates["optimizer"] = opt.model_copy(update=opt.hyper())
     if p.regularization is not None:
         updates["regularization"] = c.regularization.model_copy(update=p.regularization.model_dump(exclude_none=True))
     if "batch_size" in p.model_fields_set:
         if p.batch_size is not None and p.batch_size > n_train:
-            raise ValueError(f"batch_size: must be in [1, {n_train}] (the training set) or null")
+            raise RequestError(f"batch_size: must be in [1, {n_train}] (the training set) or null")
         updates["batch_size"] = p.batch_size
     if p.dropout is not None:
         updates["dropout"] = p.dropout
