@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import __version__, web
+from app import __version__, docs, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
 from app.cluster.front import OwnerRouter, Owners
 from app.config import SCHEMA_LIMITS, Settings, get_settings
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         scheduler.stop_all()  # no training thread outlives the server
 
     app = FastAPI(title="NN Playground", version=__version__, root_path=settings.root_path, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # ours: app/docs.py (FastAPI's load a CDN, run inline scripts)
                   description="Train small neural networks step by step: a NumPy engine behind a REST API.")
     app.state.settings = settings
     app.state.store = SessionStore(settings, clock)
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
 
         app.include_router(internal.router)
     app.include_router(web.router)
+    docs.install(app)
     app.mount("/static", web.static_files, name="static")
     if owners is not None:
         app.add_middleware(OwnerRouter, owners=owners)  # inside FrameHeaders: one set of security headers
