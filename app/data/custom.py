@@ -12,6 +12,7 @@ import numpy as np
 from app.request_error import RequestError
 
 MIN_POINTS = 4  # fewer leaves no sensible train/test split
+LABEL_MAX = 1e6  # |label| at most: a regression target beyond it only makes a run diverge at once
 Parsed = tuple[np.ndarray, np.ndarray, str, int]  # x (n, 2) float64, y (n,), kind, n_classes
 
 
@@ -28,8 +29,17 @@ def _number(value: object) -> float | None:
     """A finite float, or None; bools and strings are not numbers, though float() takes them."""
     if isinstance(value, bool) or not isinstance(value, Real):
         return None
-    f = float(value)
+    try:
+        f = float(value)
+    except OverflowError:  # an int beyond the float range (JSON allows 10**309)
+        return None
     return f if math.isfinite(f) else None
+
+
+def _check_label(value: float, field: str) -> float:
+    if abs(value) > LABEL_MAX:
+        raise DataError(field, f"label must be in [{-LABEL_MAX:g}, {LABEL_MAX:g}], got {value:g}")
+    return value
 
 
 def _check_count(n: int, max_points: int, field: str) -> None:
@@ -87,7 +97,7 @@ def parse_points(points: list[list[float]], labels: list[float], max_points: int
         value = _number(label)
         if value is None:
             raise DataError(f"labels[{i}]", f"must be a finite number, got {label!r}")
-        ys.append(value)
+        ys.append(_check_label(value, f"labels[{i}]"))
     return _assemble(pts, ys, max_classes, "labels")
 
 
@@ -125,7 +135,7 @@ def _csv_row(line: int, fields: list[str], extent: float) -> tuple[tuple[float, 
         if value is None:
             raise DataError(where, f"{name} must be a finite number, got {field!r}")
         values.append(value)
-    return _check_point(values[:2], extent, where), values[2]
+    return _check_point(values[:2], extent, where), _check_label(values[2], where)
 
 
 def parse_csv(text: str, max_points: int, max_bytes: int, extent: float = 6.0,

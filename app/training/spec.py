@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.config import get_settings
+from app.data.custom import LABEL_MAX
 from app.data.datasets import DATASETS
 from app.data.features import DEFAULT_FEATURES, FEATURES
 from app.nn.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -60,7 +61,7 @@ class DatasetConfig(Strict):
     classes: Whole(2, S.max_classes) | None = Field(None, description="for multi-class sets")
     points: list[tuple[Coordinate, Coordinate]] | None = Field(
         None, max_length=S.max_custom_points, description="custom data: [[x1, x2], …]")
-    labels: list[Real(-1e6, 1e6)] | None = Field(
+    labels: list[Real(-LABEL_MAX, LABEL_MAX)] | None = Field(
         None, max_length=S.max_custom_points, description="custom data: class 0..K−1 or a value")
     csv: str | None = Field(None, max_length=S.max_csv_bytes, description="custom data as x1,x2,label rows")
 

@@ -213,6 +213,8 @@ BAD_CUSTOM = [
     ({"csv": "1,2,0\n1,abc,1\n3,3,1\n4,4,0\n"}, "csv line 2", "x2"),
     ({"csv": "1,2,0\n1,2,1\n3,9,1\n4,4,0\n"}, "csv line 3", "[-6, 6]"),
     ({"csv": "1,2,0\n1,2,1\n3,3,nan\n4,4,0\n"}, "csv line 3", "label"),
+    ({"csv": "1,2,0\n1,2,1\n3,3,1.7e308\n4,4,0\n"}, "csv line 3", "label must be in [-1e+06, 1e+06]"),
+    ({"csv": "1,2,0.5\n1,2,1\n3,3,1\n4,4,-1000001\n"}, "csv line 4", "label must be in [-1e+06, 1e+06]"),
     ({"csv": "x1,x2,label\n"}, "csv", "at least 4"),
 ]
 
@@ -224,6 +226,23 @@ def test_api_bad_custom_data(client: TestClient, dataset: dict[str, Any], field:
     assert text in d["msg"]
     if field.startswith("csv line"):  # the line is named (in field; the page shows "field: msg")
         assert field.split()[-1].isdigit()
+
+
+def test_api_csv_labels_have_the_json_labels_range(client: TestClient) -> None:
+    """A CSV label of 1.7e308 once made a session diverged from its first epoch; CSV and JSON
+    labels now share one range, its ends included."""
+    points = [[0, 0], [1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]
+    for bound in (1e6, -1e6):
+        labels = [bound, 0.5, -2, 3, 0, 1]
+        csv = "".join(f"{x},{y},{v!r}\n" for (x, y), v in zip(points, labels, strict=True))
+        for dataset in ({"csv": csv}, {"points": points, "labels": labels}):
+            r = create(client, {"dataset": {"name": "custom", **dataset}})
+            assert r.status_code == 201, r.text
+            assert strict(r)["data"]["kind"] == "regression"
+        over = {"csv": csv.replace(repr(bound), repr(bound * 1.5))}
+        assert "[-1e+06, 1e+06]" in detail(create(client, {"dataset": {"name": "custom", **over}}))["msg"]
+        d = detail(create(client, {"dataset": {"name": "custom", "points": points, "labels": [bound * 1.5] * 6}}))
+        assert d["field"] == "dataset.labels.0" and "[-1e+06, 1e+06]" in d["msg"]
 
 
 def test_api_custom_name_needs_data_and_data_needs_custom(client: TestClient) -> None:
@@ -274,6 +293,7 @@ def test_api_csv_upload_good_files(client: TestClient) -> None:
     (b"x1,x2,label\n1,2,0\n1,2,1\n\n3,3,1\n4,4,0,9\n", 6, "3 values"),
     (b"1,2,0\n1,2,1\n3,3,1\n4,40,0\n", 4, "[-6, 6]"),
     (b"1,2,0\n1,2,1\n3,3,1\n4,4,inf\n", 4, "label"),
+    (b"1,2,0\n1,2,1\n3,3,1\n4,4,-1.7e308\n", 4, "label must be in [-1e+06, 1e+06]"),
 ])
 def test_api_csv_upload_bad_line_is_named(client: TestClient, content: bytes, line: int, text: str) -> None:
     d = detail(upload(client, content))

@@ -51,6 +51,8 @@ def test_points_on_the_edge_are_inside():
     (SQUARE, [0, 1, float("nan"), 1], "labels[2]", "finite"),
     (SQUARE, [0, 1, 0, float("-inf")], "labels[3]", "finite"),
     (SQUARE, [0, 1, None, 1], "labels[2]", "finite"),
+    (SQUARE, [0, 1, 10**309, 1], "labels[2]", "finite"),  # no float holds it: refused, not an OverflowError
+    (SQUARE, [0, 1, 0.5, -1.7e308], "labels[3]", "label must be in [-1e+06, 1e+06]"),
     (SQUARE, [1, 1, 1, 1], "labels", "two classes"),
     (SQUARE, [0, 2, 0, 2], "labels", "no point has label 1"),
 ])
@@ -117,6 +119,8 @@ GOOD = "-1,-1,0\n1,-1,1\n-1,1,1\n"
     (GOOD + "nan,1,0", "csv line 4", "x1 must be a finite number"),
     (GOOD + "1,1,inf", "csv line 4", "label must be a finite number"),
     (GOOD + "1,1,", "csv line 4", "label must be a finite number"),
+    (GOOD + "1,1,1.7e308", "csv line 4", "label must be in [-1e+06, 1e+06], got 1.7e+308"),
+    (GOOD + "1,1,-1000000.5", "csv line 4", "label must be in [-1e+06, 1e+06]"),
     ("x1,x2,label\n" + GOOD + "7,1,0", "csv line 5", "outside [-6, 6]²"),
     ("x1,x2,label\n" + GOOD, "csv", "at least 4 points, got 3"),
     ("", "csv", "at least 4 points, got 0"),
