@@ -14,6 +14,7 @@ class History:
     limit: int
     stride: int = 1  # record every stride-th epoch; doubles each time the limit is reached
     cols: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    rewrites: int = 0  # bumped whenever rows already recorded change (thinned, cleared): else it only grows
 
     def __len__(self) -> int:
         return len(self.cols["epoch"])
@@ -26,6 +27,7 @@ class History:
         if len(self) >= self.limit:
             # keep every other row: the curve keeps its shape, memory stays bounded
             self.stride *= 2
+            self.rewrites += 1
             keep = [i for i, e in enumerate(self.cols["epoch"]) if int(e or 0) % self.stride == 0]
             for name in COLUMNS:
                 col = self.cols[name]
@@ -39,5 +41,6 @@ class History:
 
     def clear(self) -> None:
         self.stride = 1
+        self.rewrites += 1
         for col in self.cols.values():
             col.clear()
