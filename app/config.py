@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     max_samples: int = 2000
     max_custom_points: int = 2000
     max_csv_bytes: int = 200_000
+    # any request body, checked before it is read (JSON is parsed on the event loop); the largest
+    # legitimate ones, 8 layers of 64×64 weights or a full CSV upload, are well under it
+    max_body_bytes: int = 2_000_000
     max_predict_points: int = 10_000
     max_resolution: int = 200  # boundary grid side
     max_neuron_resolution: int = 50

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app import __version__, docs, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
+from app.body_limit import BodyLimit
 from app.cluster.front import OwnerRouter, Owners
 from app.config import SCHEMA_LIMITS, Settings, get_settings
 from app.headers import FrameHeaders
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.mount("/static", web.static_files, name="static")
     if owners is not None:
         app.add_middleware(OwnerRouter, owners=owners)  # inside FrameHeaders: one set of security headers
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before any routing reads a body
     app.add_middleware(errors.ServerErrors)  # inside FrameHeaders: a 500 has the security headers too
     app.add_middleware(FrameHeaders, frame_ancestors=settings.frame_ancestors)
     return app

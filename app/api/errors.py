@@ -95,7 +95,7 @@ async def _full(request: Request, exc: StoreFull) -> JSONResponse:
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """FastAPI's own HTTP errors (an unparsable body, an unknown path, a wrong method) in the
     API's error shape."""
-    field = "body" if exc.status_code == 400 else "path"
+    field = "body" if exc.status_code in (400, 413) else "path"
     return JSONResponse(error_body(field, str(exc.detail), "http_error"), status_code=exc.status_code,
                         headers=getattr(exc, "headers", None))
 
