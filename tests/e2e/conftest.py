@@ -20,6 +20,10 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored
 VIEWPORT = {"width": 1366, "height": 768}
+# How long a page may take to load or an element to appear: a bound on waiting, not a claim about
+# speed. A shared 2-core CI machine under load parses Plotly's 4.8 MB for several seconds; 15 s
+# once timed out there while the page was fine.
+WAIT_MS = 60_000
 
 
 @dataclass
@@ -77,7 +81,7 @@ def shared_context(context_factory: ContextFactory) -> BrowserContext:
 def page(shared_context: BrowserContext) -> Iterator[Page]:
     """A fresh page (1366×768) in the shared context, closed after the test."""
     p = shared_context.new_page()
-    p.set_default_timeout(15_000)
+    p.set_default_timeout(WAIT_MS)
     yield p
     p.close()
 

@@ -43,6 +43,7 @@ from test_e2e_playground import (
 )
 
 from bench.server import start_server, stop_server
+from tests.e2e.conftest import WAIT_MS
 
 E2E = Path(__file__).resolve().parent
 ROOT = E2E.parent.parent
@@ -106,7 +107,7 @@ def ctx(new_context: Callable[..., BrowserContext]) -> BrowserContext:
 @pytest.fixture
 def page(ctx: BrowserContext) -> Iterator[Page]:
     p = ctx.new_page()
-    p.set_default_timeout(15_000)
+    p.set_default_timeout(WAIT_MS)
     yield p
     p.close()
 
@@ -359,7 +360,7 @@ def test_postmessage_from_a_parent_on_another_origin(new_context: Callable[..., 
                                                      parent_origin: str, api: httpx.Client) -> None:
     # the real CSP applies here (frame-ancestors included): the parent page needs no bypass
     parent = new_context(bypass_csp=False).new_page()
-    parent.set_default_timeout(15_000)
+    parent.set_default_timeout(WAIT_MS)
     src = f"{server_url}/embed?preset={LESSON}&caption=1&controls=none&speed=20&loop=0"
     parent.goto(f"{parent_origin}/parent.html?src={quote(src, safe='')}")
     embed = parent.frame_locator("#embed")
@@ -506,7 +507,7 @@ class Classroom:
 def room(ctx: BrowserContext, server_url: str) -> Iterator[Classroom]:
     """The teacher's page (a small network on two Gaussians, 3 epochs/s); students join in the tests."""
     teacher = ctx.new_page()
-    teacher.set_default_timeout(15_000)
+    teacher.set_default_timeout(WAIT_MS)
     sid = open_app(teacher, server_url, "?dataset=gauss&layers=3&speed=3")
     room = Classroom(teacher, [], sid, {})
     yield room
@@ -532,7 +533,7 @@ class TestFollow:
         t.keyboard.press("Escape")
         for _ in range(2):
             s = ctx.new_page()
-            s.set_default_timeout(15_000)
+            s.set_default_timeout(WAIT_MS)
             room.requests[id(s)] = reqs = []
             s.on("request", lambda r, reqs=reqs: reqs.append((r.method, r.url)))
             s.goto(link)
@@ -726,7 +727,7 @@ def loaded(ctx: BrowserContext, server_url: str) -> Iterator[Callable[[str], Pag
     def get(path: str) -> Page:
         if path not in pages:
             p = ctx.new_page()
-            p.set_default_timeout(15_000)
+            p.set_default_timeout(WAIT_MS)
             open_app(p, server_url, path)
             p.wait_for_timeout(300)
             p.add_script_tag(path=str(AXE))
@@ -780,7 +781,7 @@ class TestAccessibility:
                             api: httpx.Client) -> None:
         rctx = new_context(reduced_motion="reduce")
         p = rctx.new_page()
-        p.set_default_timeout(15_000)
+        p.set_default_timeout(WAIT_MS)
         for path in ("", f"embed?preset={LESSON}&autoplay=1&controls=none"):
             open_app(p, server_url, path)
             moving = p.evaluate(MOTION)
@@ -806,7 +807,7 @@ def test_the_projector_theme_goes_along_to_a_comparison_lesson(page: Page, serve
     assert "theme=projector" in (race.get_attribute("href") or "")
     # the lesson asked for in the URL: the playground hands it to the compare page, theme and all
     page.goto(f"{server_url}/?theme=projector&preset=activation-race")
-    page.wait_for_url("**/compare?*", timeout=15_000)
+    page.wait_for_url("**/compare?*", timeout=WAIT_MS)
     assert page.locator("html").get_attribute("data-theme") == "projector"
     wait_until(page, lambda: int(page.locator("html").get_attribute("data-frames-shown") or 0) > 0,
                "the comparison's first frame", timeout=20)
@@ -818,7 +819,7 @@ def test_the_projector_theme_goes_along_to_a_comparison_lesson(page: Page, serve
     assert "theme=projector" in (page.locator(".brand-link").get_attribute("href") or "")
     page.select_option("#cmp-lesson", index=1)
     page.locator("form.cmp-lessons button[type=submit]").click()
-    page.wait_for_url("**theme=projector**", timeout=15_000)
+    page.wait_for_url("**theme=projector**", timeout=WAIT_MS)
     assert page.locator("html").get_attribute("data-theme") == "projector"
 
 
@@ -971,7 +972,7 @@ def test_embed_of_a_comparison_lesson_trains_with_its_options(page: Page, server
 def test_embed_of_a_comparison_loop_keys_and_reduced_motion(new_context: Callable[..., BrowserContext],
                                                            server_url: str, api: httpx.Client) -> None:
     p = new_context().new_page()
-    p.set_default_timeout(15_000)
+    p.set_default_timeout(WAIT_MS)
     p.goto(f"{server_url}/embed?vary=learning_rate&values=0.3,1&autoplay=1&loop=12&speed=30&controls=none&keys=0")
     wait_until(p, lambda: frames_shown(p) >= 1, "the first frame", timeout=20)
     assert p.locator("button").count() == 0 and p.locator("#embed-controls").is_hidden()
@@ -996,7 +997,7 @@ def test_embed_of_a_comparison_loop_keys_and_reduced_motion(new_context: Callabl
 
     # under reduced motion autoplay waits, with a play button instead
     r = new_context(reduced_motion="reduce").new_page()
-    r.set_default_timeout(15_000)
+    r.set_default_timeout(WAIT_MS)
     r.goto(f"{server_url}/embed?preset={RACE}&autoplay=1&controls=none")
     wait_until(r, lambda: frames_shown(r) >= 1, "the first frame (reduced motion)", timeout=20)
     r.wait_for_timeout(1000)
@@ -1013,7 +1014,7 @@ def test_embed_of_a_comparison_postmessage_from_another_origin(new_context: Call
                                                                server_url: str, parent_origin: str,
                                                                api: httpx.Client) -> None:
     parent = new_context(bypass_csp=False).new_page()  # the real CSP, frame-ancestors included
-    parent.set_default_timeout(15_000)
+    parent.set_default_timeout(WAIT_MS)
     src = f"{server_url}/embed?preset={RACE}&controls=none&speed=20&loop=0"
     parent.goto(f"{parent_origin}/parent.html?src={quote(src, safe='')}")
     embed = parent.frame_locator("#embed")

@@ -19,6 +19,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page
 from test_e2e_playground import attr, frames_shown, wait_until
 
+from tests.e2e.conftest import WAIT_MS
+
 pytestmark = pytest.mark.browser
 
 RACE = ["sigmoid", "tanh", "relu", "leaky_relu"]
@@ -91,7 +93,7 @@ def problems() -> list[str]:
 
 def new_page(context: BrowserContext, problems: list[str]) -> Page:
     p = context.new_page()
-    p.set_default_timeout(15_000)
+    p.set_default_timeout(WAIT_MS)
     p.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
     p.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     return p

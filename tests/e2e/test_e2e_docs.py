@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.server import start_server, stop_server
-from tests.e2e.conftest import VIEWPORT
+from tests.e2e.conftest import VIEWPORT, WAIT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,7 @@ def visit(browser: Browser, base: str) -> Iterator[Callable[[str], tuple[Page, W
         ctx.on("response", lambda r: w.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         ctx.on("page", w.page)
         page = ctx.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(WAIT_MS)
         response = page.goto(f"{base}/{name}")
         assert response is not None and response.ok
         assert "script-src 'self'" in (response.header_value("content-security-policy") or "")

@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page
 
+from tests.e2e.conftest import WAIT_MS
+
 pytestmark = pytest.mark.browser
 
 APPLY = "Apply the chosen tool at these coordinates"
@@ -163,7 +165,7 @@ def heatmap_ok(page: Page) -> bool:
 def playground(shared_context: BrowserContext, server_url: str) -> Iterator[Page]:
     """The default page, loaded once; the tests below carry its state on in file order."""
     p = shared_context.new_page()
-    p.set_default_timeout(15_000)
+    p.set_default_timeout(WAIT_MS)
     open_app(p, server_url)
     yield p
     p.close()
@@ -441,7 +443,7 @@ def test_copy_link_rebuilds_the_experiment(page: Page, shared_context: BrowserCo
 
 
 def _open_link(p: Page, link: str) -> str:
-    p.set_default_timeout(15_000)
+    p.set_default_timeout(WAIT_MS)
     p.goto(link)
     wait_until(p, lambda: frames_shown(p) >= 1, "the linked page's first frame", timeout=20)
     return attr(p, "data-session-id") or ""
@@ -464,7 +466,7 @@ def test_screenshots_spiral_8x8(page: Page, shared_context: BrowserContext, serv
     train_and_shoot(page, 1366, 768)
     big = shared_context.new_page()
     try:
-        big.set_default_timeout(15_000)
+        big.set_default_timeout(WAIT_MS)
         train_and_shoot(big, 1920, 1080)
     finally:
         big.close()
@@ -482,7 +484,7 @@ def test_page_works_under_its_csp_without_console_errors(context_factory: Callab
     p = ctx.new_page()
     p.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
     p.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    p.set_default_timeout(15_000)
+    p.set_default_timeout(WAIT_MS)
     r = p.goto(f"{server_url}/")
     assert r is not None and "script-src 'self'" in (r.header_value("content-security-policy") or "")
     wait_until(p, lambda: frames_shown(p) >= 1, "the first frame under the CSP", timeout=20)
