@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     max_comparisons: int = 20  # each holds 2–6 sessions of the store
     idle_timeout_s: float = 1800.0  # a session untouched this long may be dropped
     unattended_pause_s: float = 120.0  # training with no viewer and no request this long pauses itself
+    # sessions survive a restart (app.training.persist): the SQLite file ("" keeps nothing; a worker
+    # of --workers N appends its name: state.w0.sqlite); a playing session is written this often
+    state_path: str = ".nnp/state.sqlite"
+    save_interval_s: float = 2.0
 
     # --- sizes a request may ask for (validated before anything is allocated); the request
     # schemas read these once, at import, from the environment: see SCHEMA_LIMITS

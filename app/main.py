@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import __version__, docs, web
+from app import __version__, docs, shutdown, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
 from app.body_limit import BodyLimit
 from app.cluster.front import OwnerRouter, Owners
 from app.config import SCHEMA_LIMITS, Settings, get_settings
 from app.headers import FrameHeaders
+from app.training import persist
 from app.training.comparison import Comparison, ComparisonStore
 from app.training.scheduler import Scheduler
 from app.training.store import SessionStore
@@ -35,8 +36,15 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         web.plotly_bytes()  # gzip the 4.8 MB bundle once, before the first page asks for it
+        kept = app.state.persist
+        if kept is not None:
+            kept.start()  # the sessions of the last run come back (paused), then every change is kept
+        restore_signals = shutdown.install(app)  # SIGTERM: stop training, save, end the streams at once
         yield
+        restore_signals()
         scheduler.stop_all()  # no training thread outlives the server
+        if kept is not None:
+            kept.close()  # everything written: nothing is lost
 
     app = FastAPI(title="NN Playground", version=__version__, root_path=settings.root_path, lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # ours: app/docs.py (FastAPI's load a CDN, run inline scripts)
@@ -54,6 +62,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
                 app.state.store.delete(s.id)
 
     app.state.comparisons = ComparisonStore(settings.max_comparisons, drop_comparison, clock)
+    # sessions survive a restart; a front holds none (its workers keep theirs)
+    app.state.persist = (None if owners is not None
+                         else persist.for_app(settings, app.state.store, app.state.comparisons))
     errors.install(app)
     errors.document(app)
     for module in (health, catalog, datasets, sessions, live, comparisons, presets):

@@ -37,7 +37,9 @@ def start_server(env: dict[str, str] | None = None, app: str = "app.main:app",
     url = f"http://127.0.0.1:{port}{prefix}"
     argv = list(command(port)) if command else [
         sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    # a bench's server starts empty and keeps nothing, unless asked (NNP_STATE_PATH in env)
+    base = {"NNP_STATE_PATH": "", **os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(argv, cwd=ROOT, env={**base, **(env or {})},
                             start_new_session=own_group, stdout=output, stderr=output)
     name = argv[2] if argv[1:2] == ["-m"] else argv[0]
     deadline = time.monotonic() + 30

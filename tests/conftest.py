@@ -8,6 +8,9 @@ import os
 # test module may import NumPy before app (tiny products only lose to thread wake-ups).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Nothing is kept on disk unless a test asks for it (Settings(state_path=…), or NNP_STATE_PATH in a
+# server's env): tests must not share a database. Before app is imported: its settings are read once.
+os.environ.setdefault("NNP_STATE_PATH", "")
 import shutil
 from collections.abc import Iterator
 from pathlib import Path

@@ -24,6 +24,9 @@ class Health(BaseModel):
     viewers: int = Field(description="open streams that are reading")
     stalled: int = Field(description="open streams whose client stopped reading")
     scheduler: dict[str, int] = Field(description="turns, updates, backlog_dropped, unattended_pauses, errors")
+    persist: dict[str, int] | None = Field(None, description=(
+        "what the saver wrote (writes, sessions, comparisons, deleted, put_off, errors, restored, dropped); "
+        "null when nothing is kept"))
 
 
 @router.get("/healthz", response_model=Health)
@@ -34,4 +37,5 @@ async def healthz(request: Request) -> dict[str, Any]:
             "training": state.scheduler.alive(),
             "viewers": sum(t.audience.count for t in targets),
             "stalled": sum(t.audience.stalled for t in targets),
-            "scheduler": asdict(state.scheduler.counters)}
+            "scheduler": asdict(state.scheduler.counters),
+            "persist": None if state.persist is None else asdict(state.persist.counters)}

@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field
 from starlette.types import Send
 
+from app import shutdown
 from app.training.fields import QueryNumber, Real
 from app.training.scheduler import Scheduler
 
@@ -158,6 +159,8 @@ async def event_stream(viewer: Viewer, alive: Callable[[], bool], build: Callabl
         while limit == 0 or sent < limit:
             woken = t.audience.beacon.arm()  # armed before looking: a change meanwhile still wakes us
             try:
+                if shutdown.requested():
+                    return  # the server is stopping: no `gone`, so the viewer reconnects once it is back
                 if not alive():
                     nxt = successor()
                     yield moved(nxt) if nxt else GONE  # followers of a replaced session move along

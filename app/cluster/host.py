@@ -43,7 +43,8 @@ class SessionHost:
         from app.main import create_app
 
         self.name = name
-        self.app = create_app(Settings(worker=name))
+        # nothing kept on disk (yet): a host may be started again on another node, away from its file
+        self.app = create_app(Settings(worker=name, state_path=""))
         self._group: Any = None  # every call runs in one long-lived task group: see _start
         self._ready: asyncio.Future[None] | None = None
         self._serving: asyncio.Task[None] | None = None

@@ -259,6 +259,8 @@ class ComparisonStore:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limit, self.clock = limit, clock
         self._on_drop = on_drop
+        self.on_add: list[Callable[[Comparison], None]] = []  # e.g. keep it (app.training.persist)
+        self.on_remove: list[Callable[[Comparison], None]] = []  # after on_drop: deleted or evicted
         self._items: dict[str, Comparison] = {}
         self._lock = threading.Lock()
 
@@ -278,6 +280,8 @@ class ComparisonStore:
                 raise StoreFull(f"all {self.limit} comparisons are running; pause or delete one")
             c.last_seen = self.clock()
             self._items[c.id] = c
+        for hook in self.on_add:
+            hook(c)
 
     def _evict_one(self) -> bool:
         victim = next((x for x in self._items.values() if not x.running), None)  # least recently used
@@ -309,6 +313,8 @@ class ComparisonStore:
         c.closed = True  # before the hook: a play racing this delete finds it closed
         c.audience.beacon.fire()  # its viewers hear that it is gone
         self._on_drop(c)
+        for hook in self.on_remove:
+            hook(c)
 
     def delete(self, cid: str) -> Comparison:
         c = self.get(cid)

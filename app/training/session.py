@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from enum import StrEnum
 
 import numpy as np
@@ -91,6 +92,9 @@ class Session:
         self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
         self.frame_parts: dict[str, object] = {}  # the slower parts of a frame, kept between frames
         self.owner: str | None = None  # the comparison this session is a variant of, if any
+        # told of every change (app.training.persist saves it): (self, training) — training: a turn
+        # of training, not a REST change
+        self.on_state_change: Callable[[Session, bool], None] | None = None
         self.target_loss: float | None = None  # when set: the first epoch with train cost ≤ it
         self.target_epoch: int | None = None
         self._metrics: Metrics | None = None
@@ -119,9 +123,11 @@ class Session:
         if not self.running:
             self.audience.beacon.fire()
 
-    def _changed(self) -> None:
+    def _changed(self, training: bool = False) -> None:
         self.bump()
         self.touch()
+        if self.on_state_change is not None:
+            self.on_state_change(self, training)
 
     def play(self) -> None:
         with self.lock:
@@ -192,7 +198,7 @@ class Session:
         weights, when a cohort took them for every member at once."""
         if self.status is not Status.DIVERGED and self._blown_up(self._evaluate(measured)):
             self._diverge()
-        self._changed()
+        self._changed(training=True)
         return self.metrics
 
     def on_epoch(self, measured: Measured | None = None) -> bool:

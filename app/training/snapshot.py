@@ -254,7 +254,9 @@ def encode_history(h: HistoryState) -> str:
 
 
 def encode_config(config: SessionConfig) -> str:
-    return dumps(config.model_dump(mode="json"))
+    """The config's own fields (a session created with weights holds a SessionCreate: they are not
+    part of it)."""
+    return dumps(config.model_dump(mode="json", include=set(SessionConfig.model_fields)))
 
 
 def decode(session_id: str, config: str, scalars: str, blob: bytes, histories: Sequence[str]) -> SessionState:

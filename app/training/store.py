@@ -30,6 +30,7 @@ class SessionStore:
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self.on_evict: list[Callable[[Session], None]] = []  # e.g. stop its training
+        self.on_add: list[Callable[[Session], None]] = []  # e.g. keep it (app.training.persist)
         self.successors: OrderedDict[str, str] = OrderedDict()  # deleted id -> the session that replaced it
 
     def __len__(self) -> int:
@@ -74,7 +75,20 @@ class SessionStore:
             if len(self._sessions) >= self.settings.max_sessions:
                 self._evict_one()
             self._sessions[session.id] = session
+        for hook in self.on_add:
+            hook(session)
         return session
+
+    def adopt(self, session: Session) -> bool:
+        """Keep a session made elsewhere under its own id (restored at start-up), after those held;
+        False (not kept) when the store is full or holds that id. No hook runs."""
+        session.clock = self.clock
+        session.last_used = session.last_seen = self.clock()
+        with self._lock:
+            if len(self._sessions) >= self.settings.max_sessions or session.id in self._sessions:
+                return False
+            self._sessions[session.id] = session
+        return True
 
     def get(self, session_id: str) -> Session:
         with self._lock:
