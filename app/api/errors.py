@@ -146,8 +146,25 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreFull, _full)  # type: ignore[arg-type]
 
 
+# what any operation that takes a body may answer before its own code runs (app.body_limit, FastAPI)
+BODY_ERRORS = {"400": "the body cannot be decoded (not JSON, not UTF-8, a broken form)",
+               "413": "the body is larger than the server's limit (max_body_bytes, NNP_MAX_BODY_BYTES)"}
+
+
+def _describe(op: dict[str, Any], ref: dict[str, Any]) -> None:
+    """The error body on a route's own 422, and the 400 and 413 of any operation with a body."""
+    responses = op.setdefault("responses", {})
+    r422 = responses.get("422")
+    if r422 is not None and "content" not in r422:  # a route's own 422 description
+        r422["content"] = ref
+    if "requestBody" in op:
+        for code, text in BODY_ERRORS.items():
+            responses.setdefault(code, {"description": text, "content": ref})
+
+
 def document(app: FastAPI) -> None:
-    """Describe the 422 body this module really sends, in place of FastAPI's stock one."""
+    """Describe the error bodies this module really sends, in place of FastAPI's stock 422, and
+    the 400 and 413 any body may get."""
     from fastapi.openapi.utils import get_openapi
 
     def openapi() -> dict[str, Any]:
@@ -166,9 +183,7 @@ def document(app: FastAPI) -> None:
             ref = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
             for path in schema.get("paths", {}).values():
                 for op in path.values():
-                    r422 = op.get("responses", {}).get("422")
-                    if r422 is not None and "content" not in r422:  # a route's own 422 description
-                        r422["content"] = ref
+                    _describe(op, ref)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -1,4 +1,5 @@
-"""Schemathesis over the whole OpenAPI document: no server error, no response that breaks its schema.
+"""Schemathesis over the whole OpenAPI document: no server error, no undocumented status code, no
+response that breaks its schema.
 
 Every operation is fuzzed in-process (ASGI). Operations on a session get, half of the time, the
 id of a freshly created real session instead of a random one, so the fuzzer reaches the handlers
@@ -7,12 +8,10 @@ the live tests cover them. The work a single step request may do is capped lower
 default (the app is built with its own Settings) only so that the run stays bounded in time:
 requests above the cap get the documented 422 "too much work", which is a valid answer.
 
-Every 422 body is checked against the error contract the API actually promises
-({"detail": [{"field", "msg", "type"}]}, see test_api_errors); the OpenAPI document still
-advertises FastAPI's stock {"loc", "msg", "type"} there, a known bug pinned (xfail) by
-`test_api_fuzz_documented_422_schema_matches_the_error_body`, so only for 422 responses is
-schemathesis' own response-schema check replaced by that contract check. Every other check
-(server errors, status codes, content types, headers, schemas of 2xx/4xx bodies) runs as is.
+Every 422 body is also checked against the error contract the API promises
+({"detail": [{"field", "msg", "type"}]}, see test_api_errors), which the OpenAPI document describes
+(`test_api_fuzz_documented_422_schema_matches_the_error_body`), with the 400 and 413 that any body
+may get. Every check runs as is: server errors, status codes, content types, headers, schemas.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from app.config import Settings
@@ -42,11 +42,11 @@ _client = TestClient(APP)
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=r"/(stream|play)$")
 
-# The fuzzer holds the API to: no 5xx, and every response as documented (status-specific body
-# schema, content type, headers). Schemathesis' other default checks judge how precise the request
-# schema is (registry names typed as plain strings are "schema-valid" yet refused with a 422;
-# an undecodable body gets an undocumented 400) and are left out on purpose.
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance,
+# The fuzzer holds the API to: no 5xx, and every response as documented (its status code, the
+# status-specific body schema, content type, headers). Schemathesis' other default checks judge how
+# precise the request schema is (registry names typed as plain strings are "schema-valid" yet
+# refused with a 422) and are left out on purpose.
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance,
           response_headers_conformance]
 
 ERROR_CONTRACT = {
@@ -93,3 +93,19 @@ def test_api_fuzz_documented_422_schema_matches_the_error_body() -> None:
     body = _client.post("/api/v1/sessions", json={"bogus": 1}).json()
     assert body["detail"][0]["field"] == "bogus"
     jsonschema_rs.validate({**ref, "components": doc["components"]}, body)
+
+
+def test_api_fuzz_every_body_may_get_a_documented_400_and_413() -> None:
+    """An undecodable body (400) and one over the size limit (413) are answered before a route runs:
+    every operation that takes a body documents both, with the error body they really have."""
+    doc = _client.get("/openapi.json").json()
+    ref = {"$ref": "#/components/schemas/HTTPValidationError"}
+    with_body = [op for ops in doc["paths"].values() for op in ops.values() if "requestBody" in op]
+    assert len(with_body) >= 10
+    for op in with_body:
+        for code in ("400", "413"):
+            assert op["responses"][code]["content"]["application/json"]["schema"] == ref, (op["operationId"], code)
+    r = _client.post("/api/v1/sessions", content=b"{}" + b" " * APP.state.settings.max_body_bytes,
+                     headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    jsonschema_rs.validate({**ref, "components": doc["components"]}, r.json())
