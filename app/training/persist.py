@@ -242,7 +242,7 @@ class _Written:
     config: SessionConfig  # the config object last written (a config is replaced, never changed)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Restored:
     session: Session
     saved_at: float
@@ -528,9 +528,8 @@ class Persistence:
             kept_comparisons.append((c, saved_at))
         alone = sorted((r for r in restored.values() if not r.used), key=lambda r: -r.saved_at)
         kept = [r for r in alone if r.session.owner is None][:max(0, room)]  # a variant without its comparison goes
-        for r in alone:
-            if r not in kept:
-                dropped.append(("session", r.session.id))
+        kept_ids = {r.session.id for r in kept}
+        dropped += [("session", r.session.id) for r in alone if r.session.id not in kept_ids]
         keep = sorted([*kept, *(r for r in restored.values() if r.used)], key=lambda r: r.saved_at)
         for r in keep:  # the least recently saved first: the store evicts from the front
             s = r.session

@@ -111,9 +111,10 @@ def test_kill_9_while_playing_loses_at_most_the_last_save_interval(tmp_path: Pat
         sid = httpx.post(f"{url}{API}/sessions", json={}).json()["id"]
         httpx.post(f"{url}{API}/sessions/{sid}/play", json={"epochs_per_second": 60})
         _wait(lambda: _session(url, sid)["step"] > 100, "training")
-        written = _persist(url)["sessions"]
         seen = _session(url, sid)["step"]
-        # two more writes of the (only, playing) session: the second was captured after `seen` was read
+        written = _persist(url)["sessions"]
+        # two more writes of the (only, playing) session: the second began after the first ended,
+        # which was after `written` (so `seen`) was read: it holds at least `seen`
         _wait(lambda: _persist(url)["sessions"] >= written + 2, "two more writes")
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
