@@ -77,7 +77,7 @@ class Entry:
     unattended_s: float
     started: float  # clock time the pacing counts from
     done: int = 0  # updates taken since `started`
-    chunk: int = 1  # full speed: updates per turn, grown to ~CHUNK_S of work
+    chunk: int = 0  # full speed: updates per turn, sized to ~CHUNK_S of work (0: not yet: an epoch)
     cancelled: bool = False
     turns: int = 0
     due: float = 0.0  # when this turn was due: the next tick counts from it, so lateness never adds up
@@ -94,6 +94,7 @@ class Counters:
     backlog_dropped: int = 0  # times a paced session forgot its backlog (the machine was overloaded)
     unattended_pauses: int = 0
     errors: int = 0
+    busy_skips: int = 0  # turns put off because a REST call held the session's lock
     flock_turns: int = 0  # turns that trained a flock of sessions in one stacked pass
     flocked_updates: int = 0  # updates taken in them (every member's counted)
 
@@ -250,6 +251,7 @@ class Scheduler:
         if updates > 0:
             # a long REST step may hold the lock: skip this turn rather than stall every session
             if not t.lock.acquire(blocking=False):
+                self.counters.busy_skips += 1
                 updates = 0
             else:
                 try:
@@ -278,7 +280,9 @@ class Scheduler:
 
     def _work(self, entry: Entry, updates: int) -> bool:
         """Train and build the frame; False when the target cannot train any more."""
-        started = time.perf_counter()
+        # this thread's CPU time, not the wall clock: on a loaded machine the wall time of a chunk
+        # swells at random, and chunks sized from it made full-speed sessions' shares unequal
+        started = time.thread_time()
         try:
             entry.target.train(updates)
         except SessionError:  # diverged, deleted or paused under our feet
@@ -290,13 +294,16 @@ class Scheduler:
             self._drop(entry)
             entry.target.pause()
             return False
-        took = time.perf_counter() - started
+        took = time.thread_time() - started
         entry.done += updates
         entry.turns += 1
         self.counters.turns += 1
         self.counters.updates += updates
         if entry.epochs_per_second is None:
-            entry.chunk = max(1, min(entry.chunk * 2, int(updates * CHUNK_S / took) if took > 0 else entry.chunk * 2))
+            # straight to ~CHUNK_S of CPU (at most 8× at a time, in case the first turn ran cold): a
+            # slow doubling ramp left sessions that got few turns (a loaded machine) with small chunks
+            fits = int(updates * CHUNK_S / took) if took > 0 else updates * 8
+            entry.chunk = max(1, min(updates * 8, fits))
         return self._after_work(entry)
 
     def _after_work(self, entry: Entry) -> bool:
@@ -316,7 +323,7 @@ class Scheduler:
     def _updates_due(self, entry: Entry | Flock, now: float, per_epoch: int) -> int:
         if entry.epochs_per_second is None:
             assert isinstance(entry, Entry)
-            return entry.chunk
+            return entry.chunk or per_epoch
         rate = entry.epochs_per_second * per_epoch  # updates a second
         due = int(rate * (now - entry.started)) - entry.done
         most = max(1, int(rate * MAX_LAG_S))
