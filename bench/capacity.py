@@ -364,10 +364,12 @@ def measure_point(base: str, server_pid: int, n: int, p: Profile) -> dict[str, A
 
 
 def run_point(workers: int, n: int, p: Profile) -> dict[str, Any]:
-    """A fresh server for this N (nothing left over from the last one), measured, then ended."""
-    with tempfile.TemporaryFile() as log:
+    """A fresh server for this N (nothing left over from the last one), measured, then ended. It
+    saves its sessions to a state file of its own, as `nn-playground` does by default."""
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory(prefix="nnp-capacity-") as state:
         try:
-            proc, base = start_server(command=server_command(workers), own_group=True, output=log)
+            proc, base = start_server({"NNP_STATE_PATH": f"{state}/state.sqlite"}, command=server_command(workers),
+                                      own_group=True, output=log)
         except RuntimeError as e:
             log.seek(0)
             tail = log.read().decode(errors="replace").strip().splitlines()[-3:]
