@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     max_updates_per_request: int = 200_000
     max_epochs_per_request: int = 20_000  # each epoch ends with an evaluation of both splits
     max_example_updates_per_request: int = 20_000_000  # updates × batch size
+    # updates × parameters × batch size: the multiply-adds of the forward pass, a third of the work.
+    # 1e10 is ~15–30 s of one core here; the heaviest request the other bounds allowed (8 × 64 units,
+    # 1,800 points, full batch) was ~15 CPU-minutes, holding its session (and a worker thread) as long
+    max_work_per_request: int = 10_000_000_000
     max_history: int = 100_000  # epochs kept
 
     # --- the live stream

@@ -70,7 +70,8 @@ def _catalog(settings: Any) -> dict[str, Any]:
         "limits": {k: getattr(settings, k) for k in (
             "max_layers", "max_units", "max_classes", "min_samples", "max_samples", "max_custom_points",
             "max_csv_bytes", "max_predict_points", "max_resolution", "max_neuron_resolution",
-            "grid_extent", "max_updates_per_request", "max_example_updates_per_request", "max_sessions",
+            "grid_extent", "max_updates_per_request", "max_example_updates_per_request", "max_work_per_request",
+            "max_sessions",
             "max_fps", "max_epochs_per_second")} | {"learning_rate": {"min_exclusive": 0, "max": 100}},
     }
 

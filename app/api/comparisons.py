@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from app.request_error import RequestError
 from app.training.comparison import Comparison, ComparisonConfig
 from app.training.fields import QueryNumber
 from app.training.session import Session
@@ -17,7 +16,7 @@ from . import frames, present
 from .deps import SettingsDep, StoreDep
 from .live import SSE_DOC, EventStreamResponse, PlayRequest, open_stream, scheduler
 from .schemas import MetricsOut, ResetRequest, StepRequest
-from .sessions import most_updates
+from .sessions import most_updates, too_much_work
 
 router = APIRouter(prefix="/api/v1/comparisons", tags=["comparisons"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such comparison"}}
@@ -111,10 +110,10 @@ def delete_comparison(request: Request, c: ComparisonDep) -> Response:
 def step_comparison(c: ComparisonDep, settings: SettingsDep, body: StepRequest) -> ComparisonOut:
     updates = c.updates_for(body.steps, body.epochs)
     biggest = max(s.trainer.batch_size for s in c.sessions)
-    most = most_updates(settings, biggest, min(s.trainer.updates_per_epoch for s in c.sessions), len(c.sessions))
+    per = min(s.trainer.updates_per_epoch for s in c.sessions)
+    most = most_updates(settings, biggest, per, max(s.net.params.size for s in c.sessions), len(c.sessions))
     if updates > most:
-        raise RequestError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
-                         f"for this comparison; split it into several requests")
+        raise too_much_work("steps" if body.steps else "epochs", updates, most, per)
     c.train(updates)
     return present_comparison(c)
 

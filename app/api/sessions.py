@@ -92,11 +92,20 @@ def delete_session(store: StoreDep, session: FreeSessionDep,
     return Response(status_code=204)
 
 
-def most_updates(settings: Settings, batch_size: int, per_epoch: int, copies: int = 1) -> int:
-    """The most updates one request may take: bounded in updates, in example-updates (all copies
-    together) and in epochs (each ends with an evaluation of both splits)."""
+def most_updates(settings: Settings, batch_size: int, per_epoch: int, parameters: int, copies: int = 1) -> int:
+    """The most updates one request may take: bounded in updates, in example-updates and in work
+    (updates × parameters × batch, all copies together), and in epochs (each ends with an
+    evaluation of both splits)."""
     return min(settings.max_updates_per_request, settings.max_example_updates_per_request // (batch_size * copies),
+               settings.max_work_per_request // (batch_size * copies * parameters),
                settings.max_epochs_per_request * per_epoch)
+
+
+def too_much_work(field: str, updates: int, most: int, per_epoch: int) -> RequestError:
+    """The 422 for a request over its bounds: what it asked, what one request may do, how to split."""
+    return RequestError(f"{field}: {updates} updates asked; one request may do at most {most} updates at this "
+                        f"network's size and batch (= {most // per_epoch} epochs, limits in /api/v1/catalog); "
+                        f"split it into requests of at most {most} updates")
 
 
 @router.post("/{session_id}/step", response_model=SessionOut,
@@ -104,10 +113,9 @@ def most_updates(settings: Settings, batch_size: int, per_epoch: int, copies: in
 def step_session(session: FreeSessionDep, settings: SettingsDep, body: StepRequest) -> SessionOut:
     updates = session.updates_for(body.steps, body.epochs)
     per = session.trainer.updates_per_epoch
-    most = most_updates(settings, session.trainer.batch_size, per)
+    most = most_updates(settings, session.trainer.batch_size, per, session.net.params.size)
     if updates > most:
-        raise RequestError(f"{'steps' if body.steps else 'epochs'}: one request may do at most {most} updates "
-                         f"(= {most // per} epochs at this batch size); split it into several requests")
+        raise too_much_work("steps" if body.steps else "epochs", updates, most, per)
     session.train(updates)
     return present.session(session)
 

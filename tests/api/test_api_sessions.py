@@ -17,6 +17,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.config import Settings
+from app.main import create_app
+
 API = "/api/v1"
 POINTS = [[0.0, 0.0], [3.0, -2.0], [-4.0, 4.0], [5.5, 5.5], [-1.25, 0.5], [2.0, -5.0]]
 
@@ -386,6 +389,31 @@ def test_api_history_has_one_row_per_epoch(client: TestClient) -> None:
 
 
 # ---------------------------------------------------------------- too much work
+
+
+def test_api_work_is_bounded_by_updates_times_parameters_times_batch() -> None:
+    # the updates, example-updates and epochs bounds let a big network on full batches hold its
+    # session for ~15 CPU-minutes; work (multiply-adds of one forward pass) bounds it by its size too
+    big = {"dataset": {"name": "spiral", "n_samples": 400}, "batch_size": None,
+           "layers": [{"units": 64, "activation": "tanh"}] * 3}  # 200 examples an update
+    with TestClient(create_app(Settings(max_work_per_request=100_000_000))) as c:
+        sid = ok(c.post(f"{API}/sessions", json=big), 201)["id"]
+        layers = ok(c.get(url(sid, "/weights")))["layers"]
+        params = sum(len(layer["W"]) * (len(layer["W"][0]) + 1) for layer in layers)
+        assert params == 64 * 3 + 64 * 65 * 2 + 65  # (features + 1) × units per layer: the oracle
+        most = 100_000_000 // (200 * params)  # 58 updates at this size
+        r = c.post(url(sid, "/step"), json={"steps": most + 1})
+        assert r.status_code == 422
+        d = strict(r)["detail"][0]
+        assert d["field"] == "steps" and f"at most {most} updates" in d["msg"] and "split it" in d["msg"]
+        assert ok(c.get(url(sid)))["step"] == 0  # refused before any work
+        assert ok(c.post(url(sid, "/step"), json={"steps": most}))["step"] == most  # as the message says
+        assert ok(c.get(f"{API}/catalog"))["limits"]["max_work_per_request"] == 100_000_000
+        cmp = c.post(f"{API}/comparisons", json={"base": big, "vary": {"field": "learning_rate",
+                                                                        "values": [0.01, 0.1]}})
+        cid = ok(cmp, 201)["id"]
+        r = c.post(f"{API}/comparisons/{cid}/step", json={"steps": most // 2 + 1})  # two copies: half each
+        assert r.status_code == 422 and f"at most {most // 2} updates" in strict(r)["detail"][0]["msg"]
 
 
 def test_api_too_much_work_is_refused_naming_steps_or_epochs(client: TestClient) -> None:
