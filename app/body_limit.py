@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import error_body
+from app.api.errors import ResponseWatch, error_body
 
 CLOSE = {"Connection": "close"}  # the client may still be sending: do not read the rest of it
 
@@ -58,7 +58,7 @@ class BodyLimit:
         if declared is not None and declared > self.max_bytes:
             await self.refuse(scope, receive, send)
             return
-        received, started = 0, False
+        received = 0
 
         async def counted() -> Message:
             nonlocal received
@@ -69,14 +69,10 @@ class BodyLimit:
                     raise BodyTooLarge(self.max_bytes)
             return message
 
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watch = ResponseWatch(send)
         try:
             await self.app(scope, counted, watch)
         except BodyTooLarge:
-            if started:  # the app answered and then read on: nothing left to say
+            if watch.started:  # the app answered and then read on: nothing left to say
                 raise
             await self.refuse(scope, receive, send)

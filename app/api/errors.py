@@ -104,6 +104,18 @@ log = logging.getLogger("nn_playground.errors")
 SERVER_ERROR = error_body("server", "internal error: the server failed on this request (it is logged)", "server_error")
 
 
+class ResponseWatch:
+    """An ASGI `send` that passes every message on and remembers whether the response has started:
+    a middleware may still answer in the app's place until then, and never after."""
+
+    def __init__(self, send: Send) -> None:
+        self.send, self.started = send, False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class ServerErrors:
     """ASGI middleware: an exception no handler took becomes a JSON 500, logged with its traceback.
 
@@ -120,17 +132,11 @@ class ServerErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watch = ResponseWatch(send)
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            if started:
+            if watch.started:
                 raise
             log.exception("500 on %s %s", scope.get("method"), scope.get("path"))
             await JSONResponse(SERVER_ERROR, status_code=500)(scope, receive, send)
