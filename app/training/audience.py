@@ -125,13 +125,6 @@ class Audience:
         if fresh:
             self.on_change()
 
-    def resume(self, ticket: int) -> None:
-        with self._lock:
-            was = ticket in self._stalled
-            self._stalled.discard(ticket)
-        if was:
-            self.on_change()
-
     @property
     def count(self) -> int:
         """Viewers that are reading (stalled ones do not count)."""
