@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import fastapi_standalone_docs
+import fastapi_standalone_docs  # type: ignore[import-untyped]  # no type information; only its __file__ is read
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 

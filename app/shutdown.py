@@ -42,7 +42,7 @@ def install(app: Any) -> Callable[[], None]:
             # no lock may be taken in a signal handler (the interrupted code may hold it): the loop
             # starts the thread, as soon as this handler returns
             loop.call_soon_threadsafe(lambda: threading.Thread(target=stop, args=(app,), name="stopping").start())
-        before = previous[signum]
+        before = previous[signal.Signals(signum)]
         if callable(before):
             before(signum, frame)
         elif before == signal.SIG_DFL:

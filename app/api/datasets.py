@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, File, Path, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from app.config import get_settings
 from app.data.custom import DataError, parse_csv
 from app.data.datasets import DATASETS, make_split
 from app.request_error import RequestError
-from app.training.fields import QueryNumber
+from app.training.fields import QueryIn
 
 from .deps import SettingsDep
 from .errors import error_body
@@ -28,15 +28,18 @@ PREVIEW_POINTS = 120
 
 @router.get("/{name}/preview", response_model=PreviewOut, responses={404: {"description": "no such data set"}})
 def preview(name: Annotated[str, Path(max_length=64)],
-            classes: QueryNumber(int, 2, S.max_classes, description="for multi-class sets") = 0) -> Any:
+            classes: Annotated[int, Query(description="for multi-class sets"),
+                               QueryIn(int, 2, S.max_classes)] = 0) -> Any:
     """A small sample of a data set (noise 0, seed 1) for its thumbnail."""
     if name not in DATASETS:
         return JSONResponse(error_body("name", f"no data set {name!r}; one of: {', '.join(DATASETS)}", "not_found"),
                             status_code=404)
-    entry = DATASETS[name]
-    k = (classes or entry.classes[2]) if entry.classes else None
-    if entry.classes and not entry.classes[0] <= k <= entry.classes[1]:
-        raise RequestError(f"classes: must be in [{entry.classes[0]}, {entry.classes[1]}] for {name}")
+    rng = DATASETS[name].classes  # (fewest, most, default), or None: a fixed number of classes
+    k = None
+    if rng is not None:
+        k = classes or rng[2]
+        if not rng[0] <= k <= rng[1]:
+            raise RequestError(f"classes: must be in [{rng[0]}, {rng[1]}] for {name}")
     sp = make_split(name, PREVIEW_POINTS, 0.0, 0.5, 1, k)
     return PreviewOut(kind=sp.kind, n_classes=sp.n_classes,
                       points=np.concatenate([sp.x_train, sp.x_test]).round(3).tolist(),

@@ -34,7 +34,7 @@ def finite_tree(x: Any) -> Any:
 
 def grid(a: np.ndarray, decimals: int = GRID_DECIMALS) -> list[Any]:
     clean = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=_CLAMP, neginf=-_CLAMP)
-    return np.round(clean, decimals).tolist()  # type: ignore[no-any-return]
+    return np.round(clean, decimals).tolist()
 
 
 def split_metrics(m: SplitMetrics) -> SplitMetricsOut:

@@ -32,7 +32,7 @@ FEATURES: Registry[Feature] = Registry("feature", [
 DEFAULT_FEATURES = ("x1", "x2")
 
 
-def feature_matrix(x: np.ndarray, names: Sequence[str], dtype=np.float32) -> np.ndarray:
+def feature_matrix(x: np.ndarray, names: Sequence[str], dtype: type = np.float32) -> np.ndarray:
     """Raw points (n, 2) -> inputs (len(names), n), features × examples as the engine expects.
 
     Values are not rescaled: x₁² reaches 36 while sin stays within ±1, and seeing what that does

@@ -31,7 +31,7 @@ class _Constants:
 
     @staticmethod
     def _const(value: float, dtype: type) -> Array:
-        a = np.array(value, dtype)
+        a: Array = np.array(value, dtype)
         a.flags.writeable = False  # shared by every call: an in-place slip must fail, not spread
         return a
 

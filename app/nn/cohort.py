@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 
-from .optimizers import OPTIMIZERS, Updater
+from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, RMSProp, Updater
 from .trainer import Trainer
 
 Array = np.ndarray
@@ -74,7 +74,10 @@ def _column(values: Sequence[float], dtype: np.dtype) -> Array:
 # ---------------------------------------------------------------- optimizers over stacked rows
 
 
-class _Stacked:
+U = TypeVar("U", bound=Updater)
+
+
+class _Stacked(Generic[U]):
     """One optimizer's update for every member at once. Each member's state vectors are rows of a
     (K, P) array, and its `Updater` holds views of them (so a solo update after the cohort is in
     place). Each op is the solo op with the member's constants as (K, 1) columns: elementwise,
@@ -83,7 +86,7 @@ class _Stacked:
 
     state: tuple[str, ...] = ()  # the updater's state attributes
 
-    def __init__(self, updaters: list[Updater], params: Array, grad: Array) -> None:
+    def __init__(self, updaters: list[U], params: Array, grad: Array) -> None:
         self.updaters, self.params, self.grad = updaters, params, grad
         self.dtype = params.dtype
         self.tmp = np.empty_like(params)  # (K, P)
@@ -124,12 +127,12 @@ class _Stacked:
         raise NotImplementedError
 
 
-class _SGD(_Stacked):
+class _SGD(_Stacked[SGD]):
     def update(self) -> None:
         np.subtract(self.params, self.grad, out=self.params)  # α is folded into grad: θ -= g
 
 
-class _Momentum(_Stacked):
+class _Momentum(_Stacked[Momentum]):
     state = ("v",)
 
     def configure(self) -> None:
@@ -145,10 +148,10 @@ class _Momentum(_Stacked):
         self.params -= tmp
 
 
-class _RMSProp(_Stacked):
+class _RMSProp(_Stacked[RMSProp]):
     state = ("s",)
 
-    def __init__(self, updaters: list[Updater], params: Array, grad: Array) -> None:
+    def __init__(self, updaters: list[RMSProp], params: Array, grad: Array) -> None:
         super().__init__(updaters, params, grad)
         self.root = np.empty_like(params)  # (K, P)
 
@@ -169,10 +172,10 @@ class _RMSProp(_Stacked):
         self.params -= tmp
 
 
-class _Adam(_Stacked):
+class _Adam(_Stacked[Adam]):
     state = ("m", "v")
 
-    def __init__(self, updaters: list[Updater], params: Array, grad: Array) -> None:
+    def __init__(self, updaters: list[Adam], params: Array, grad: Array) -> None:
         super().__init__(updaters, params, grad)
         self.root = np.empty_like(params)  # (K, P)
         self.step_scales = self.var_scales = np.empty((0, len(updaters), 1), self.dtype)
@@ -219,7 +222,7 @@ class _Adam(_Stacked):
         self.params -= tmp
 
 
-_STACKED: dict[str, type[_Stacked]] = {"sgd": _SGD, "momentum": _Momentum, "rmsprop": _RMSProp, "adam": _Adam}
+_STACKED: dict[str, type[_Stacked[Any]]] = {"sgd": _SGD, "momentum": _Momentum, "rmsprop": _RMSProp, "adam": _Adam}
 
 
 # ---------------------------------------------------------------- buffers
@@ -283,7 +286,8 @@ class Cohort:
         self._steps = [t.step for t in self.trainers]
         self._stacks: dict[int, _Buffers] = {}
         self._batch_list: list[Batch] | None = None
-        self._y_whole = self._y_rest = np.empty(0, self.dtype)  # the batches' targets: set by _batches
+        self._y_whole: Array = np.empty(0, self.dtype)  # the batches' targets: set by _batches
+        self._y_rest: Array = self._y_whole
         self._eval: tuple[Array, Array] | None = None  # (K, n_inputs + 1, M), (K, n_out, M)
 
     # ------------------------------------------------------------ binding members to the stack

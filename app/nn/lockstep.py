@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import Activation
 from .trainer import Trainer
 
 Array = np.ndarray
@@ -111,6 +112,7 @@ class Lockstep:
         calls = []
         for l in range(len(sizes) - 2):
             per_variant = [acts_v[l] for acts_v in self.acts]
+            parts: list[tuple[Activation, int | slice]]  # one call for all variants, or one each
             if all(a is per_variant[0] for a in per_variant):
                 parts = [(per_variant[0], slice(None))]
             else:

@@ -198,11 +198,12 @@ class Network:
                 ws.masks[l] = None
         raise AssertionError("unreachable")
 
-    def backward(self, a0: Array, y: Array, ws: Workspace, scale: float) -> None:
+    def backward(self, a0: Array, y: Array, ws: Workspace, scale: float | Array) -> None:
         """Fill self.grad with scale · ∂(Σ batch loss)/∂params after `forward(..., train=True)`
         on the same ws.
 
-        scale is 1/m for the mean (times α when the optimizer folds the learning rate in).
+        scale is 1/m for the mean (times α when the optimizer folds the learning rate in), a float
+        or a 0-d array of the network's dtype (the trainer's: no weak-scalar promotion).
         """
         if not ws.trained and self.n_layers > 1:
             raise ValueError("backward needs forward(..., train=True) on the same workspace first")
@@ -266,7 +267,7 @@ def encode_targets(y: Array, output_activation: str, n_outputs: int, dtype: type
     """
     y = np.asarray(y)
     if output_activation == "softmax":
-        t = np.zeros((n_outputs, y.size), dtype)
+        t: Array = np.zeros((n_outputs, y.size), dtype)
         t[y.astype(np.int64), np.arange(y.size)] = 1
         return t
     if output_activation == "tanh" and np.issubdtype(y.dtype, np.integer):

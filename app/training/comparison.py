@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
@@ -22,7 +22,7 @@ from app.nn.lockstep import Lockstep, compatible
 from app.request_error import RequestError
 
 from .audience import Audience
-from .fields import Real
+from .fields import RealIn
 from .metrics import Measured
 from .session import Session, SessionError, Status
 from .spec import SessionConfig, Strict
@@ -43,7 +43,7 @@ class Vary(Strict):
 class ComparisonConfig(Strict):
     base: SessionConfig = Field(default_factory=SessionConfig)
     vary: Vary = Field(default_factory=Vary)
-    target_loss: Real(0.0, 1e3, low_open=True) = Field(
+    target_loss: Annotated[float, RealIn(0.0, 1e3, low_open=True)] = Field(
         0.1, description="a variant reaches it at the first epoch with train cost ≤ it")
 
     @model_validator(mode="after")

@@ -9,8 +9,10 @@ holds (10^309 and up, which JSON allows) are refused the same way, before anythi
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, WrapValidator
 
 from app.request_error import RequestError
@@ -71,25 +73,45 @@ def _typed(low: float, high: float, low_open: bool, whole: bool) -> Any:
     return check
 
 
+class RealIn(GroupedMetadata):
+    """A finite JSON number in [low, high] (or (low, high]); booleans and strings are refused.
+
+    Metadata for `Annotated[float, RealIn(0.0, 1.0)]`, so type checkers see the float."""
+
+    def __init__(self, low: float, high: float, *, low_open: bool = False, description: str = "") -> None:
+        self.low, self.high, self.low_open, self.description = low, high, low_open, description
+
+    def __iter__(self) -> Iterator[object]:
+        yield Field(strict=True, allow_inf_nan=False, description=self.description or None,
+                    json_schema_extra=_schema(self.low, self.high, self.low_open))
+        yield BeforeValidator(_typed(self.low, self.high, self.low_open, whole=False))
+        yield AfterValidator(_checker(self.low, self.high, self.low_open))
+
+
+class WholeIn(GroupedMetadata):
+    """A JSON integer in [low, high]; 2.0, true and "2" are refused.
+
+    Metadata for `Annotated[int, WholeIn(1, 10)]`, so type checkers see the int."""
+
+    def __init__(self, low: int, high: int, *, description: str = "") -> None:
+        self.low, self.high, self.description = low, high, description
+
+    def __iter__(self) -> Iterator[object]:
+        yield Field(strict=True, description=self.description or None,
+                    json_schema_extra=_schema(self.low, self.high, False))
+        yield BeforeValidator(_typed(self.low, self.high, False, whole=True))
+        yield AfterValidator(_checker(self.low, self.high, False))
+
+
 def Real(low: float, high: float, *, low_open: bool = False, description: str = "") -> Any:
-    """A finite JSON number in [low, high] (or (low, high]); booleans and strings are refused."""
-    return Annotated[
-        float,
-        Field(strict=True, allow_inf_nan=False, description=description,
-              json_schema_extra=_schema(low, high, low_open)),
-        BeforeValidator(_typed(low, high, low_open, whole=False)),
-        AfterValidator(_checker(low, high, low_open)),
-    ]
+    """`Annotated[float, RealIn(...)]` as a call in an annotation: the older spelling, which type
+    checkers refuse (a call is not a type); kept while app/api still uses it."""
+    return Annotated[float, RealIn(low, high, low_open=low_open, description=description)]
 
 
 def Whole(low: int, high: int, *, description: str = "") -> Any:
-    """A JSON integer in [low, high]; 2.0, true and "2" are refused."""
-    return Annotated[
-        int,
-        Field(strict=True, description=description, json_schema_extra=_schema(low, high, False)),
-        BeforeValidator(_typed(low, high, False, whole=True)),
-        AfterValidator(_checker(low, high, False)),
-    ]
+    """`Annotated[int, WholeIn(...)]` as a call in an annotation: the older spelling (see Real)."""
+    return Annotated[int, WholeIn(low, high, description=description)]
 
 
 def _parsed(low: float, high: float, whole: bool) -> Any:
@@ -107,15 +129,25 @@ def _parsed(low: float, high: float, whole: bool) -> Any:
     return parse
 
 
+class QueryIn(GroupedMetadata):
+    """A query parameter (text, so not strict) of `kind` (int or float) in [low, high], with the same
+    error wording; "nan" and "inf", which pydantic reads as floats, are refused like any value out
+    of range. Metadata beside FastAPI's own `Query` (which must stay where FastAPI looks for it):
+    `Annotated[int, Query(description=...), QueryIn(int, 2, 9)]`."""
+
+    def __init__(self, kind: type[int] | type[float], low: float, high: float) -> None:
+        self.kind, self.low, self.high = kind, low, high
+
+    def __iter__(self) -> Iterator[object]:
+        yield Field(json_schema_extra=_schema(self.low, self.high, False))
+        yield WrapValidator(_parsed(self.low, self.high, self.kind is int))
+        yield AfterValidator(_checker(self.low, self.high, False))
+
+
 def QueryNumber(kind: type, low: float, high: float, *, alias: str | None = None,
                 description: str = "") -> Any:
-    """A query parameter (text, so not strict) in [low, high], with the same error wording;
-    "nan" and "inf", which pydantic reads as floats, are refused like any value out of range."""
+    """`Annotated[kind, Query(...), QueryIn(kind, low, high)]` as a call in an annotation: the
+    older spelling (see Real)."""
     from fastapi import Query  # the engine-side models never need FastAPI; only query params do
 
-    return Annotated[
-        kind,
-        Query(alias=alias, description=description, json_schema_extra=_schema(low, high, False)),
-        WrapValidator(_parsed(low, high, kind is int)),
-        AfterValidator(_checker(low, high, False)),
-    ]
+    return Annotated[kind, Query(alias=alias, description=description), QueryIn(kind, low, high)]

@@ -29,17 +29,28 @@ if TYPE_CHECKING:
 FlockKey = tuple[Hashable, float]
 
 
-def flock_key(entry: Entry, tick_s: float, boundary: bool = True) -> FlockKey | Hashable | None:
-    """The flock this entry's session may train in now; None: it trains alone. boundary=False:
-    whether it could, once at an epoch boundary (its pace and kind allow a flock)."""
+def _paced_session(entry: Entry, tick_s: float) -> Session | None:
+    """The entry's session when its pace allows a flock (at least an epoch a tick)."""
     eps = entry.epochs_per_second
     if eps is None or eps * tick_s < 1.0 - 1e-9 or not isinstance(entry.target, Session):
         return None
-    if not boundary:  # cohort_key's conditions but the boundary
-        t = entry.target
-        return None if t.owner is not None or t.status is Status.DIVERGED or t.closed else trainer_key(t.trainer)
-    key = cohort_key(entry.target)
-    return None if key is None else (key, eps)
+    return entry.target
+
+
+def flock_key(entry: Entry, tick_s: float) -> FlockKey | None:
+    """The flock this entry's session may train in now; None: it trains alone."""
+    t = _paced_session(entry, tick_s)
+    key = None if t is None else cohort_key(t)
+    return None if key is None or entry.epochs_per_second is None else (key, entry.epochs_per_second)
+
+
+def may_flock(entry: Entry, tick_s: float) -> Session | None:
+    """The entry's session if it could flock once at an epoch boundary (its pace and kind allow
+    it: cohort_key's conditions but the boundary); None: it trains alone."""
+    t = _paced_session(entry, tick_s)
+    if t is None or t.owner is not None or t.status is Status.DIVERGED or t.closed or trainer_key(t.trainer) is None:
+        return None
+    return t
 
 
 @dataclass(eq=False)
@@ -65,11 +76,11 @@ class Flock:
 
 
     def hold(self, held: ExitStack) -> list[Entry]:
-        """Take every member's lock without waiting; the members whose lock is busy (a REST step)
-        are returned, to train alone."""
+        """Take every member's lock without waiting; the members busy with a REST step (holding
+        the lock, or training in slices) are returned, to train alone."""
         busy = []
         for m in self.members:
-            if m.target.lock.acquire(blocking=False):
+            if not m.target.busy and m.target.lock.acquire(blocking=False):
                 held.callback(m.target.lock.release)
             else:
                 busy.append(m)

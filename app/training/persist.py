@@ -513,9 +513,9 @@ class Persistence:
             c = None
             if None not in variants and len(kept_comparisons) < settings.max_comparisons \
                     and len(variant_ids) <= room:
-                state = snapshot.ComparisonState(cid, json.loads(config), json.loads(labels), variant_ids)
+                cstate = snapshot.ComparisonState(cid, json.loads(config), json.loads(labels), variant_ids)
                 try:
-                    c = snapshot.restore_comparison(state, [v.session for v in variants if v is not None])
+                    c = snapshot.restore_comparison(cstate, [v.session for v in variants if v is not None])
                 except Exception as e:
                     log.warning("comparison %s not restored: %s", cid, e)
             if c is None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .audience import Audience
-from .flock import Flock, FlockKey, flock_key, flock_key_of
+from .flock import Flock, FlockKey, flock_key, flock_key_of, may_flock
 from .session import SessionError
 
 CHUNK_S = 0.01  # at full speed, train ~10 ms at a time, then let the others have their turn
@@ -56,6 +56,7 @@ class Runnable(Protocol):
     audience: Audience
     last_seen: float  # clock time of a client's last request
     closed: bool  # deleted or evicted: never to train again
+    busy: int  # REST calls training it in slices (app.api.work): no turn meanwhile
 
     @property
     def running(self) -> bool: ...
@@ -215,7 +216,7 @@ class Scheduler:
                     if entry is None:
                         wait = self._heap[0][0] - self.clock() if self._heap else None
                         self._cond.wait(wait)
-                if self._stopping:
+                if self._stopping or entry is None:  # (None only when stopping)
                     return
             self._safe_turn(entry)
 
@@ -244,13 +245,14 @@ class Scheduler:
         if not self._attended(entry, now):
             return
         updates = self._updates_due(entry, now, t.updates_per_epoch)
-        if self.flocking and flock_key(entry, TICK_S, boundary=False) is not None:
-            position = t.trainer.position  # type: ignore[attr-defined]
-            rest = t.updates_for(epochs=1) if position else 0  # type: ignore[attr-defined]
+        session = may_flock(entry, TICK_S) if self.flocking else None
+        if session is not None:
+            rest = session.updates_for(epochs=1) if session.trainer.position else 0
             updates = _to_epoch_end(updates, t.updates_per_epoch, rest)
         if updates > 0:
-            # a long REST step may hold the lock: skip this turn rather than stall every session
-            if not t.lock.acquire(blocking=False):
+            # a REST step holds the lock, or trains it in slices (busy): skip this turn rather than
+            # stall every session, or mix its updates into the step's
+            if t.busy or not t.lock.acquire(blocking=False):
                 self.counters.busy_skips += 1
                 updates = 0
             else:

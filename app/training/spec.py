@@ -23,7 +23,7 @@ from app.nn.registry import Registry
 from app.nn.regularizers import REGULARIZERS
 from app.request_error import RequestError
 
-from .fields import Real, Whole
+from .fields import RealIn, WholeIn
 
 S = get_settings()
 SEED_MAX = 2**31 - 1
@@ -49,19 +49,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Coordinate = Real(-S.grid_extent, S.grid_extent)
+Coordinate = Annotated[float, RealIn(-S.grid_extent, S.grid_extent)]
+Seed = Annotated[int, WholeIn(0, SEED_MAX)]
+LearningRate = Annotated[float, RealIn(0.0, 100.0, low_open=True)]
+RegularizationRate = Annotated[float, RealIn(0.0, 10.0)]
+BatchSize = Annotated[int, WholeIn(1, S.max_samples)]
+Dropout = Annotated[float, RealIn(0.0, 0.9)]
 
 
 class DatasetConfig(Strict):
     name: str = Field("spiral", description="a data set from the catalog, or 'custom' with points or csv")
-    n_samples: Whole(S.min_samples, S.max_samples) = 500
-    noise: Real(0.0, 1.0) = 0.0
-    train_ratio: Real(0.1, 0.9) = 0.5
-    seed: Whole(0, SEED_MAX) = 1
-    classes: Whole(2, S.max_classes) | None = Field(None, description="for multi-class sets")
+    n_samples: Annotated[int, WholeIn(S.min_samples, S.max_samples)] = 500
+    noise: Annotated[float, RealIn(0.0, 1.0)] = 0.0
+    train_ratio: Annotated[float, RealIn(0.1, 0.9)] = 0.5
+    seed: Seed = 1
+    classes: Annotated[int, WholeIn(2, S.max_classes)] | None = Field(None, description="for multi-class sets")
     points: list[tuple[Coordinate, Coordinate]] | None = Field(
         None, max_length=S.max_custom_points, description="custom data: [[x1, x2], …]")
-    labels: list[Real(-LABEL_MAX, LABEL_MAX)] | None = Field(
+    labels: list[Annotated[float, RealIn(-LABEL_MAX, LABEL_MAX)]] | None = Field(
         None, max_length=S.max_custom_points, description="custom data: class 0..K−1 or a value")
     csv: str | None = Field(None, max_length=S.max_csv_bytes, description="custom data as x1,x2,label rows")
 
@@ -87,7 +92,7 @@ class DatasetConfig(Strict):
 
 
 class LayerConfig(Strict):
-    units: Whole(1, S.max_units)
+    units: Annotated[int, WholeIn(1, S.max_units)]
     activation: str = "tanh"
     _check = field_validator("activation")(lambda cls, v: _one_of(ACTIVATIONS, HIDDEN_ACTIVATIONS)(v))
 
@@ -98,22 +103,23 @@ class OutputConfig(Strict):
         lambda cls, v: v if v is None else _one_of(ACTIVATIONS, OUTPUT_ACTIVATIONS)(v))
 
 
-def _hyper_field(name: str) -> Any:
+def _hyper(name: str) -> RealIn:
+    """The range of an optimizer parameter (the same for every optimizer that takes it)."""
     for opt in OPTIMIZERS.values():
         for p in opt.params:
             if p.name == name:
-                return Real(p.low, p.high, description=p.label) | None
+                return RealIn(p.low, p.high, description=p.label)
     raise KeyError(name)
 
 
 class OptimizerConfig(Strict):
     name: str = "sgd"
-    learning_rate: Real(0.0, 100.0, low_open=True) = 0.03
-    beta: _hyper_field("beta") = None
-    rho: _hyper_field("rho") = None
-    eps: _hyper_field("eps") = None
-    beta1: _hyper_field("beta1") = None
-    beta2: _hyper_field("beta2") = None
+    learning_rate: LearningRate = 0.03
+    beta: Annotated[float, _hyper("beta")] | None = None
+    rho: Annotated[float, _hyper("rho")] | None = None
+    eps: Annotated[float, _hyper("eps")] | None = None
+    beta1: Annotated[float, _hyper("beta1")] | None = None
+    beta2: Annotated[float, _hyper("beta2")] | None = None
     _check = field_validator("name")(lambda cls, v: _one_of(OPTIMIZERS)(v))
 
     @model_validator(mode="after")
@@ -133,7 +139,7 @@ class OptimizerConfig(Strict):
 
 class RegularizationConfig(Strict):
     kind: str = "none"
-    rate: Real(0.0, 10.0) = 0.0
+    rate: RegularizationRate = 0.0
     _check = field_validator("kind")(lambda cls, v: _one_of(REGULARIZERS)(v))
 
 
@@ -151,11 +157,11 @@ class SessionConfig(Strict):
     output: OutputConfig = Field(default_factory=OutputConfig)
     loss: str | None = Field(None, description="default follows the output: bce, cross_entropy or mse")
     optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
-    batch_size: Whole(1, S.max_samples) | None = Field(10, description="null: the whole training set")
+    batch_size: BatchSize | None = Field(10, description="null: the whole training set")
     regularization: RegularizationConfig = Field(default_factory=RegularizationConfig)
-    dropout: Real(0.0, 0.9) = 0.0
+    dropout: Dropout = 0.0
     init: str = DEFAULT_INITIALIZER
-    seed: Whole(0, SEED_MAX) = 1
+    seed: Seed = 1
 
     _check_init = field_validator("init")(lambda cls, v: _one_of(INITIALIZERS)(v))
     _check_loss = field_validator("loss")(lambda cls, v: v if v is None else _one_of(LOSSES)(v))
@@ -189,18 +195,18 @@ class SessionConfig(Strict):
 
 class OptimizerPatch(Strict):
     name: str | None = None
-    learning_rate: Real(0.0, 100.0, low_open=True) | None = None
-    beta: _hyper_field("beta") = None
-    rho: _hyper_field("rho") = None
-    eps: _hyper_field("eps") = None
-    beta1: _hyper_field("beta1") = None
-    beta2: _hyper_field("beta2") = None
+    learning_rate: LearningRate | None = None
+    beta: Annotated[float, _hyper("beta")] | None = None
+    rho: Annotated[float, _hyper("rho")] | None = None
+    eps: Annotated[float, _hyper("eps")] | None = None
+    beta1: Annotated[float, _hyper("beta1")] | None = None
+    beta2: Annotated[float, _hyper("beta2")] | None = None
     _check = field_validator("name")(lambda cls, v: v if v is None else _one_of(OPTIMIZERS)(v))
 
 
 class RegularizationPatch(Strict):
     kind: str | None = None
-    rate: Real(0.0, 10.0) | None = None
+    rate: RegularizationRate | None = None
     _check = field_validator("kind")(lambda cls, v: v if v is None else _one_of(REGULARIZERS)(v))
 
 
@@ -209,9 +215,9 @@ class SessionPatch(Strict):
 
     optimizer: OptimizerPatch | None = None
     regularization: RegularizationPatch | None = None
-    batch_size: Whole(1, S.max_samples) | None = Field(
+    batch_size: BatchSize | None = Field(
         None, description="omit to keep it; null for the whole training set")
-    dropout: Real(0.0, 0.9) | None = None
+    dropout: Dropout | None = None
 
 
 def apply_patch(c: SessionConfig, p: SessionPatch, n_train: int) -> SessionConfig:
