@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from app.training.boundary import compute_boundary
+from app.training.comparison import RECENT_EPOCHS
 from app.training.encoding import encode_grid
+from app.training.metrics import recent_grad_norms, units
 from app.training.session import Session
 
 from . import present
@@ -31,6 +34,12 @@ def _output(kind: str, grid: np.ndarray) -> dict[str, Any]:
     return {"kind": kind, "value": encode_grid(grid)}
 
 
+def unit_stats(session: Session) -> list[dict[str, Any]]:
+    """Per hidden layer: its dead units, saturated share and distinct units (app.nn.units), for the
+    network diagram and the lessons' columns. Call with session.lock held."""
+    return [asdict(layer) for layer in units(session.net, session.problem)]
+
+
 def build(session: Session, speed: float | None) -> dict[str, Any]:
     """The frame's body. While training runs, the unit maps and weights (which move slowly and cost
     as much to encode as the output map) are re-encoded at most every SLOW_PARTS_S and reused in
@@ -42,13 +51,15 @@ def build(session: Session, speed: float | None) -> dict[str, Any]:
     with session.lock:
         body = present.session(session).model_dump(mode="json", exclude={"config"})
         layers = session.weights() if slow_due else []
+        stats = unit_stats(session) if slow_due else None
     if slow_due:
-        parts.update(at=now, neurons={"resolution": NEURON_RESOLUTION, "layers": [
+        parts.update(at=now, units=stats, neurons={"resolution": NEURON_RESOLUTION, "layers": [
             encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]},
             # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
             weights=[encode_grid(np.column_stack([w, bias])) for w, bias in layers])
     body.update(version=session.version, viewers=session.viewers, speed=speed, extent=b.extent,
-                output=_output(b.kind, b.output), neurons=parts["neurons"], weights=parts["weights"])
+                output=_output(b.kind, b.output), neurons=parts["neurons"], weights=parts["weights"],
+                units=parts["units"])
     return body
 
 
@@ -105,6 +116,10 @@ def comparison_frame_json(c: Any, describe: Any) -> FramePack:
             variant.pop("config", None)
             b = compute_boundary(s, COMPARISON_RESOLUTION)
             variant["output"] = _output(b.kind, b.output)
+            with s.lock:  # what a lesson points at besides the maps: its units, each layer's gradient
+                variant["units"] = unit_stats(s)
+                variant["layer_grads"] = present.finite_tree(
+                    recent_grad_norms(s.history.cols["grad_norms"], RECENT_EPOCHS))
         body.update(version=version, viewers=c.viewers, extent=c.sessions[0].settings.grid_extent)
         text = json.dumps(body, separators=(",", ":"), allow_nan=False)
         c.frame_cache = (version, text, sse_event(version, text), time.monotonic())

@@ -58,6 +58,9 @@ class Activation:
     hidden: bool = True  # usable on hidden layers
     output: bool = False  # usable on the output layer
     note: str = ""
+    # the two values g approaches for large |z| (sigmoid, tanh), where its slope vanishes: what
+    # "saturated" is measured against (units.py); None when g does not flatten out on both sides
+    bounds: tuple[float, float] | None = None
     # the training pass's form of `forward` + `derivative`: A = g(Z) into a and g'(Z) into g in one
     # call, allocating nothing (a test holds the three to the same values, bit for bit)
     forward_slope: Callable[[Array, Array, Array], None] | None = None
@@ -239,10 +242,10 @@ ACTIVATIONS: Registry[Activation] = Registry(
         Activation("linear", "Linear (identity)", "g(z) = z", "g′(z) = 1", "ℝ", _linear, _d_linear,
                    output=True, note="Only for a regression output: stacked linear layers stay linear."),
         Activation("sigmoid", "Sigmoid", "g(z) = 1 / (1 + e^(−z))", "g′(z) = g(z)(1 − g(z))", "(0, 1)",
-                   _sigmoid, _d_sigmoid, output=True,
+                   _sigmoid, _d_sigmoid, output=True, bounds=(0.0, 1.0),
                    note="Use on a binary output (a probability); its slope vanishes for large |z|."),
         Activation("tanh", "Tanh", "g(z) = (e^z − e^(−z)) / (e^z + e^(−z))", "g′(z) = 1 − g(z)²",
-                   "(−1, 1)", _tanh, _d_tanh, output=True,
+                   "(−1, 1)", _tanh, _d_tanh, output=True, bounds=(-1.0, 1.0),
                    note="Zero-centred: usually better than sigmoid in hidden layers."),
         Activation("relu", "ReLU", "g(z) = max(0, z)", "g′(z) = 1 if z > 0 else 0", "[0, ∞)",
                    _relu, _d_relu, note="The default for hidden layers; a unit with z < 0 gets no gradient."),

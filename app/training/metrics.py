@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from app.nn.network import Network, predicted_labels
+from app.nn.units import LayerUnits, unit_report
 
 from .problem import Problem
 
@@ -59,6 +60,27 @@ def evaluate(net: Network, problem: Problem, regularization: str, rate: float,
         train = _split(per[:n], penalty, None if correct is None else correct[:n])
         test = _split(per[n:], penalty, None if correct is None else correct[n:])
     return Metrics(train, test, grad_norms)
+
+
+def units(net: Network, problem: Problem) -> list[LayerUnits]:
+    """Each hidden layer's dead, saturated and distinct units over the training points (the points a
+    unit learns from). One forward pass over x_all, whose buffers evaluate() keeps anyway."""
+    with np.errstate(all="ignore"):
+        acts = net.hidden_activations(problem.x_all)  # (n[l], n_train + n_test) each
+    return unit_report(net, [a[:, :problem.n_train] for a in acts])
+
+
+def recent_grad_norms(rows: list[list[float] | None], epochs: int) -> list[float | None] | None:
+    """Per layer, the mean ‖dW[l]‖ over the last `epochs` history rows: one update's norms jump
+    with its mini-batch, their mean over a few epochs is what a layer's gradient size is."""
+    recent = np.array([r for r in rows[-epochs:] if r], dtype=np.float64)  # (epochs, layers)
+    if recent.size == 0:
+        return None
+    with np.errstate(all="ignore"):
+        finite = np.where(np.isfinite(recent), recent, np.nan)
+        counts = np.isfinite(finite).sum(axis=0)
+        sums = np.nansum(finite, axis=0)
+    return [float(t / c) if c else None for t, c in zip(sums, counts, strict=True)]
 
 
 def largest_weight(params: Array) -> float:
