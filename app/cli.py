@@ -11,6 +11,7 @@ import uvicorn
 
 from app.cluster.workers import Workers, worker_count
 from app.config import get_settings
+from app.slow_clients import PROTOCOL
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError:
         parser.error(f"--workers: a whole number ≥ 1 or 'auto', not {args.workers!r}")
     if n == 1:
-        uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload)
+        uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload, http=PROTOCOL)
         return
     if args.reload:
         parser.error("--reload works with one worker only")
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         workers.wait_ready()
         os.environ["NNP_FRONT_SOCKETS"] = workers.spec  # read by app.main when uvicorn imports it
         get_settings.cache_clear()  # the request schemas read the settings at this module's import
-        uvicorn.run("app.main:app", host=args.host, port=args.port)
+        uvicorn.run("app.main:app", host=args.host, port=args.port, http=PROTOCOL)
     finally:
         workers.stop()
 
@@ -73,7 +74,7 @@ def _run_on_ray(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         print("stopped:", " ".join(stop_hosts(get_settings())) or "no session host was running")
         return
     _exit_cleanly_on_sigterm()
-    uvicorn.run("app.main:app", host=args.host, port=args.port)
+    uvicorn.run("app.main:app", host=args.host, port=args.port, http=PROTOCOL)
 
 
 def _exit_cleanly_on_sigterm() -> None:

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     max_work_per_request: int = 10_000_000_000
     max_history: int = 100_000  # epochs kept
 
+    # --- slow clients (app.slow_clients): how long a connection may take before it is closed. Each
+    # timeout counts from when the server starts waiting for that part; 0 turns the head and body ones off
+    header_timeout_s: float = 10.0  # connecting (or a keep-alive request's first byte) to the end of its head
+    body_timeout_s: float = 30.0  # the head to the last byte of the body; never a response or a stream
+    keep_alive_s: float = 5.0  # an idle connection between two requests (uvicorn's keep-alive timeout)
+    max_connections: int = 0  # beyond this many open connections a request gets a 503; 0: no cap
+
     # --- the live stream
     max_fps: float = 60.0
     stream_stall_s: float = 30.0  # a viewer whose connection takes nothing for this long is dropped

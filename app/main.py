@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import __version__, docs, shutdown, web
+from app import __version__, docs, shutdown, slow_clients, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
 from app.body_limit import BodyLimit
 from app.cluster.front import OwnerRouter, Owners
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     if owners is not None:
         app.add_middleware(OwnerRouter, owners=owners)  # inside FrameHeaders: one set of security headers
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before any routing reads a body
+    slow_clients.install(app, settings.body_timeout_s)  # a body late by NNP_BODY_TIMEOUT_S: 408
     app.add_middleware(errors.ServerErrors)  # inside FrameHeaders: a 500 has the security headers too
     app.add_middleware(FrameHeaders, frame_ancestors=settings.frame_ancestors)
     return app

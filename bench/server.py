@@ -15,6 +15,8 @@ from typing import IO
 
 import httpx
 
+from app.slow_clients import PROTOCOL
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,7 +38,8 @@ def start_server(env: dict[str, str] | None = None, app: str = "app.main:app",
     port = free_port()
     url = f"http://127.0.0.1:{port}{prefix}"
     argv = list(command(port)) if command else [
-        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        "--http", PROTOCOL]  # as the command serves it: slow clients are timed out (app/slow_clients.py)
     # a bench's server starts empty and keeps nothing, unless asked (NNP_STATE_PATH in env)
     base = {"NNP_STATE_PATH": "", **os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(argv, cwd=ROOT, env={**base, **(env or {})},

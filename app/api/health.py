@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from app import slow_clients
+
 router = APIRouter(tags=["health"])
 
 
@@ -24,6 +26,9 @@ class Health(BaseModel):
     viewers: int = Field(description="open streams that are reading")
     stalled: int = Field(description="open streams whose client stopped reading")
     scheduler: dict[str, int] = Field(description="turns, updates, backlog_dropped, unattended_pauses, errors")
+    timeouts: dict[str, int] = Field(description=(
+        "slow clients cut by this process: head (connections whose request head was late), body (408s for "
+        "a late body), unread (connections closed after a response instead of waiting for the rest of a body)"))
     persist: dict[str, int] | None = Field(None, description=(
         "what the saver wrote (writes, sessions, comparisons, deleted, put_off, errors, restored, dropped); "
         "null when nothing is kept"))
@@ -38,4 +43,5 @@ async def healthz(request: Request) -> dict[str, Any]:
             "viewers": sum(t.audience.count for t in targets),
             "stalled": sum(t.audience.stalled for t in targets),
             "scheduler": asdict(state.scheduler.counters),
+            "timeouts": asdict(slow_clients.COUNTS),
             "persist": None if state.persist is None else asdict(state.persist.counters)}

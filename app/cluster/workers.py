@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from app.config import Settings
+from app.slow_clients import PROTOCOL
 
 from .front import Owners
 from .owners import UnixOwner
@@ -61,7 +62,7 @@ class Workers:
             env = {**os.environ, "NNP_WORKER": name, "NNP_FRONT_SOCKETS": ""}
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "app.main:app", "--uds", path, "--log-level", log_level,
-                 "--no-access-log"], env=env, preexec_fn=_die_with_parent))
+                 "--no-access-log", "--http", PROTOCOL], env=env, preexec_fn=_die_with_parent))
 
     @property
     def spec(self) -> str:
