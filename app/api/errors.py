@@ -152,8 +152,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreFull, _full)  # type: ignore[arg-type]
 
 
-# what any operation that takes a body may answer before its own code runs (app.body_limit, FastAPI)
+# what any operation that takes a body may answer before its own code runs (app.body_limit,
+# app.slow_clients, FastAPI)
 BODY_ERRORS = {"400": "the body cannot be decoded (not JSON, not UTF-8, a broken form)",
+               "408": "the body did not arrive within the server's limit (body_timeout_s, NNP_BODY_TIMEOUT_S)",
                "413": "the body is larger than the server's limit (max_body_bytes, NNP_MAX_BODY_BYTES)"}
 
 

@@ -131,6 +131,23 @@ def test_slow_client_settings_and_their_variables(monkeypatch: pytest.MonkeyPatc
     assert (s.header_timeout_s, s.body_timeout_s, s.keep_alive_s, s.max_connections) == (1.0, 1.0, 1.0, 500)
 
 
+def test_slow_client_every_body_may_get_a_documented_408() -> None:
+    """The 408 of a late body is in the API's description, beside the 400 and 413 every body may get,
+    with the error body it really has (the real one is checked against servers below)."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app()) as c:
+        doc = c.get("/openapi.json").json()
+    with_body = [op for ops in doc["paths"].values() for op in ops.values() if "requestBody" in op]
+    assert len(with_body) >= 10
+    for op in with_body:
+        r408 = op["responses"]["408"]
+        assert "NNP_BODY_TIMEOUT_S" in r408["description"], op["operationId"]
+        assert r408["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/HTTPValidationError"}
+
+
 @pytest.mark.parametrize("kind", ["command", "workers", "h11"])
 def test_slow_client_a_half_sent_head_is_closed(request: pytest.FixtureRequest, kind: str) -> None:
     server = _server(request, kind)
