@@ -14,6 +14,15 @@ class Settings(BaseSettings):
     max_sessions: int = 200
     max_comparisons: int = 20  # each holds 2–6 sessions of the store
     idle_timeout_s: float = 1800.0  # a session untouched this long may be dropped
+    # --- one client's share (app.api.clients): a client is an address (the front and a reverse proxy
+    # pass the real one on); clients on `trusted_clients` (the machine itself) are not counted. Past
+    # its share of sessions or comparisons a client's own least recently used idle one makes room;
+    # past its running or streams share it is told (429) what to close. 0: no cap
+    max_sessions_per_client: int = 40
+    max_comparisons_per_client: int = 3
+    max_running_per_client: int = 8  # sessions and comparisons training at once
+    max_streams_per_client: int = 30  # open live views (a deck of embeds opens one each)
+    trusted_clients: list[str] = ["127.0.0.1", "::1"]
     unattended_pause_s: float = 120.0  # training with no viewer and no request this long pauses itself
     # sessions survive a restart (app.training.persist): the SQLite file ("" keeps nothing; a worker
     # of --workers N appends its name: state.w0.sqlite); a playing session is written this often
@@ -45,6 +54,9 @@ class Settings(BaseSettings):
     # 1e10 is ~15–30 s of one core here; the heaviest request the other bounds allowed (8 × 64 units,
     # 1,800 points, full batch) was ~15 CPU-minutes, holding its session (and a worker thread) as long
     max_work_per_request: int = 10_000_000_000
+    # a step is trained in ~20 ms slices (app.api.work) on this many threads of its own, never on the
+    # pool that serves the plain routes: heavy requests queue here, everything else goes on
+    heavy_threads: int = 2
     max_history: int = 100_000  # epochs kept
 
     # --- slow clients (app.slow_clients): how long a connection may take before it is closed. Each

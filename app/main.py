@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from app import __version__, docs, shutdown, slow_clients, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
+from app.api.clients import Streams
+from app.api.work import Work
 from app.body_limit import BodyLimit
 from app.cluster.front import OwnerRouter, Owners
 from app.config import SCHEMA_LIMITS, Settings, get_settings
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.state.settings = settings
     app.state.store = SessionStore(settings, clock)
     app.state.scheduler = scheduler
+    app.state.work = Work(settings.heavy_threads)
+    app.state.streams = Streams()
     app.state.store.on_evict.append(scheduler.stop)  # a deleted or evicted session stops training
 
     def drop_comparison(c: Comparison) -> None:

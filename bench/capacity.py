@@ -41,6 +41,8 @@ from typing import Any
 
 import httpx
 
+from bench.owners import keep_owner_tokens
+
 from . import machine
 from .report import table
 from .server import start_server, stop_server
@@ -279,7 +281,7 @@ def _probe(client: httpx.Client, until: float) -> list[float]:
 
 def _window(base: str, server_pid: int, viewers: Viewers, seconds: float) -> dict[str, Any]:
     """Frame counts, CPU and /healthz latencies over one window of `seconds`."""
-    with httpx.Client(base_url=base, timeout=PROBE_TIMEOUT_S) as probe:
+    with keep_owner_tokens(httpx.Client(base_url=base, timeout=PROBE_TIMEOUT_S)) as probe:
         probe.get("/healthz")  # connect first: the window times requests, not a TCP handshake
         f0, s0, c0 = viewers.counts(), tree_cpu_seconds(server_pid), viewers.cpu_seconds()
         t0 = time.perf_counter()
@@ -347,7 +349,7 @@ def _wait_for_workers(pid: int, workers: int, timeout_s: float = 15.0) -> None:
 
 def measure_point(base: str, server_pid: int, n: int, p: Profile) -> dict[str, Any]:
     """Create, view and play n sessions; measure one window; then pause, delete and close them all."""
-    with httpx.Client(base_url=f"{base}/api/v1", timeout=30) as api:
+    with keep_owner_tokens(httpx.Client(base_url=f"{base}/api/v1", timeout=30)) as api:
         sessions = create_sessions(api, n)
         viewers = Viewers(base, [s["id"] for s in sessions], deadline_s=120 + p.warmup + p.seconds + n)
         try:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.owners import keep_owner_tokens
+
 from .server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +42,7 @@ async def _window(base: str, sid: str, followers: int, seconds: float, fps: floa
     counts = [0] * followers
     stop = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=followers + 5)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    async with keep_owner_tokens(httpx.AsyncClient(base_url=base, timeout=30, limits=limits)) as client:
         url = f"/api/v1/sessions/{sid}/stream?fps={fps}"
         await asyncio.gather(*(_follow(client, url, stop, counts, i) for i in range(followers)))
     return counts
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     server, base = start_server()
     try:
-        api = httpx.Client(base_url=f"{base}/api/v1", timeout=30)
+        api = keep_owner_tokens(httpx.Client(base_url=f"{base}/api/v1", timeout=30))
         sid = api.post("/sessions", json={"layers": [{"units": 8, "activation": "tanh"}] * 2}).json()["id"]
         api.post(f"/sessions/{sid}/play", json={"epochs_per_second": args.speed})
         print(f"one session, [8,8] tanh, training at {args.speed:g} epochs/s; followers read at ≤ {args.fps:g} fps; "

@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, sync_playwright
 
+from bench.owners import keep_owner_tokens
+
 from .report import table
 from .server import start_server, stop_server
 
@@ -65,7 +67,7 @@ def _frame_bytes(base: str, sid: str, n: int) -> list[int]:
     """Sizes of the `data:` payloads of the next `n` frame events of the session's stream."""
     sizes: list[int] = []
     event = ""
-    with httpx.Client(base_url=base, timeout=30) as c, \
+    with keep_owner_tokens(httpx.Client(base_url=base, timeout=30)) as c, \
             c.stream("GET", f"/api/v1/sessions/{sid}/stream", params={"fps": 60, "frames": n}) as r:
         r.raise_for_status()
         for line in r.iter_lines():
@@ -108,8 +110,7 @@ def run(base: str, seconds: float, frames_to_read: int) -> Result:
             gap = max(gap, t1 - still_since)
 
             sizes = _frame_bytes(base, sid, frames_to_read)  # the session is still training
-            httpx.post(f"{base}/api/v1/sessions/{sid}/pause", timeout=10)
-            ctx.close()
+            ctx.close()  # the page deletes its session as it goes (only its owner may stop it)
         finally:
             browser.close()
     return Result(load_cold_s=cold, load_warm_s=warm, fps=(f1 - f0) / (t1 - t0), epochs_per_s=(e1 - e0) / (t1 - t0),

@@ -157,8 +157,9 @@ def app_client():  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
     from app.main import create_app
+    from bench.owners import keep_owner_tokens
 
-    return TestClient(create_app())
+    return keep_owner_tokens(TestClient(create_app()))
 
 
 def create(client: Any, net: Net) -> str:

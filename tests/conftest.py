@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.owners import keep_owner_tokens
 from bench.server import free_port, start_server, stop_server  # noqa: F401  (tests import these from here)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +29,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    """A fresh app (own store) per test, with its lifespan run."""
+    """A fresh app (own store) per test, with its lifespan run; like the page, it keeps the owner
+    token of every session and comparison it creates and sends it with later requests for them."""
     from app.main import create_app
 
-    with TestClient(create_app()) as c:
+    with keep_owner_tokens(TestClient(create_app())) as c:
         yield c
 
 

@@ -7,19 +7,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
+from app import capability
 from app.training.comparison import Comparison, ComparisonConfig
 from app.training.fields import QueryNumber
 from app.training.session import Session
 from app.training.spec import SessionConfig
 
 from . import frames, present
-from .deps import SettingsDep, StoreDep
+from .clients import TOO_MANY, check_running, client_of, streams
+from .deps import OWNER_ONLY, OwnerToken, SettingsDep, StoreDep
 from .live import SSE_DOC, EventStreamResponse, PlayRequest, open_stream, scheduler
-from .schemas import MetricsOut, ResetRequest, StepRequest
+from .schemas import OWNER_TOKEN_DOC, MetricsOut, ResetRequest, StepRequest
 from .sessions import most_updates, too_much_work
+from .work import work
 
 router = APIRouter(prefix="/api/v1/comparisons", tags=["comparisons"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such comparison"}}
+OWNED: dict[int | str, dict[str, Any]] = {**NOT_FOUND, **OWNER_ONLY}  # a route that changes the comparison
 
 
 class VariantOut(BaseModel):
@@ -44,11 +48,23 @@ class ComparisonOut(BaseModel):
     variants: list[VariantOut]
 
 
+class ComparisonCreated(ComparisonOut):
+    owner_token: str = Field(description=OWNER_TOKEN_DOC)
+
+
 def get_comparison(request: Request, comparison_id: Annotated[str, Path(max_length=64)]) -> Comparison:
     return request.app.state.comparisons.get(comparison_id)  # type: ignore[no-any-return]
 
 
 ComparisonDep = Annotated[Comparison, Depends(get_comparison)]
+
+
+def get_owned_comparison(c: ComparisonDep, token: OwnerToken) -> Comparison:
+    capability.check("comparison", c.owner_key, token)
+    return c
+
+
+OwnedComparisonDep = Annotated[Comparison, Depends(get_owned_comparison)]
 
 
 def present_comparison(c: Comparison) -> ComparisonOut:
@@ -65,12 +81,16 @@ def present_comparison(c: Comparison) -> ComparisonOut:
         return ComparisonOut(id=c.id, config=c.config, status=status, step=c.step_count, variants=variants)
 
 
-@router.post("", status_code=201, response_model=ComparisonOut,
-             responses={422: {"description": "invalid base or values"}, 503: {"description": "store full"}})
+@router.post("", status_code=201, response_model=ComparisonCreated,
+             responses={422: {"description": "invalid base or values"}, 503: {"description": "store full"},
+                        **TOO_MANY})
 def create_comparison(request: Request, store: StoreDep, settings: SettingsDep,
-                      body: Annotated[ComparisonConfig | None, Body()] = None) -> ComparisonOut:
+                      body: Annotated[ComparisonConfig | None, Body()] = None) -> ComparisonCreated:
+    """A new comparison; the response's `owner_token` steps, plays, pauses, resets and deletes it
+    (its variants are readable as sessions by their ids, and changed only through it)."""
     body = body or ComparisonConfig()
     cid = store.new_id()
+    client = client_of(request)
     made: list[Session] = []
 
     def owned(sid: str, config: SessionConfig) -> Session:
@@ -79,19 +99,22 @@ def create_comparison(request: Request, store: StoreDep, settings: SettingsDep,
         return s
 
     def make_session(config: SessionConfig) -> Session:
-        s = store.add(lambda sid: owned(sid, config))
+        s = store.add(lambda sid: owned(sid, config), client)
         made.append(s)
         return s
 
+    token, key = capability.new_token()
     try:
         c = Comparison.build(cid, body, make_session)
-        request.app.state.comparisons.add(c)
+        c.owner_key = key  # before it is kept: the state file never holds it without its owner
+        c.client = client
+        request.app.state.comparisons.add(c, settings.max_comparisons_per_client)
     except Exception:
         for s in made:
             s.owner = None
             store.delete(s.id)
         raise
-    return present_comparison(c)
+    return ComparisonCreated(**dict(present_comparison(c)), owner_token=token)
 
 
 @router.get("/{comparison_id}", response_model=ComparisonOut, responses=NOT_FOUND)
@@ -99,43 +122,46 @@ def read_comparison(c: ComparisonDep) -> ComparisonOut:
     return present_comparison(c)
 
 
-@router.delete("/{comparison_id}", status_code=204, responses=NOT_FOUND)
-def delete_comparison(request: Request, c: ComparisonDep) -> Response:
+@router.delete("/{comparison_id}", status_code=204, responses=OWNED)
+def delete_comparison(request: Request, c: OwnedComparisonDep) -> Response:
     request.app.state.comparisons.delete(c.id)
     return Response(status_code=204)
 
 
 @router.post("/{comparison_id}/step", response_model=ComparisonOut,
-             responses={**NOT_FOUND, 409: {"description": "every variant diverged"}})
-def step_comparison(c: ComparisonDep, settings: SettingsDep, body: StepRequest) -> ComparisonOut:
+             responses={**OWNED, 409: {"description": "every variant diverged"}})
+async def step_comparison(request: Request, c: OwnedComparisonDep, settings: SettingsDep,
+                          body: StepRequest) -> ComparisonOut:
+    """Every variant the same updates, in slices (see the session's step)."""
     updates = c.updates_for(body.steps, body.epochs)
     biggest = max(s.trainer.batch_size for s in c.sessions)
     per = min(s.trainer.updates_per_epoch for s in c.sessions)
-    most = most_updates(settings, biggest, per, max(s.net.params.size for s in c.sessions), len(c.sessions))
+    params = max(s.net.params.size for s in c.sessions)
+    most = most_updates(settings, biggest, per, params, len(c.sessions))
     if updates > most:
         raise too_much_work("steps" if body.steps else "epochs", updates, most, per)
-    c.train(updates)
-    return present_comparison(c)
+    return await work(request).train(c, updates, biggest * params * len(c.sessions), lambda: present_comparison(c))
 
 
-@router.post("/{comparison_id}/reset", response_model=ComparisonOut, responses=NOT_FOUND)
-def reset_comparison(c: ComparisonDep, body: Annotated[ResetRequest | None, Body()] = None) -> ComparisonOut:
+@router.post("/{comparison_id}/reset", response_model=ComparisonOut, responses=OWNED)
+def reset_comparison(c: OwnedComparisonDep, body: Annotated[ResetRequest | None, Body()] = None) -> ComparisonOut:
     c.reset(body.seed if body else None)
     return present_comparison(c)
 
 
 @router.post("/{comparison_id}/play", response_model=ComparisonOut,
-             responses={**NOT_FOUND, 409: {"description": "every variant diverged"}})
-def play_comparison(request: Request, c: ComparisonDep,
+             responses={**OWNED, 409: {"description": "every variant diverged"}, **TOO_MANY})
+def play_comparison(request: Request, c: OwnedComparisonDep,
                     body: Annotated[PlayRequest | None, Body()] = None) -> ComparisonOut:
+    check_running(request, c)
     make = lambda: frames.comparison_frame_json(c, present_comparison)  # noqa: E731
     scheduler(request).play(c, body.epochs_per_second if body else None, frames.refresher(c, make),
                             request.app.state.settings.unattended_pause_s)
     return present_comparison(c)
 
 
-@router.post("/{comparison_id}/pause", response_model=ComparisonOut, responses=NOT_FOUND)
-def pause_comparison(request: Request, c: ComparisonDep) -> ComparisonOut:
+@router.post("/{comparison_id}/pause", response_model=ComparisonOut, responses=OWNED)
+def pause_comparison(request: Request, c: OwnedComparisonDep) -> ComparisonOut:
     scheduler(request).stop(c)
     return present_comparison(c)
 
@@ -149,7 +175,8 @@ def comparison_history(c: ComparisonDep) -> dict[str, Any]:
             for label, s in zip(c.labels, c.sessions, strict=True)]}
 
 
-@router.get("/{comparison_id}/stream", response_class=EventStreamResponse, responses={**NOT_FOUND, **SSE_DOC})
+@router.get("/{comparison_id}/stream", response_class=EventStreamResponse,
+            responses={**NOT_FOUND, **SSE_DOC, **TOO_MANY})
 async def stream_comparison(request: Request, c: ComparisonDep, settings: SettingsDep,
                             fps: QueryNumber(float, 1.0, 60.0, description="at most this many a second")
                             = 30.0,
@@ -158,5 +185,7 @@ async def stream_comparison(request: Request, c: ComparisonDep, settings: Settin
                             ) -> EventStreamResponse:
     """One frame carries every variant: its metrics and its output grid, on one colour scale."""
     comparisons = request.app.state.comparisons
+    release = streams(request).reserve(client_of(request), settings.max_streams_per_client)
     return open_stream(c, min(fps, settings.max_fps), frames_, lambda: c.id in comparisons,
-                       lambda: frames.comparison_frame_json(c, present_comparison), settings.stream_stall_s)
+                       lambda: frames.comparison_frame_json(c, present_comparison), settings.stream_stall_s,
+                       release=release)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app import capability
 from app.config import Settings
 from app.training.session import Session, SessionError
 from app.training.store import SessionStore
@@ -41,3 +43,28 @@ def get_free_session(session: SessionDep) -> Session:
 
 
 FreeSessionDep = Annotated[Session, Depends(get_free_session)]
+
+
+bearer = HTTPBearer(auto_error=False, scheme_name="owner", description=(
+    "The owner token returned as `owner_token` when the session or comparison was created (or forked). "
+    "Every request that changes or deletes it needs it; reading and streaming need only the id."))
+
+
+def get_owner_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str | None:
+    return credentials.credentials if credentials is not None else None
+
+
+OwnerToken = Annotated[str | None, Depends(get_owner_token)]
+
+
+def get_owned_session(session: FreeSessionDep, token: OwnerToken) -> Session:
+    """A session the request may change: not a variant, and the request carries its owner token."""
+    capability.check("session", session.owner_key, token)
+    return session
+
+
+OwnedSessionDep = Annotated[Session, Depends(get_owned_session)]
+# what a route that needs the owner token may answer besides its own codes
+OWNER_ONLY: dict[int | str, dict[str, str]] = {
+    401: {"description": "no owner token: send `Authorization: Bearer <owner_token>`"},
+    403: {"description": "not the owner token of this session or comparison: nothing was changed"}}

@@ -19,10 +19,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.capability import NotOwner
 from app.data.custom import DataError
 from app.request_error import RequestError
 from app.training.session import SessionError
-from app.training.store import SessionNotFound, StoreFull
+from app.training.store import ClientShareFull, SessionNotFound, StoreFull
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -85,6 +86,17 @@ async def _not_found(request: Request, exc: SessionNotFound) -> JSONResponse:
 
 async def _conflict(request: Request, exc: SessionError) -> JSONResponse:
     return JSONResponse(error_body("status", str(exc), "conflict"), status_code=409)
+
+
+async def _not_owner(request: Request, exc: NotOwner) -> JSONResponse:
+    if exc.missing:
+        return JSONResponse(error_body("authorization", str(exc), "owner_token_missing"), status_code=401,
+                            headers={"WWW-Authenticate": 'Bearer realm="nn-playground"'})
+    return JSONResponse(error_body("authorization", str(exc), "not_owner"), status_code=403)
+
+
+async def _share(request: Request, exc: ClientShareFull) -> JSONResponse:
+    return JSONResponse(error_body(exc.field, str(exc), "client_share"), status_code=429)
 
 
 async def _full(request: Request, exc: StoreFull) -> JSONResponse:
@@ -150,6 +162,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SessionNotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(SessionError, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(StoreFull, _full)  # type: ignore[arg-type]
+    app.add_exception_handler(NotOwner, _not_owner)  # type: ignore[arg-type]
+    app.add_exception_handler(ClientShareFull, _share)  # type: ignore[arg-type]
 
 
 # what any operation that takes a body may answer before its own code runs (app.body_limit,
@@ -160,11 +174,12 @@ BODY_ERRORS = {"400": "the body cannot be decoded (not JSON, not UTF-8, a broken
 
 
 def _describe(op: dict[str, Any], ref: dict[str, Any]) -> None:
-    """The error body on a route's own 422, and the 400 and 413 of any operation with a body."""
+    """The error body on a route's own error answers (422, 401, 404, …), and the 400 and 413 of any
+    operation with a body."""
     responses = op.setdefault("responses", {})
-    r422 = responses.get("422")
-    if r422 is not None and "content" not in r422:  # a route's own 422 description
-        r422["content"] = ref
+    for code, r in responses.items():
+        if str(code)[0] in "45" and "content" not in r:  # a route's own error description
+            r["content"] = ref
     if "requestBody" in op:
         for code, text in BODY_ERRORS.items():
             responses.setdefault(code, {"description": text, "content": ref})

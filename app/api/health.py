@@ -29,6 +29,8 @@ class Health(BaseModel):
     timeouts: dict[str, int] = Field(description=(
         "slow clients cut by this process: head (connections whose request head was late), body (408s for "
         "a late body), unread (connections closed after a response instead of waiting for the rest of a body)"))
+    work: dict[str, int] = Field(description=(
+        "sliced REST work (app.api.work): running (step requests in progress), slices (run so far)"))
     persist: dict[str, int] | None = Field(None, description=(
         "what the saver wrote (writes, sessions, comparisons, deleted, put_off, errors, restored, dropped); "
         "null when nothing is kept"))
@@ -44,4 +46,5 @@ async def healthz(request: Request) -> dict[str, Any]:
             "stalled": sum(t.audience.stalled for t in targets),
             "scheduler": asdict(state.scheduler.counters),
             "timeouts": asdict(slow_clients.COUNTS),
+            "work": {"running": state.work.running, "slices": state.work.slices},
             "persist": None if state.persist is None else asdict(state.persist.counters)}

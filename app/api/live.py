@@ -19,16 +19,17 @@ import anyio
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
-from starlette.types import Send
+from starlette.types import Receive, Scope, Send
 
 from app import shutdown
 from app.training.fields import QueryNumber, Real
 from app.training.scheduler import Scheduler
 
 from . import frames, present
-from .deps import FreeSessionDep, SessionDep, SettingsDep
+from .clients import TOO_MANY, check_running, client_of, streams
+from .deps import OwnedSessionDep, SessionDep, SettingsDep
 from .schemas import SessionOut, Strict
-from .sessions import NOT_FOUND
+from .sessions import NOT_FOUND, OWNED
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["live"])
 
@@ -43,9 +44,10 @@ def scheduler(request: Request) -> Scheduler:
 
 
 @router.post("/{session_id}/play", response_model=SessionOut,
-             responses={**NOT_FOUND, 409: {"description": "diverged: reset first"}})
-def play(request: Request, session: FreeSessionDep,
+             responses={**OWNED, 409: {"description": "diverged: reset first"}, **TOO_MANY})
+def play(request: Request, session: OwnedSessionDep,
          body: Annotated[PlayRequest | None, Body()] = None) -> SessionOut:
+    check_running(request, session)
     pool = scheduler(request)
     make = lambda: frames.frame_json(session, pool.speed(session.id))  # noqa: E731
     pool.play(session, body.epochs_per_second if body else None, frames.refresher(session, make),
@@ -53,8 +55,8 @@ def play(request: Request, session: FreeSessionDep,
     return present.session(session)
 
 
-@router.post("/{session_id}/pause", response_model=SessionOut, responses=NOT_FOUND)
-def pause(request: Request, session: FreeSessionDep) -> SessionOut:
+@router.post("/{session_id}/pause", response_model=SessionOut, responses=OWNED)
+def pause(request: Request, session: OwnedSessionDep) -> SessionOut:
     scheduler(request).stop(session)
     return present.session(session)
 
@@ -83,9 +85,16 @@ class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
     def __init__(self, content: AsyncIterator[bytes], stall_s: float, on_stall: Callable[[], None],
+                 on_end: Callable[[], None] = lambda: None,
                  status_code: int = 200) -> None:  # FastAPI's OpenAPI reads the status code's default
         super().__init__(content, status_code, SSE_HEADERS, self.media_type)
-        self.stall_s, self.on_stall = stall_s, on_stall
+        self.stall_s, self.on_stall, self.on_end = stall_s, on_stall, on_end
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.on_end()
 
     async def stream_response(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
@@ -192,12 +201,16 @@ async def event_stream(viewer: Viewer, alive: Callable[[], bool], build: Callabl
 
 def open_stream(target: Any, fps: float, limit: int, alive: Callable[[], bool],
                 build: Callable[[], frames.FramePack], stall_s: float,
-                successor: Callable[[], str | None] = lambda: None) -> EventStreamResponse:
+                successor: Callable[[], str | None] = lambda: None,
+                release: Callable[[], None] = lambda: None) -> EventStreamResponse:
+    """The SSE response; `release` runs when it ends, however it ends (its client's stream share)."""
     viewer = Viewer(target, fps)
-    return EventStreamResponse(event_stream(viewer, alive, build, limit, successor), stall_s, viewer.stall)
+    return EventStreamResponse(event_stream(viewer, alive, build, limit, successor), stall_s, viewer.stall,
+                               release)
 
 
-@router.get("/{session_id}/stream", response_class=EventStreamResponse, responses={**NOT_FOUND, **SSE_DOC})
+@router.get("/{session_id}/stream", response_class=EventStreamResponse,
+            responses={**NOT_FOUND, **SSE_DOC, **TOO_MANY})
 async def stream(request: Request, session: SessionDep, settings: SettingsDep,
                  fps: QueryNumber(float, 1.0, 60.0, description="frames per second at most") = 30.0,
                  frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
@@ -207,6 +220,7 @@ async def stream(request: Request, session: SessionDep, settings: SettingsDep,
     grid (uint8, plane-predicted, deflate, base64), and the weights; `done` after `frames` frames;
     `gone` when the session is deleted."""
     store, pool = request.app.state.store, scheduler(request)
+    release = streams(request).reserve(client_of(request), settings.max_streams_per_client)
     return open_stream(session, min(fps, settings.max_fps), frames_, lambda: session.id in store,
                        lambda: frames.frame_json(session, pool.speed(session.id)), settings.stream_stall_s,
-                       lambda: store.successor_of(session.id))
+                       lambda: store.successor_of(session.id), release)

@@ -115,6 +115,14 @@ class SessionOut(BaseModel):
     message: str | None = None
 
 
+OWNER_TOKEN_DOC = ("the owner capability, given once: send it as `Authorization: Bearer <owner_token>` to change "
+                   "or delete this; the id alone only reads and streams (a follow link carries only the id)")
+
+
+class SessionCreated(SessionOut):
+    owner_token: str = Field(description=OWNER_TOKEN_DOC)
+
+
 class HistoryOut(BaseModel):
     epoch: list[int]
     train_cost: list[float | None]

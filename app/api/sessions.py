@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app import capability
 from app.config import Settings, get_settings
 from app.nn.network import predicted_labels
 from app.request_error import RequestError
@@ -17,9 +19,11 @@ from app.training.export import export_document, export_python
 from app.training.fields import QueryNumber
 from app.training.session import Session
 from app.training.spec import SessionPatch
+from app.training.store import SessionStore
 
 from . import present
-from .deps import FreeSessionDep, SessionDep, SettingsDep, StoreDep
+from .clients import TOO_MANY, client_of
+from .deps import OWNER_ONLY, OwnedSessionDep, SessionDep, SettingsDep, StoreDep
 from .schemas import (
     BoundaryOut,
     DataOut,
@@ -29,14 +33,17 @@ from .schemas import (
     PredictRequest,
     ResetRequest,
     SessionCreate,
+    SessionCreated,
     SessionOut,
     StepRequest,
     Weights,
 )
+from .work import work
 
 S = get_settings()
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such session"}}
+OWNED: dict[int | str, dict[str, Any]] = {**NOT_FOUND, **OWNER_ONLY}  # a route that changes the session
 
 
 def _layers(w: Weights) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -55,10 +62,24 @@ def _check_shapes(session_sizes: list[int], w: Weights) -> None:
             raise RequestError(f"weights.layers.{i}.b: expected {rows} entries, got {len(layer.b)}")
 
 
-@router.post("", status_code=201, response_model=SessionOut,
-             responses={422: {"description": "invalid config"}, 503: {"description": "store full"}})
-def create_session(store: StoreDep, settings: SettingsDep,
-                   body: Annotated[SessionCreate | None, Body()] = None) -> SessionOut:
+def created(request: Request, store: SessionStore, make: Callable[[str], Session]) -> SessionCreated:
+    """Keep the session `make` builds, owned by a new token: the response has it and, this once,
+    the token (the session holds its digest from before it is kept, so it is never saved unowned)."""
+    token, key = capability.new_token()
+
+    def owned(session_id: str) -> Session:
+        s = make(session_id)
+        s.owner_key = key
+        return s
+
+    return SessionCreated(**dict(present.session(store.add(owned, client_of(request)))), owner_token=token)
+
+
+@router.post("", status_code=201, response_model=SessionCreated,
+             responses={422: {"description": "invalid config"}, 503: {"description": "store full"}, **TOO_MANY})
+def create_session(request: Request, store: StoreDep, settings: SettingsDep,
+                   body: Annotated[SessionCreate | None, Body()] = None) -> SessionCreated:
+    """A new session; the response's `owner_token` is what changes it later (keep it)."""
     body = body or SessionCreate()
     config = body.model_copy(update={})  # SessionCreate is a SessionConfig with weights on top
 
@@ -70,7 +91,7 @@ def create_session(store: StoreDep, settings: SettingsDep,
             s.initial_params = s.net.params.copy()
         return s
 
-    return present.session(store.add(make))
+    return created(request, store, make)
 
 
 @router.get("/{session_id}", response_model=SessionOut, responses=NOT_FOUND)
@@ -78,14 +99,14 @@ def read_session(session: SessionDep) -> SessionOut:
     return present.session(session)
 
 
-@router.patch("/{session_id}", response_model=SessionOut, responses=NOT_FOUND)
-def patch_session(session: FreeSessionDep, patch: SessionPatch) -> SessionOut:
+@router.patch("/{session_id}", response_model=SessionOut, responses=OWNED)
+def patch_session(session: OwnedSessionDep, patch: SessionPatch) -> SessionOut:
     session.patch(patch)
     return present.session(session)
 
 
-@router.delete("/{session_id}", status_code=204, responses=NOT_FOUND)
-def delete_session(store: StoreDep, session: FreeSessionDep,
+@router.delete("/{session_id}", status_code=204, responses=OWNED)
+def delete_session(store: StoreDep, session: OwnedSessionDep,
                    successor: Annotated[str | None, Query(max_length=64, description=(
                        "the session that replaces this one: its followers are sent there"))] = None) -> Response:
     store.delete(session.id, successor)
@@ -109,29 +130,33 @@ def too_much_work(field: str, updates: int, most: int, per_epoch: int) -> Reques
 
 
 @router.post("/{session_id}/step", response_model=SessionOut,
-             responses={**NOT_FOUND, 409: {"description": "diverged"}, 422: {"description": "too much work"}})
-def step_session(session: FreeSessionDep, settings: SettingsDep, body: StepRequest) -> SessionOut:
+             responses={**OWNED, 409: {"description": "diverged"}, 422: {"description": "too much work"}})
+async def step_session(request: Request, session: OwnedSessionDep, settings: SettingsDep,
+                       body: StepRequest) -> SessionOut:
+    """`steps` updates (or `epochs`), trained in slices: the session stays readable and streamable
+    meanwhile, and other requests never wait for a thread behind it (app.api.work)."""
     updates = session.updates_for(body.steps, body.epochs)
     per = session.trainer.updates_per_epoch
     most = most_updates(settings, session.trainer.batch_size, per, session.net.params.size)
     if updates > most:
         raise too_much_work("steps" if body.steps else "epochs", updates, most, per)
-    session.train(updates)
-    return present.session(session)
+    return await work(request).train(session, updates, session.trainer.batch_size * session.net.params.size,
+                                     lambda: present.session(session))
 
 
-@router.post("/{session_id}/reset", response_model=SessionOut, responses=NOT_FOUND)
-def reset_session(session: FreeSessionDep, body: Annotated[ResetRequest | None, Body()] = None) -> SessionOut:
+@router.post("/{session_id}/reset", response_model=SessionOut, responses=OWNED)
+def reset_session(session: OwnedSessionDep, body: Annotated[ResetRequest | None, Body()] = None) -> SessionOut:
     session.reset(body.seed if body else None)
     return present.session(session)
 
 
-@router.post("/{session_id}/fork", status_code=201, response_model=SessionOut,
-             responses={**NOT_FOUND, 503: {"description": "store full"}})
-def fork_session(store: StoreDep, session: SessionDep) -> SessionOut:
+@router.post("/{session_id}/fork", status_code=201, response_model=SessionCreated,
+             responses={**NOT_FOUND, 503: {"description": "store full"}, **TOO_MANY})
+def fork_session(request: Request, store: StoreDep, session: SessionDep) -> SessionCreated:
     """A new, independent session at this one's current weights and settings (a follower's
-    "make it mine"); the original is untouched."""
-    return present.session(store.add(session.fork))
+    "make it mine"): the id is enough, and the fork's own owner token comes back; the original
+    is untouched."""
+    return created(request, store, session.fork)
 
 
 @router.get("/{session_id}/weights", response_model=Weights, responses=NOT_FOUND)
@@ -139,8 +164,8 @@ def read_weights(session: SessionDep) -> dict[str, Any]:
     return present.weights(session.weights())
 
 
-@router.put("/{session_id}/weights", response_model=Weights, responses=NOT_FOUND)
-def write_weights(session: FreeSessionDep, body: Weights) -> dict[str, Any]:
+@router.put("/{session_id}/weights", response_model=Weights, responses=OWNED)
+def write_weights(session: OwnedSessionDep, body: Weights) -> dict[str, Any]:
     _check_shapes(session.spec.sizes, body)
     session.set_weights(_layers(body))
     return present.weights(session.weights())

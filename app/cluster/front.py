@@ -29,6 +29,7 @@ from app.training.store import StoreFull
 from .owners import Headers, Owner, OwnerGone, Reply
 
 ROUTED = re.compile(r"^/api/v1/(sessions|comparisons)(?:/([^/]+)(/.*)?)?/?$")
+CLIENT_HEADER = b"x-nnp-client"  # app.api.clients.CLIENT_HEADER, as the ASGI headers spell it
 SECURITY = {b"content-security-policy", b"x-content-type-options", b"referrer-policy", b"x-frame-options"}
 GONE_EVENT = b'event: gone\ndata: {"reason":"the process that held it stopped"}\n\n'
 SESSIONS_PER_COMPARISON = 6  # the most variants a comparison may have
@@ -118,7 +119,11 @@ class OwnerRouter:
         target = scope.get("raw_path") or path.encode()
         if scope.get("query_string"):
             target += b"?" + scope["query_string"]
-        headers: Headers = list(scope.get("headers", []))
+        # the worker counts the request for the client the front sees (app.api.clients); a header
+        # of that name from outside is never passed on
+        client = (scope.get("client") or ("",))[0]
+        headers: Headers = [(k, v) for k, v in scope.get("headers", []) if k != CLIENT_HEADER]
+        headers.append((CLIENT_HEADER, client.encode("latin-1", "replace")))
 
         async def forward(owner: Owner) -> Reply:
             return await owner.request(scope["method"], target, headers, body)

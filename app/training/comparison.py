@@ -26,7 +26,7 @@ from .fields import RealIn
 from .metrics import Measured
 from .session import Session, SessionError, Status
 from .spec import SessionConfig, Strict
-from .store import SessionNotFound, StoreFull
+from .store import ClientShareFull, SessionNotFound, StoreFull
 
 VaryField = Literal["activation", "learning_rate", "optimizer", "init", "layers", "batch_size",
                     "regularization", "dropout"]
@@ -133,6 +133,10 @@ class Comparison:
         self.audience.on_change = self.bump
         self.closed = False
         self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
+        self.owner_key: str | None = None  # digest of its owner token (app.capability)
+        self.busy = 0  # REST calls training it in slices (app.api.work): the scheduler leaves it alone
+        self.client: str | None = None  # who created it, for its share (app.api.clients); None: not counted
+        self._sliced: list[int] = []  # the variants live when the current sliced train began
         for s in sessions:
             s.owner = comparison_id
             s.target_loss = config.target_loss
@@ -199,6 +203,31 @@ class Comparison:
             self.lockstep.run(updates, live, self._epoch_ended)
             for i in live:
                 self.sessions[i].after_training()
+
+    def train_slice(self, updates: int, first: bool, last: bool) -> bool:
+        """One slice of a `train(n)` cut into slices (the locks are free between them): the same
+        updates and checks as one call. True while there is more to do."""
+        with self.lock, ExitStack() as held:
+            live = [i for i, s in enumerate(self.sessions) if s.status is not Status.DIVERGED]
+            if first:
+                if not live:
+                    raise SessionError("every variant diverged: reset the comparison")
+                self._sliced = live
+            if self.lockstep is None:  # one after another: each variant sliced on its own
+                return any([self.sessions[i].train_slice(updates, first, last) for i in live])
+            for s in self.sessions:
+                held.enter_context(s.lock)
+            if first:
+                for i in live:
+                    self.sessions[i].before_training()
+            if live:
+                self.lockstep.run(updates, live, self._epoch_ended)
+            still = any(self.sessions[i].status is not Status.DIVERGED for i in self._sliced)
+            if last or not still:
+                for i in self._sliced:
+                    self.sessions[i].after_training()
+                return False
+            return True
 
     def _epoch_ended(self, live: list[int]) -> list[int]:
         """Every live variant records its epoch, from one stacked evaluation of all of them;
@@ -274,17 +303,27 @@ class ComparisonStore:
         with self._lock:
             return list(self._items.values())
 
-    def add(self, c: Comparison) -> None:
+    def add(self, c: Comparison, per_client: int = 0) -> None:
+        """Keep `c`; past `per_client` comparisons of its client, that client's least recently used
+        idle one makes room (never another client's); past the limit, anyone's."""
         with self._lock:
+            if c.client is not None and per_client:
+                mine = [x for x in self._items.values() if x.client == c.client]
+                if len(mine) >= per_client and not self._evict_one(mine):
+                    raise ClientShareFull("comparisons", f"you have {len(mine)} comparisons running, the most one "
+                                          "client may have: pause or close one of them (another tab?)")
             if len(self._items) >= self.limit and not self._evict_one():
-                raise StoreFull(f"all {self.limit} comparisons are running; pause or delete one")
+                raise StoreFull(f"all {self.limit} comparisons of this server are running; try again in a "
+                                "minute (an unwatched one pauses itself), or ask whoever runs the server to "
+                                "raise NNP_MAX_COMPARISONS")
             c.last_seen = self.clock()
             self._items[c.id] = c
         for hook in self.on_add:
             hook(c)
 
-    def _evict_one(self) -> bool:
-        victim = next((x for x in self._items.values() if not x.running), None)  # least recently used
+    def _evict_one(self, among: list[Comparison] | None = None) -> bool:
+        pool = self._items.values() if among is None else among  # in least recently used order
+        victim = next((x for x in pool if not x.running), None)
         if victim is None:
             return False
         del self._items[victim.id]

@@ -76,11 +76,11 @@ class Flock:
 
 
     def hold(self, held: ExitStack) -> list[Entry]:
-        """Take every member's lock without waiting; the members whose lock is busy (a REST step)
-        are returned, to train alone."""
+        """Take every member's lock without waiting; the members busy with a REST step (holding
+        the lock, or training in slices) are returned, to train alone."""
         busy = []
         for m in self.members:
-            if m.target.lock.acquire(blocking=False):
+            if not m.target.busy and m.target.lock.acquire(blocking=False):
                 held.callback(m.target.lock.release)
             else:
                 busy.append(m)

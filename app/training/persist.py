@@ -13,8 +13,8 @@ the epochs since its last write instead of writing its whole curve again; after 
 or when the history is thinned or cleared, it is written whole). One row per comparison (config,
 labels, its variants' ids), written in one transaction with its variants, captured together under
 their locks, so they come back at one step. The successors of replaced sessions (where a follower's
-link leads). A `meta` JSON column on sessions and comparisons is room for what other features
-attach (owner tokens); nothing writes it yet.
+link leads). A session's owner-token digest is one of its scalars; a comparison's is in the `meta`
+JSON column of its row (the sessions' `meta` column is unused room).
 
 When. One saver thread writes; nothing is written on the event loop or by the thread that trains,
 and no lock is held while encoding or writing: a snapshot is copied under the session's lock
@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     arrays BLOB NOT NULL,          -- the arrays' raw bytes, one after another
     step INTEGER NOT NULL,         -- updates taken (for people reading the file)
     saved_at REAL NOT NULL,        -- Unix time of the last write
-    meta TEXT NOT NULL DEFAULT '{}'  -- what other features attach (owner tokens)
+    meta TEXT NOT NULL DEFAULT '{}'  -- room for what other features attach (unused)
 );
 CREATE TABLE IF NOT EXISTS history (
     session_id TEXT NOT NULL,
@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS comparisons (
     labels TEXT NOT NULL,          -- JSON list
     sessions TEXT NOT NULL,        -- the variants' ids (JSON list), rows of `sessions`
     saved_at REAL NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}'
+    meta TEXT NOT NULL DEFAULT '{}'  -- {"owner_key": the digest of its owner token}
 );
 CREATE TABLE IF NOT EXISTS successors (
     id TEXT PRIMARY KEY,           -- a deleted session
@@ -131,13 +131,14 @@ class ComparisonRow:
     config: str
     labels: str
     sessions: str
+    meta: str  # {"owner_key": digest of its owner token}
 
 
 @dataclass
 class Loaded:
     sessions: list[tuple[str, str, str, bytes, float]]  # id, config, state, arrays, saved_at
     history: dict[str, list[str]]  # session id -> its parts, in order
-    comparisons: list[tuple[str, str, str, str, float]]  # id, config, labels, sessions, saved_at
+    comparisons: list[tuple[str, str, str, str, float, str]]  # id, config, labels, sessions, saved_at, meta
     successors: list[tuple[str, str]]  # oldest first
 
 
@@ -178,9 +179,9 @@ class StateStore:
                     db.execute("INSERT OR REPLACE INTO history (session_id, part, data) VALUES (?, ?, ?)",
                                (r.id, r.part, r.history))
             for c in comparisons:
-                db.execute("INSERT INTO comparisons (id, config, labels, sessions, saved_at) VALUES (?, ?, ?, ?, ?) "
-                           "ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at",
-                           (c.id, c.config, c.labels, c.sessions, now))
+                db.execute("INSERT INTO comparisons (id, config, labels, sessions, saved_at, meta) "
+                           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at",
+                           (c.id, c.config, c.labels, c.sessions, now, c.meta))
             for kind, key in deleted:
                 if kind == "session":
                     db.execute("DELETE FROM sessions WHERE id = ?", (key,))
@@ -205,7 +206,7 @@ class StateStore:
         return Loaded(
             sessions=db.execute("SELECT id, config, state, arrays, saved_at FROM sessions").fetchall(),
             history=history,
-            comparisons=db.execute("SELECT id, config, labels, sessions, saved_at FROM comparisons").fetchall(),
+            comparisons=db.execute("SELECT id, config, labels, sessions, saved_at, meta FROM comparisons").fetchall(),
             successors=db.execute("SELECT id, successor FROM successors ORDER BY rowid").fetchall())
 
     def close(self) -> None:
@@ -411,7 +412,8 @@ class Persistence:
                 if isinstance(target, Comparison):
                     comparison_rows.append(ComparisonRow(
                         target.id, snapshot.dumps(target.config.model_dump(mode="json")),
-                        snapshot.dumps(list(target.labels)), snapshot.dumps([s.id for s in target.sessions])))
+                        snapshot.dumps(list(target.labels)), snapshot.dumps([s.id for s in target.sessions]),
+                        snapshot.dumps({"owner_key": target.owner_key})))
                 for state in states:
                     row, mark = self._encode(state)
                     rows.append(row)
@@ -507,7 +509,7 @@ class Persistence:
             restored[sid] = _Restored(s, saved_at, float(state.scalars.get("idle_s", 0.0)), mark)
         room = settings.max_sessions
         kept_comparisons: list[tuple[Comparison, float]] = []
-        for cid, config, labels, ids, saved_at in sorted(loaded.comparisons, key=lambda r: -r[4]):
+        for cid, config, labels, ids, saved_at, meta in sorted(loaded.comparisons, key=lambda r: -r[4]):
             variant_ids = json.loads(ids)
             variants = [restored.get(v) for v in variant_ids]
             c = None
@@ -516,6 +518,7 @@ class Persistence:
                 cstate = snapshot.ComparisonState(cid, json.loads(config), json.loads(labels), variant_ids)
                 try:
                     c = snapshot.restore_comparison(cstate, [v.session for v in variants if v is not None])
+                    c.owner_key = json.loads(meta).get("owner_key")
                 except Exception as e:
                     log.warning("comparison %s not restored: %s", cid, e)
             if c is None:

@@ -56,6 +56,7 @@ class Runnable(Protocol):
     audience: Audience
     last_seen: float  # clock time of a client's last request
     closed: bool  # deleted or evicted: never to train again
+    busy: int  # REST calls training it in slices (app.api.work): no turn meanwhile
 
     @property
     def running(self) -> bool: ...
@@ -249,8 +250,9 @@ class Scheduler:
             rest = session.updates_for(epochs=1) if session.trainer.position else 0
             updates = _to_epoch_end(updates, t.updates_per_epoch, rest)
         if updates > 0:
-            # a long REST step may hold the lock: skip this turn rather than stall every session
-            if not t.lock.acquire(blocking=False):
+            # a REST step holds the lock, or trains it in slices (busy): skip this turn rather than
+            # stall every session, or mix its updates into the step's
+            if t.busy or not t.lock.acquire(blocking=False):
                 self.counters.busy_skips += 1
                 updates = 0
             else:

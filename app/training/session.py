@@ -92,6 +92,9 @@ class Session:
         self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
         self.frame_parts: dict[str, object] = {}  # the slower parts of a frame, kept between frames
         self.owner: str | None = None  # the comparison this session is a variant of, if any
+        self.owner_key: str | None = None  # digest of its owner token (app.capability); a variant has none
+        self.busy = 0  # REST calls training it in slices (app.api.work): the scheduler leaves it alone
+        self.client: str | None = None  # who created it, for its share (app.api.clients); None: not counted
         # told of every change (app.training.persist saves it): (self, training) — training: a turn
         # of training, not a REST change
         self.on_state_change: Callable[[Session, bool], None] | None = None
@@ -186,6 +189,21 @@ class Session:
             self.before_training()
             self.trainer.run(updates, self._on_epoch)
             return self.after_training()
+
+    def train_slice(self, updates: int, first: bool, last: bool) -> bool:
+        """One slice of a `train(n)` cut into slices, so that the lock is free between them (a long
+        REST step): the same updates and the same checks as one call — those before with the
+        `first` slice, those after with the `last` one (or the one where it diverged). True while
+        there is more to do."""
+        with self.lock:
+            if first:
+                self.before_training()
+            if self.status is not Status.DIVERGED:
+                self.trainer.run(updates, self._on_epoch)
+            if last or self.status is Status.DIVERGED:
+                self.after_training()
+                return False
+            return True
 
     def before_training(self) -> None:
         """Checks before updates are taken (by `train`, or by a comparison's lockstep loop)."""

@@ -92,7 +92,7 @@ def capture(s: Session, shuffled: tuple[Array, Array] | None = None,
             arrays["x_shuf"], arrays["y_shuf"] = x.copy(), y.copy()
         scalars = {
             "format": FORMAT,
-            "status": s.status.value, "diverged_at": s.diverged_at, "owner": s.owner,
+            "status": s.status.value, "diverged_at": s.diverged_at, "owner": s.owner, "owner_key": s.owner_key,
             "target_loss": s.target_loss, "target_epoch": s.target_epoch,
             "epoch": t.epoch, "step": t.step, "position": t.position,
             "optimizer": t.settings.optimizer, "optimizer_t": u.t,
@@ -176,7 +176,7 @@ def restore_session(state: SessionState, settings: Settings) -> Session:
     s.history = History(settings.max_history, h.stride, {name: list(h.cols[name]) for name in COLUMNS})
     status = Status(sc["status"])
     s.status = Status.IDLE if status is Status.RUNNING else status  # a session that was playing is paused
-    s.diverged_at, s.owner = sc["diverged_at"], sc["owner"]
+    s.diverged_at, s.owner, s.owner_key = sc["diverged_at"], sc["owner"], sc.get("owner_key")
     s.target_loss, s.target_epoch = sc["target_loss"], sc["target_epoch"]
     s._metrics, s._metrics_step = _metrics(sc["metrics"]), sc["metrics_step"]
     last_good = _metrics(sc["last_good_metrics"])

@@ -23,6 +23,15 @@ class SessionNotFound(KeyError):
     pass
 
 
+class ClientShareFull(Exception):
+    """A client is at its share of something and none of its own may make room (reported as 429,
+    saying what the client can do about it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class SessionStore:
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
@@ -65,13 +74,23 @@ class SessionStore:
                 return False
             return True
 
-    def add(self, make: Callable[[str], Session]) -> Session:
-        """Build a session with a fresh id and keep it, making room first if needed."""
+    def add(self, make: Callable[[str], Session], client: str | None = None) -> Session:
+        """Build a session with a fresh id and keep it, making room first if needed: past its
+        client's share, that client's own least recently used idle session goes (never another
+        client's); past the store's limit, anyone's."""
         session = make(self.new_id())
         session.clock = self.clock
         session.last_used = session.last_seen = self.clock()
+        session.client = client
+        share = self.settings.max_sessions_per_client
         with self._lock:
             self._expire()
+            if client is not None and share:
+                mine = [s for s in self._sessions.values() if s.client == client]
+                if len(mine) >= share:
+                    self._evict_one(mine, ClientShareFull(
+                        "sessions", f"you have {len(mine)} sessions training or in comparisons, the most one "
+                        "client may hold: pause or close some (other tabs?)"))
             if len(self._sessions) >= self.settings.max_sessions:
                 self._evict_one()
             self._sessions[session.id] = session
@@ -135,13 +154,13 @@ class SessionStore:
     def _evictable(s: Session) -> bool:
         return s.status is not Status.RUNNING and s.owner is None  # a comparison's variants go with it
 
-    def _evict_one(self) -> None:
-        for sid, s in self._sessions.items():  # oldest use first
+    def _evict_one(self, among: list[Session] | None = None, full: Exception | None = None) -> None:
+        for s in (self._sessions.values() if among is None else among):  # oldest use first
             if self._evictable(s):
-                self._notify(self._sessions.pop(sid))
+                self._notify(self._sessions.pop(s.id))
                 return
-        raise StoreFull(f"all {self.settings.max_sessions} sessions are running; "
-                        "pause or delete one, or try again later")
+        raise full or StoreFull(f"all {self.settings.max_sessions} sessions of this server are running; try "
+                                "again in a minute (an unwatched one pauses itself), or pause or delete one")
 
     def _notify(self, session: Session) -> None:
         session.closed = True  # before the hooks: a play racing this delete finds it closed

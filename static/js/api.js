@@ -18,11 +18,44 @@ export class ApiError extends Error {
   }
 }
 
+/** The owner tokens this tab holds. Creating (or forking) a session or a comparison answers with an
+ *  `owner_token`, the one capability that changes or deletes it; its id only reads (a follow link
+ *  carries nothing more). Kept in sessionStorage, so a reload of this tab keeps control of what it
+ *  made, and no other tab or link ever sees them. `storage` is for tests. */
+export function ownerTokens(storage = tabStorage()) {
+  const held = new Map();
+  const key = (id) => `nnp.owner.${id}`;
+  return {
+    get(id) {
+      if (!held.has(id)) { try { const t = storage?.getItem(key(id)); if (t) held.set(id, t); } catch { /* storage off */ } }
+      return held.get(id) ?? null;
+    },
+    set(id, token) { held.set(id, token); try { storage?.setItem(key(id), token); } catch { /* storage full or off: this page keeps it */ } },
+    forget(id) { held.delete(id); try { storage?.removeItem(key(id)); } catch { /* storage off */ } },
+  };
+}
+
+function tabStorage() {
+  try { return globalThis.sessionStorage ?? null; } catch { return null; }  // a sandboxed frame may refuse it
+}
+
+/** The page's owner tokens, shared by every client made here (sessions and comparisons). */
+export const pageTokens = ownerTokens();
+
+// the id a request is about: sessions/{id}… or comparisons/{id}… (encoded as in the path)
+const TARGET = /^(?:sessions|comparisons)\/([^/?]+)/;
+
 /** `request(method, path, body, {keepalive})` → parsed JSON, or throws ApiError: the one HTTP helper
- *  of every client here (sessions, comparisons). `fetchImpl` is for tests. */
-export function requester({ fetchImpl = (...a) => globalThis.fetch(...a), base = BASE } = {}) {
+ *  of every client here (sessions, comparisons). A request about an id this tab owns carries its owner
+ *  token; a response that made something leaves its token here (not in the returned data).
+ *  `fetchImpl` and `tokens` are for tests. */
+export function requester({ fetchImpl = (...a) => globalThis.fetch(...a), base = BASE, tokens = pageTokens } = {}) {
   return async function request(method, path, body, { keepalive = false } = {}) {
     const init = { method, keepalive, headers: { Accept: "application/json" } };
+    const target = TARGET.exec(path);
+    const targetId = target ? decodeURIComponent(target[1]) : null;
+    const token = targetId ? tokens.get(targetId) : null;
+    if (token) init.headers.Authorization = `Bearer ${token}`;
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
@@ -34,16 +67,23 @@ export function requester({ fetchImpl = (...a) => globalThis.fetch(...a), base =
     } catch (err) {
       throw new ApiError(0, `the server cannot be reached (${err.message ?? err})`);
     }
-    if (res.status === 204) return null;
+    if (res.status === 204) {
+      if (method === "DELETE" && targetId && !path.slice(target[0].length).replace(/^\?.*/, "")) tokens.forget(targetId);
+      return null;
+    }
     const data = await res.json().catch(() => null);
     if (!res.ok) throw new ApiError(res.status, data?.detail ?? res.statusText, typeof data?.successor === "string" ? data.successor : null);
+    if (typeof data?.owner_token === "string" && typeof data.id === "string") {
+      tokens.set(data.id, data.owner_token);
+      delete data.owner_token;  // nothing downstream may show, log or serialise it
+    }
     return data;
   };
 }
 
 /** A client whose calls return parsed JSON (or throw ApiError); `fetchImpl` is for tests. */
-export function createApi({ fetchImpl, base = BASE } = {}) {
-  const request = requester({ fetchImpl, base });
+export function createApi({ fetchImpl, base = BASE, tokens } = {}) {
+  const request = requester({ fetchImpl, base, tokens });
   const s = (id, rest = "") => `sessions/${encodeURIComponent(id)}${rest}`;
   return {
     catalog: () => request("GET", "catalog"),

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings, get_settings
 from app.main import create_app
+from bench.owners import keep_owner_tokens
 from tests.conftest import start_server, stop_server
 
 API = "/api/v1"
@@ -70,7 +71,7 @@ def test_body_limit_a_chunked_body_is_counted(client: TestClient) -> None:
 
 
 def test_body_limit_is_a_setting() -> None:
-    with TestClient(create_app(Settings(max_body_bytes=1000))) as c:
+    with keep_owner_tokens(TestClient(create_app(Settings(max_body_bytes=1000)))) as c:
         assert c.post(f"{API}/sessions", content=b"{}" + b" " * 998, headers=JSON).status_code == 201
         r = c.post(f"{API}/sessions", content=b"{}" + b" " * 999, headers=JSON)
         _refused(r.status_code, r.headers, r.text, limit=1000)

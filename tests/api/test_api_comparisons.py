@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.training.encoding import decode_grid
+from bench.owners import keep_owner_tokens
 
 API = "/api/v1"
 CIRCLE = {"dataset": {"name": "circle", "n_samples": 100}}  # 50 training examples: 5 batches of 10
@@ -433,7 +434,7 @@ def test_play_advances_every_variant_and_pause_leaves_them_equal(client):
     assert c["status"] == "idle" and {v["status"] for v in c["variants"]} == {"idle"}
     steps = {v["step"] for v in c["variants"]}
     assert len(steps) == 1 and c["step"] == steps.pop() >= 20
-    time.sleep(0.05)
+    assert client.app.state.scheduler.alive() == 0  # type: ignore[attr-defined]  # nothing left to train it
     assert client.get(f"{API}/comparisons/{cid}").json() == c  # really stopped
     for v in c["variants"]:  # played in chunks, still exactly the solo trajectory
         _assert_matches_solo(client, v)
@@ -525,7 +526,7 @@ def test_deleting_a_playing_comparison_stops_its_training(client):
 
 
 def _app(**settings: Any) -> TestClient:
-    return TestClient(create_app(Settings(**settings)))
+    return keep_owner_tokens(TestClient(create_app(Settings(**settings))))
 
 
 def test_the_least_recently_used_comparison_makes_room_and_takes_its_variants():

@@ -29,10 +29,10 @@ def _strict(text: str) -> Any:
 
 
 def _broken(exc: Exception) -> Any:
-    def train(self: Session, updates: int) -> None:
+    def train_slice(self: Session, updates: int, first: bool, last: bool) -> bool:
         raise exc
 
-    return train
+    return train_slice
 
 
 def _step(client: TestClient) -> Any:
@@ -45,7 +45,7 @@ def _step(client: TestClient) -> Any:
 def test_api_an_engine_error_is_a_500_with_headers_and_the_error_shape(
         client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
         exc: Exception) -> None:
-    monkeypatch.setattr(Session, "train", _broken(exc))
+    monkeypatch.setattr(Session, "train_slice", _broken(exc))
     with caplog.at_level(logging.ERROR, logger="nn_playground.errors"):
         r = _step(client)
     assert r.status_code == 500, r.text
@@ -62,7 +62,7 @@ def test_api_an_engine_error_is_a_500_with_headers_and_the_error_shape(
 
 def test_api_a_request_error_from_the_same_place_is_still_a_422(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Session, "train", _broken(RequestError("steps: not now")))
+    monkeypatch.setattr(Session, "train_slice", _broken(RequestError("steps: not now")))
     r = _step(client)
     assert r.status_code == 422, r.text
     assert _strict(r.text)["detail"] == [{"field": "steps", "msg": "not now", "type": "value_error"}]
@@ -72,6 +72,6 @@ def test_api_a_request_error_from_the_same_place_is_still_a_422(
 
 def test_api_the_server_still_answers_after_a_500(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as m:
-        m.setattr(Session, "train", _broken(ValueError("boom")))
+        m.setattr(Session, "train_slice", _broken(ValueError("boom")))
         assert _step(client).status_code == 500
     assert _step(client).status_code == 200

@@ -7,6 +7,8 @@ import threading
 
 import httpx
 
+from bench.owners import keep_owner_tokens
+
 API = "/api/v1"
 
 
@@ -21,14 +23,14 @@ def _events(lines):  # type: ignore[no-untyped-def]
 
 
 def test_deleting_with_a_successor_moves_the_followers(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as http:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as http:
         old = http.post(f"{API}/sessions", json={}).json()["id"]
         new = http.post(f"{API}/sessions", json={"dataset": {"name": "xor"}}).json()["id"]
         seen: list[tuple[str, dict]] = []
         first_frame = threading.Event()
 
         def follow() -> None:
-            with httpx.Client(base_url=server_url, timeout=10) as viewer, \
+            with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as viewer, \
                     viewer.stream("GET", f"{API}/sessions/{old}/stream?fps=30") as r:
                 for event, data in _events(r.iter_lines()):
                     seen.append((event, data))
@@ -50,7 +52,7 @@ def test_deleting_with_a_successor_moves_the_followers(server_url: str) -> None:
 
 
 def test_deleting_without_a_successor_says_gone_and_a_stale_successor_is_not_followed(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as http:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as http:
         a = http.post(f"{API}/sessions", json={}).json()["id"]
         assert http.delete(f"{API}/sessions/{a}", params={"successor": "no-such-session"}).status_code == 204
         r = http.get(f"{API}/sessions/{a}")
@@ -58,12 +60,12 @@ def test_deleting_without_a_successor_says_gone_and_a_stale_successor_is_not_fol
 
 
 def test_viewers_are_counted_in_frames_while_paused(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as http:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as http:
         sid = http.post(f"{API}/sessions", json={}).json()["id"]
         with http.stream("GET", f"{API}/sessions/{sid}/stream?fps=30") as teacher:
             frames = _events(teacher.iter_lines())
             assert next(frames)[1]["viewers"] == 1
-            with httpx.Client(base_url=server_url, timeout=10) as student, \
+            with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as student, \
                     student.stream("GET", f"{API}/sessions/{sid}/stream?fps=30") as r:
                 student_frames = _events(r.iter_lines())  # kept: a dropped generator closes the stream
                 assert next(student_frames)[1]["viewers"] == 2
@@ -73,7 +75,7 @@ def test_viewers_are_counted_in_frames_while_paused(server_url: str) -> None:
 def test_a_reconnecting_viewer_resumes_at_the_current_state(server_url: str) -> None:
     # SSE streams are views: a viewer that drops and comes back gets the session as it is now,
     # not a replay of what it missed; pausing and playing again shows in the frames
-    with httpx.Client(base_url=server_url, timeout=10) as http:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as http:
         sid = http.post(f"{API}/sessions", json={}).json()["id"]
         http.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 200})
         try:

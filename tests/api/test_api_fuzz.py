@@ -2,8 +2,9 @@
 response that breaks its schema.
 
 Every operation is fuzzed in-process (ASGI). Operations on a session get, half of the time, the
-id of a freshly created real session instead of a random one, so the fuzzer reaches the handlers
-behind the 404. Long-lived (`…/stream`) and thread-starting (`…/play`) operations are left out;
+id of a freshly created real session instead of a random one, and then, half of the time, its owner
+token, so the fuzzer reaches the handlers behind the 404 and the 401. Long-lived (`…/stream`) and
+thread-starting (`…/play`) operations are left out;
 the live tests cover them. The work a single step request may do is capped lower than the
 default (the app is built with its own Settings) only so that the run stays bounded in time:
 requests above the cap get the documented 422 "too much work", which is a valid answer.
@@ -65,10 +66,11 @@ def _strict(text: str) -> object:
     return json.loads(text, parse_constant=refuse)
 
 
-def _real_session() -> str:
+def _real_session() -> tuple[str, str]:
+    """(id, owner token) of a new session."""
     r = _client.post("/api/v1/sessions", json={"dataset": {"name": "circle", "n_samples": 100}})
     assert r.status_code == 201, r.text
-    return str(r.json()["id"])
+    return str(r.json()["id"]), str(r.json()["owner_token"])
 
 
 @schema.parametrize()
@@ -76,7 +78,9 @@ def _real_session() -> str:
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_api_fuzz_no_server_error_and_schema_conformance(case: schemathesis.Case, data: st.DataObject) -> None:
     if "session_id" in case.path_parameters and data.draw(st.booleans(), label="real session"):
-        case.path_parameters["session_id"] = _real_session()
+        case.path_parameters["session_id"], token = _real_session()
+        if data.draw(st.booleans(), label="its owner"):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
     response = case.call()
     content_type = (response.headers.get("content-type") or [""])[0]
     if content_type.startswith("application/json"):

@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from bench.owners import keep_owner_tokens
 
 API = "/api/v1"
 HUGE = 10**309  # the first power of ten no float holds
@@ -28,7 +29,7 @@ RANGE = re.compile(r"[\[(]-?[\d.e+-]+, -?[\d.e+-]+\]")
 
 @pytest.fixture(scope="module")
 def setup() -> Iterator[tuple[TestClient, dict[str, Any], dict[str, str]]]:
-    with TestClient(create_app()) as c:
+    with keep_owner_tokens(TestClient(create_app())) as c:
         doc = c.get("/openapi.json").json()
         ids = {"session_id": c.post(f"{API}/sessions", json={}).json()["id"],
                "comparison_id": c.post(f"{API}/comparisons", json={}).json()["id"], "name": "blobs"}

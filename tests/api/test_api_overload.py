@@ -14,6 +14,7 @@ import time
 import httpx
 import pytest
 
+from bench.owners import keep_owner_tokens
 from tests.conftest import start_server, stop_server
 
 API = "/api/v1"
@@ -52,7 +53,7 @@ async def _probe(http: httpx.AsyncClient, sids: list[str], until: float) -> list
 
 async def _run(url: str) -> tuple[list[int], list[int], list[int], dict[str, object]]:
     limits = httpx.Limits(max_connections=SESSIONS + 10)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+    async with keep_owner_tokens(httpx.AsyncClient(base_url=url, timeout=30, limits=limits)) as http:
         sids = []
         for _ in range(SESSIONS):
             r = await http.post(f"{API}/sessions", json={"dataset": {"name": "spiral"}})
@@ -84,7 +85,7 @@ def test_an_overloaded_server_shares_fairly_and_keeps_answering() -> None:
 
 async def _many_streams(url: str) -> tuple[list[int], dict[str, object], list[int], list[int]]:
     limits = httpx.Limits(max_connections=340)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+    async with keep_owner_tokens(httpx.AsyncClient(base_url=url, timeout=60, limits=limits)) as http:
         playing = [(await http.post(f"{API}/sessions", json={})).json()["id"] for _ in range(20)]
         paused = [(await http.post(f"{API}/sessions", json={})).json()["id"] for _ in range(20)]
         for sid in playing:

@@ -21,17 +21,31 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.training.persist import StateFileBusy, state_file
+from bench.owners import OwnerTokens, keep_owner_tokens
 
 API = "/api/v1"
 READS = ("", "/weights", "/history", "/data")  # everything a client can read of a session
 
 
 @contextmanager
-def server(path: Path | None, **settings: Any) -> Iterator[TestClient]:
-    """An app (its lifespan run) keeping its sessions in `path` (None: keeping nothing)."""
+def server(path: Path | None, tokens: OwnerTokens | None = None, **settings: Any) -> Iterator[TestClient]:
+    """An app (its lifespan run) keeping its sessions in `path` (None: keeping nothing). Its client
+    keeps the owner tokens of what it creates in `tokens` (by default those of the test: the owner
+    that made a session before a restart still owns it after)."""
     app = create_app(Settings(state_path=str(path or ""), **settings))
-    with TestClient(app) as client:
+    with keep_owner_tokens(TestClient(app), tokens or _test_tokens) as client:
         yield client
+
+
+_test_tokens = OwnerTokens()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tokens() -> Iterator[None]:
+    """Each test starts with no owner token held (none is ever another test's)."""
+    _test_tokens.tokens.clear()
+    yield
+    _test_tokens.tokens.clear()
 
 
 def read_all(c: TestClient, sid: str) -> dict[str, Any]:

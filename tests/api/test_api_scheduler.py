@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.training.scheduler import TICK_S, Scheduler
+from bench.owners import keep_owner_tokens
 
 API = "/api/v1"
 CIRCLE = {"dataset": {"name": "circle", "n_samples": 100}}  # 50 training points, batch 10: 5 updates an epoch
@@ -33,8 +34,10 @@ class FakeClock:
 @contextmanager
 def fake_app(**settings: Any) -> Iterator[tuple[TestClient, FakeClock, Scheduler]]:
     clock = FakeClock()
+    # one test client plays a whole class here: no per-client share (tests/api/test_api_clients.py)
+    settings = {"max_sessions_per_client": 0, "max_running_per_client": 0, **settings}
     app = create_app(Settings(**settings), clock=clock, threaded=False)
-    with TestClient(app) as c:
+    with keep_owner_tokens(TestClient(app)) as c:
         yield c, clock, app.state.scheduler
 
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from bench.owners import keep_owner_tokens
 
 API = "/api/v1"
 POINTS = [[0.0, 0.0], [3.0, -2.0], [-4.0, 4.0], [5.5, 5.5], [-1.25, 0.5], [2.0, -5.0]]
@@ -125,8 +126,10 @@ def test_api_defaults_give_the_full_resolved_config(client: TestClient) -> None:
     assert s["data"]["n_train"] + s["data"]["n_test"] == 500
     assert s["updates_per_epoch"] == 25
     assert s["diverged_at"] is None
-    # the same body through GET
-    assert ok(client.get(url(s["id"]))) == s
+    # the same body through GET, less the owner token: given once, to the creator only
+    created = dict(s)
+    assert len(created.pop("owner_token")) >= 40
+    assert ok(client.get(url(s["id"]))) == created
 
 
 @pytest.mark.parametrize(("dataset", "output", "loss", "kind"), [
@@ -396,7 +399,7 @@ def test_api_work_is_bounded_by_updates_times_parameters_times_batch() -> None:
     # session for ~15 CPU-minutes; work (multiply-adds of one forward pass) bounds it by its size too
     big = {"dataset": {"name": "spiral", "n_samples": 400}, "batch_size": None,
            "layers": [{"units": 64, "activation": "tanh"}] * 3}  # 200 examples an update
-    with TestClient(create_app(Settings(max_work_per_request=100_000_000))) as c:
+    with keep_owner_tokens(TestClient(create_app(Settings(max_work_per_request=100_000_000)))) as c:
         sid = ok(c.post(f"{API}/sessions", json=big), 201)["id"]
         layers = ok(c.get(url(sid, "/weights")))["layers"]
         params = sum(len(layer["W"]) * (len(layer["W"][0]) + 1) for layer in layers)

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from bench.owners import keep_owner_tokens
 from tests.conftest import start_server, stop_server
 
 API = "/api/v1"
@@ -30,7 +31,7 @@ def _until(check, seconds: float) -> bool:  # type: ignore[no-untyped-def]
 def test_a_viewer_that_stops_reading_stops_counting() -> None:
     proc, url = start_server({"NNP_STREAM_STALL_S": "1", "NNP_UNATTENDED_PAUSE_S": "2"})
     try:
-        with httpx.Client(base_url=url, timeout=10) as http:
+        with keep_owner_tokens(httpx.Client(base_url=url, timeout=10)) as http:
             sid = http.post(f"{API}/sessions", json={"layers": [{"units": 8, "activation": "tanh"}] * 6}).json()["id"]
             assert http.post(f"{API}/sessions/{sid}/play", json={}).status_code == 200
             u = urlparse(url)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from bench.owners import keep_owner_tokens
 
 API = "/api/v1"
 
@@ -28,7 +29,7 @@ def strict(r: Any) -> Any:
 
 @contextmanager
 def app_client(**settings: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(**settings))) as c:
+    with keep_owner_tokens(TestClient(create_app(Settings(**settings)))) as c:
         yield c
 
 
@@ -68,7 +69,7 @@ def test_api_store_full_of_running_sessions_is_503() -> None:
             assert r.headers.get("retry-after")
             d = strict(r)["detail"][0]
             assert d["field"] == "sessions"
-            assert "all 3 sessions are running" in d["msg"] and "pause or delete" in d["msg"]
+            assert "all 3 sessions of this server are running" in d["msg"] and "pause or delete" in d["msg"]
             assert all(alive(c, sid) for sid in ids)  # nothing was evicted
             # pausing one makes room: it is the one evicted
             assert c.post(f"{API}/sessions/{ids[1]}/pause").status_code == 200

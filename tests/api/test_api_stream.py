@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.training.encoding import decode_grid
+from bench.owners import keep_owner_tokens
 
 API = "/api/v1"
 FRAME_KEYS = {"id", "status", "epoch", "step", "metrics", "data", "sizes", "updates_per_epoch", "version",
@@ -254,14 +255,14 @@ def test_api_stream_limits(client: TestClient, query: str, field: str) -> None:
 
 
 def test_api_two_viewers_see_the_same_frames(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as http:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as http:
         sid = create(http)
         seen: dict[str, list[dict[str, Any]]] = {"a": [], "b": []}
         errors: list[BaseException] = []
 
         def watch(name: str) -> None:
             try:
-                with httpx.Client(base_url=server_url, timeout=10) as own, \
+                with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as own, \
                         own.stream("GET", f"{API}/sessions/{sid}/stream?fps=60&frames=50") as r:
                     for event, data, _ in sse(r.iter_lines()):
                         if event != "frame":  # `gone` once the main thread deletes the session
@@ -305,7 +306,7 @@ def test_api_two_viewers_see_the_same_frames(server_url: str) -> None:
 
 
 def test_api_stream_against_a_real_server(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as http:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as http:
         sid = create(http, {"layers": [{"units": 8, "activation": "tanh"}] * 6})
         play(http, sid, 20)
         try:

@@ -10,15 +10,25 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from bench.owners import keep_owner_tokens
 from tests.conftest import start_server, stop_server
 
 API = "/api/v1"
+# the teacher's script: keeps the owner tokens of what it creates (they survive the restart too)
+OWNER = keep_owner_tokens(httpx.Client(timeout=30))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_owner() -> Iterator[None]:
+    yield
+    OWNER.close()
 
 
 def _env(path: Path, **extra: str) -> dict[str, str]:
@@ -71,8 +81,8 @@ def test_sigterm_while_playing_and_followed_loses_nothing(tmp_path: Path) -> Non
     proc, url = start_server(env)
     try:
         adam = {"optimizer": {"name": "adam", "learning_rate": 0.01}}
-        sid = httpx.post(f"{url}{API}/sessions", json=adam).json()["id"]
-        httpx.post(f"{url}{API}/sessions/{sid}/play", json={"epochs_per_second": 30})
+        sid = OWNER.post(f"{url}{API}/sessions", json=adam).json()["id"]
+        OWNER.post(f"{url}{API}/sessions/{sid}/play", json={"epochs_per_second": 30})
         follower = Follower(url, sid)
         _wait(lambda: follower.events.count("frame") >= 3 and _session(url, sid)["step"] > 200, "frames")
         last_read = _session(url, sid)
@@ -98,7 +108,7 @@ def test_sigterm_while_playing_and_followed_loses_nothing(tmp_path: Path) -> Non
             events = [line[7:] for line in r.iter_lines() if line.startswith("event: ")]
         assert events[0] == "frame"
         # and it plays on from there
-        httpx.post(f"{url}{API}/sessions/{sid}/play", json={"epochs_per_second": 30})
+        OWNER.post(f"{url}{API}/sessions/{sid}/play", json={"epochs_per_second": 30})
         _wait(lambda: _session(url, sid)["step"] > back["step"], "training again")
     finally:
         stop_server(proc)
@@ -108,8 +118,8 @@ def test_kill_9_while_playing_loses_at_most_the_last_save_interval(tmp_path: Pat
     env = _env(tmp_path / "state.sqlite", NNP_SAVE_INTERVAL_S="0.25")
     proc, url = start_server(env)
     try:
-        sid = httpx.post(f"{url}{API}/sessions", json={}).json()["id"]
-        httpx.post(f"{url}{API}/sessions/{sid}/play", json={"epochs_per_second": 60})
+        sid = OWNER.post(f"{url}{API}/sessions", json={}).json()["id"]
+        OWNER.post(f"{url}{API}/sessions/{sid}/play", json={"epochs_per_second": 60})
         _wait(lambda: _session(url, sid)["step"] > 100, "training")
         seen = _session(url, sid)["step"]
         written = _persist(url)["sessions"]
@@ -135,11 +145,11 @@ def test_deleted_sessions_stay_deleted_across_a_real_restart(tmp_path: Path) -> 
     env = _env(tmp_path / "state.sqlite")
     proc, url = start_server(env)
     try:
-        gone, kept = (httpx.post(f"{url}{API}/sessions", json={}).json()["id"] for _ in range(2))
-        assert httpx.delete(f"{url}{API}/sessions/{gone}").status_code == 204
-        cid = httpx.post(f"{url}{API}/comparisons", json={"vary": {"field": "activation",
+        gone, kept = (OWNER.post(f"{url}{API}/sessions", json={}).json()["id"] for _ in range(2))
+        assert OWNER.delete(f"{url}{API}/sessions/{gone}").status_code == 204
+        cid = OWNER.post(f"{url}{API}/comparisons", json={"vary": {"field": "activation",
                                                                   "values": ["tanh", "relu"]}}).json()["id"]
-        httpx.post(f"{url}{API}/comparisons/{cid}/step", json={"epochs": 3})
+        OWNER.post(f"{url}{API}/comparisons/{cid}/step", json={"epochs": 3})
         compared = httpx.get(f"{url}{API}/comparisons/{cid}").json()
     finally:
         stop_server(proc)
@@ -163,8 +173,8 @@ def test_each_worker_keeps_its_own_file(tmp_path: Path) -> None:
     try:
         made = {}
         for k in range(6):  # the front spreads them over both workers
-            sid = httpx.post(f"{url}{API}/sessions", json={"seed": k}).json()["id"]
-            made[sid] = httpx.post(f"{url}{API}/sessions/{sid}/step", json={"steps": 5 + k}).json()["step"]
+            sid = OWNER.post(f"{url}{API}/sessions", json={"seed": k}).json()["id"]
+            made[sid] = OWNER.post(f"{url}{API}/sessions/{sid}/step", json={"steps": 5 + k}).json()["step"]
         assert {sid.split(".")[0] for sid in made} == {"w0", "w1"}
     finally:
         stop_server(proc)  # SIGTERM to the front and its workers

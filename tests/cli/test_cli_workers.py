@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from bench.owners import keep_owner_tokens
 from tests.conftest import start_server, stop_server
 
 API = "/api/v1"
@@ -66,7 +67,7 @@ def _worker_pids(front_pid: int) -> dict[str, int]:
 @pytest.mark.slow
 def test_two_workers_serve_one_playground(two_workers: tuple[str, int]) -> None:
     url, _ = two_workers
-    with httpx.Client(base_url=url, timeout=20) as http:
+    with keep_owner_tokens(httpx.Client(base_url=url, timeout=20)) as http:
         ids = [http.post(f"{API}/sessions", json=CIRCLE).json()["id"] for _ in range(4)]
         assert {i.split(".")[0] for i in ids} == {"w0", "w1"}  # spread over both processes
         for sid in ids:
@@ -94,7 +95,7 @@ def test_two_workers_serve_one_playground(two_workers: tuple[str, int]) -> None:
 @pytest.mark.slow
 def test_the_session_limit_holds_across_workers(two_workers: tuple[str, int]) -> None:
     url, _ = two_workers
-    with httpx.Client(base_url=url, timeout=20) as http:
+    with keep_owner_tokens(httpx.Client(base_url=url, timeout=20)) as http:
         first = [http.post(f"{API}/sessions", json=CIRCLE).json()["id"] for _ in range(12)]
         assert len({i.split(".")[0] for i in first}) == 2
         for sid in first[1:]:  # the first is now the least recently used of the whole server
@@ -108,7 +109,7 @@ def test_the_session_limit_holds_across_workers(two_workers: tuple[str, int]) ->
 @pytest.mark.slow
 def test_a_stopped_worker_leaves_its_sessions_gone_and_the_others_training(two_workers: tuple[str, int]) -> None:
     url, front = two_workers
-    with httpx.Client(base_url=url, timeout=20) as http:
+    with keep_owner_tokens(httpx.Client(base_url=url, timeout=20)) as http:
         ids = [http.post(f"{API}/sessions", json=CIRCLE).json()["id"] for _ in range(2)]
         by_worker = {sid.split(".")[0]: sid for sid in ids}
         assert set(by_worker) == {"w0", "w1"}

@@ -35,6 +35,7 @@ from typing import IO
 import httpx
 import pytest
 
+from bench.owners import keep_owner_tokens
 from tests.conftest import ROOT, free_port
 
 pytest.importorskip("ray", reason="Ray is the optional cluster extra: pip install -e '.[cluster]' to run this")
@@ -269,8 +270,8 @@ def test_a_two_node_cluster_serves_one_playground(cluster: tuple[Node, Node, Web
     assert sorted(node_of.values()) == ["head", "second"], node_of  # one host on each node (its raylet's child)
     ray_node = {node_of[name]: node for name, (node, _) in hosts.items()}
     assert (web_a.node(), web_b.node()) == (ray_node["head"], ray_node["second"])  # a web process on each node
-    a = httpx.Client(base_url=web_a.url, timeout=30)
-    b = httpx.Client(base_url=web_b.url, timeout=30)
+    a = keep_owner_tokens(httpx.Client(base_url=web_a.url, timeout=30))
+    b = keep_owner_tokens(httpx.Client(base_url=web_b.url, timeout=30))
     with a, b:
         ids = [(a if k % 2 else b).post(f"{API}/sessions", json=CIRCLE).json()["id"] for k in range(4)]
         assert {node_of[i.split(".")[0]] for i in ids} == {"head", "second"}  # sessions on both nodes

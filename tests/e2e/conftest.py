@@ -18,6 +18,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from bench.owners import keep_owner_tokens
+
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored
 VIEWPORT = {"width": 1366, "height": 768}
 # How long a page may take to load or an element to appear: a bound on waiting, not a claim about
@@ -88,8 +90,9 @@ def page(shared_context: BrowserContext) -> Iterator[Page]:
 
 @pytest.fixture(scope="session")
 def api(server_url: str) -> Iterator[httpx.Client]:
-    """The REST API of the server the browser talks to, for checking what the page did."""
-    with httpx.Client(base_url=f"{server_url}/api/v1/", timeout=10) as c:
+    """The REST API of the server the browser talks to, for checking what the page did (it owns
+    what it creates; what a page created, only the page changes)."""
+    with keep_owner_tokens(httpx.Client(base_url=f"{server_url}/api/v1/", timeout=10)) as c:
         yield c
 
 

@@ -42,6 +42,7 @@ from test_e2e_playground import (
     weights,
 )
 
+from bench.owners import keep_owner_tokens
 from bench.server import start_server, stop_server
 from tests.e2e.conftest import WAIT_MS
 
@@ -142,7 +143,7 @@ def csp(r: httpx.Response) -> dict[str, str]:
 
 
 def test_only_embed_may_be_framed_by_other_sites(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as c:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as c:
         for path in ("/embed", f"/embed?preset={LESSON}&theme=projector&controls=none"):
             r = c.get(path)
             assert r.status_code == 200
@@ -168,7 +169,7 @@ def test_frame_ancestors_from_the_environment(pytestconfig: pytest.Config) -> No
     helpers = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
     proc, url = helpers.start_server(env={"NNP_FRAME_ANCESTORS": "https://slides.example"})
     try:
-        with httpx.Client(base_url=url, timeout=10) as c:
+        with keep_owner_tokens(httpx.Client(base_url=url, timeout=10)) as c:
             r = c.get(f"/embed?preset={LESSON}")
             assert csp(r)["frame-ancestors"] == "https://slides.example", r.headers["content-security-policy"]
             assert "x-frame-options" not in r.headers
@@ -483,7 +484,7 @@ def test_under_a_sub_path(page: Page, subpath_url: str) -> None:
     wait_until(page, lambda: epoch_attr(page) >= 5, "the embed to train behind the sub-path")
     assert page.locator("#lesson math").count() == 1
     assert (page.locator("#embed-open").get_attribute("href") or "").startswith("./")  # relative: stays under /nn/
-    with httpx.Client(timeout=10) as c:  # the framing rule sees through the prefix
+    with keep_owner_tokens(httpx.Client(timeout=10)) as c:  # the framing rule sees through the prefix
         assert csp(c.get(f"{subpath_url}/embed"))["frame-ancestors"] == "*"
         r = c.get(f"{subpath_url}/")
         assert csp(r)["frame-ancestors"] == "'self'" and r.headers["x-frame-options"] == "SAMEORIGIN"
@@ -916,7 +917,7 @@ def leave(page: Page) -> None:
 
 
 def test_embed_of_a_comparison_may_be_framed(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as c:
+    with keep_owner_tokens(httpx.Client(base_url=server_url, timeout=10)) as c:
         for path in (f"/embed?preset={RACE}&autoplay=1&controls=play,reset", "/embed?preset=linear-collapse",
                      "/embed?vary=learning_rate&values=0.03,0.3,3"):
             r = c.get(path)

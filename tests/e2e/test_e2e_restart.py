@@ -8,6 +8,7 @@ the suite's server, and this one talks to its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,9 +16,19 @@ import pytest
 from playwright.sync_api import Browser
 
 import bench.server
+from bench.owners import keep_owner_tokens
 from bench.server import start_server, stop_server
 from tests.e2e.conftest import VIEWPORT, WAIT_MS
 from tests.e2e.test_e2e_playground import attr, wait_until
+
+# the teacher's script: keeps the owner tokens of what it creates (they survive the restart too)
+OWNER = keep_owner_tokens(httpx.Client(timeout=30))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_owner() -> Iterator[None]:
+    yield
+    OWNER.close()
 
 
 def test_a_follower_reconnects_after_a_restart(browser: Browser, tmp_path: Path,
@@ -29,8 +40,8 @@ def test_a_follower_reconnects_after_a_restart(browser: Browser, tmp_path: Path,
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     try:
         api = f"{url}/api/v1"
-        sid = httpx.post(f"{api}/sessions", json={"dataset": {"name": "xor"}}).json()["id"]
-        httpx.post(f"{api}/sessions/{sid}/play", json={"epochs_per_second": 20})
+        sid = OWNER.post(f"{api}/sessions", json={"dataset": {"name": "xor"}}).json()["id"]
+        OWNER.post(f"{api}/sessions/{sid}/play", json={"epochs_per_second": 20})
         page = context.new_page()
         page.set_default_timeout(WAIT_MS)
         page.goto(f"{url}/?follow={sid}")
@@ -43,7 +54,7 @@ def test_a_follower_reconnects_after_a_restart(browser: Browser, tmp_path: Path,
         assert stopped_at["status"] == "idle"
         wait_until(page, lambda: int(attr(page, "data-epoch") or 0) == stopped_at["epoch"],
                    "the follower to show where the session stopped", timeout=60)
-        httpx.post(f"{api}/sessions/{sid}/play", json={"epochs_per_second": 20})
+        OWNER.post(f"{api}/sessions/{sid}/play", json={"epochs_per_second": 20})
         wait_until(page, lambda: int(attr(page, "data-epoch") or 0) > stopped_at["epoch"] + 3,
                    "the follower to follow it on", timeout=60)
         assert attr(page, "data-mode") == "follow"

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ApiError, createApi, openStream } from "../../static/js/api.js";
+import { ApiError, createApi, openStream, ownerTokens } from "../../static/js/api.js";
 
 function fakeFetch(status, body) {
   const calls = [];
@@ -108,4 +108,57 @@ test("`moved` closes the stream and names the new session; without an id it is `
   openStream("s3", { EventSourceImpl: FakeSource, onGone: (w) => { gone = w; } });
   FakeSource.last.emit("moved", "{}");
   assert.deepEqual(gone, { reason: "moved" });
+});
+
+// a fetch that answers each call with the next of `replies` ([status, body])
+function scripted(replies) {
+  const calls = [];
+  const impl = async (url, init) => {
+    calls.push({ url, init });
+    const [status, body] = replies.shift();
+    return { status, ok: status >= 200 && status < 300, statusText: "x", json: async () => body };
+  };
+  return { calls, impl };
+}
+
+function memoryStorage() {
+  const m = new Map();
+  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => m.set(k, String(v)), removeItem: (k) => m.delete(k), m };
+}
+
+test("owner tokens: kept from the create, sent only for that id, never handed to the caller", async () => {
+  const f = scripted([[201, { id: "s1", owner_token: "T1" }], [200, {}], [200, {}], [200, {}], [201, { id: "s2", owner_token: "T2" }], [200, {}]]);
+  const api = createApi({ fetchImpl: f.impl, tokens: ownerTokens(null) });
+  const made = await api.create({});
+  assert.equal(made.owner_token, undefined);
+  await api.step("s1", { epochs: 1 });
+  await api.read("other");  // someone else's: no token to send
+  await api.pause("followed");
+  await api.fork("other");  // "make it mine": the fork's own token comes back
+  await api.play("s2");
+  const auth = f.calls.map((c) => c.init.headers.Authorization ?? null);
+  assert.deepEqual(auth, [null, "Bearer T1", null, null, null, "Bearer T2"]);
+});
+
+test("owner tokens: a reload of the tab keeps them (sessionStorage); a DELETE forgets them", async () => {
+  const storage = memoryStorage();
+  const f = scripted([[201, { id: "c/1", owner_token: "T" }], [204, null], [200, {}]]);
+  await createApi({ fetchImpl: f.impl, tokens: ownerTokens(storage) }).create({});
+  const afterReload = createApi({ fetchImpl: f.impl, tokens: ownerTokens(storage) });  // a fresh page, same tab
+  await afterReload.remove("c/1");
+  assert.equal(f.calls[1].init.headers.Authorization, "Bearer T");
+  assert.equal(f.calls[1].url, "api/v1/sessions/c%2F1");
+  await afterReload.read("c/1");
+  assert.equal(f.calls[2].init.headers.Authorization, undefined);
+  assert.equal(storage.m.size, 0);
+});
+
+test("owner tokens: comparisons are signed the same way", async () => {
+  const { createCompareApi } = await import("../../static/js/compare/client.js");
+  const f = scripted([[201, { id: "k1", owner_token: "TK" }], [200, {}], [200, {}]]);
+  const c = createCompareApi({ fetchImpl: f.impl, tokens: ownerTokens(null) });
+  await c.create({});
+  await c.play("k1", 30);
+  await c.read("k2");
+  assert.deepEqual(f.calls.map((x) => x.init.headers.Authorization ?? null), [null, "Bearer TK", null]);
 });

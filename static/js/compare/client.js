@@ -6,8 +6,8 @@ import { openEvents, requester } from "../api.js";
 
 const BASE = "api/v1";  // requests and the stream go through api.js (requester, openEvents)
 
-export function createCompareApi({ fetchImpl, base } = {}) {
-  const request = requester({ fetchImpl, base });
+export function createCompareApi({ fetchImpl, base, tokens } = {}) {
+  const request = requester({ fetchImpl, base, tokens });
   const c = (id, rest = "") => `comparisons/${encodeURIComponent(id)}${rest}`;
   return {
     create: (body) => request("POST", "comparisons", body),
