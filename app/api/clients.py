@@ -26,8 +26,8 @@ from app.training.store import ClientShareFull
 
 CLIENT_HEADER = "x-nnp-client"  # set by the front (app.cluster.front) for its workers and hosts
 
-TOO_MANY = {429: {"description": "this client is at its share (sessions training, open streams): the "
-                                 "message says what to pause or close"}}
+TOO_MANY: dict[int | str, dict[str, Any]] = {429: {"description": (
+    "this client is at its share (sessions training, open streams): the message says what to pause or close")}}
 
 
 def client_of(request: Request) -> str | None:
@@ -86,4 +86,4 @@ class Streams:
 
 
 def streams(request: Request) -> Streams:
-    return request.app.state.streams  # type: ignore[no-any-return]
+    return request.app.state.streams

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app import capability
 from app.training.comparison import Comparison, ComparisonConfig
-from app.training.fields import QueryNumber
+from app.training.fields import QueryIn
 from app.training.session import Session
 from app.training.spec import SessionConfig
 
@@ -53,7 +53,7 @@ class ComparisonCreated(ComparisonOut):
 
 
 def get_comparison(request: Request, comparison_id: Annotated[str, Path(max_length=64)]) -> Comparison:
-    return request.app.state.comparisons.get(comparison_id)  # type: ignore[no-any-return]
+    return request.app.state.comparisons.get(comparison_id)
 
 
 ComparisonDep = Annotated[Comparison, Depends(get_comparison)]
@@ -178,10 +178,11 @@ def comparison_history(c: ComparisonDep) -> dict[str, Any]:
 @router.get("/{comparison_id}/stream", response_class=EventStreamResponse,
             responses={**NOT_FOUND, **SSE_DOC, **TOO_MANY})
 async def stream_comparison(request: Request, c: ComparisonDep, settings: SettingsDep,
-                            fps: QueryNumber(float, 1.0, 60.0, description="at most this many a second")
-                            = 30.0,
-                            frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
-                                                 description="stop after this many frames; 0: never") = 0,
+                            fps: Annotated[float, Query(description="at most this many a second"),
+                                           QueryIn(float, 1.0, 60.0)] = 30.0,
+                            frames_: Annotated[int, Query(alias="frames",
+                                                          description="stop after this many frames; 0: never"),
+                                               QueryIn(int, 0, 1_000_000)] = 0,
                             ) -> EventStreamResponse:
     """One frame carries every variant: its metrics and its output grid, on one colour scale."""
     comparisons = request.app.state.comparisons

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,12 +14,12 @@ from app.training.store import SessionStore
 
 
 def get_store(request: Request) -> SessionStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 def get_app_settings(request: Request) -> Settings:
     """The Settings the app was created with (create_app(settings)), not just the global ones."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 StoreDep = Annotated[SessionStore, Depends(get_store)]
@@ -65,6 +65,6 @@ def get_owned_session(session: FreeSessionDep, token: OwnerToken) -> Session:
 
 OwnedSessionDep = Annotated[Session, Depends(get_owned_session)]
 # what a route that needs the owner token may answer besides its own codes
-OWNER_ONLY: dict[int | str, dict[str, str]] = {
+OWNER_ONLY: dict[int | str, dict[str, Any]] = {
     401: {"description": "no owner token: send `Authorization: Bearer <owner_token>`"},
     403: {"description": "not the owner token of this session or comparison: nothing was changed"}}

@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 from starlette.types import Receive, Scope, Send
 
 from app import shutdown
-from app.training.fields import QueryNumber, Real
+from app.training.fields import QueryIn, RealIn
 from app.training.scheduler import Scheduler
 
 from . import frames, present
@@ -35,12 +35,12 @@ router = APIRouter(prefix="/api/v1/sessions", tags=["live"])
 
 
 class PlayRequest(Strict):
-    epochs_per_second: Real(0.1, 10_000.0) | None = Field(
+    epochs_per_second: Annotated[float, RealIn(0.1, 10_000.0)] | None = Field(
         None, description="training speed; null or omitted: as fast as it goes")
 
 
 def scheduler(request: Request) -> Scheduler:
-    return request.app.state.scheduler  # type: ignore[no-any-return]
+    return request.app.state.scheduler
 
 
 @router.post("/{session_id}/play", response_model=SessionOut,
@@ -212,9 +212,10 @@ def open_stream(target: Any, fps: float, limit: int, alive: Callable[[], bool],
 @router.get("/{session_id}/stream", response_class=EventStreamResponse,
             responses={**NOT_FOUND, **SSE_DOC, **TOO_MANY})
 async def stream(request: Request, session: SessionDep, settings: SettingsDep,
-                 fps: QueryNumber(float, 1.0, 60.0, description="frames per second at most") = 30.0,
-                 frames_: QueryNumber(int, 0, 1_000_000, alias="frames",
-                                      description="stop after this many frames; 0: never") = 0,
+                 fps: Annotated[float, Query(description="frames per second at most"),
+                                QueryIn(float, 1.0, 60.0)] = 30.0,
+                 frames_: Annotated[int, Query(alias="frames", description="stop after this many frames; 0: never"),
+                                    QueryIn(int, 0, 1_000_000)] = 0,
                  ) -> EventStreamResponse:
     """Frames (event `frame`): epoch, step, status, metrics, the output grid and every hidden unit's
     grid (uint8, plane-predicted, deflate, base64), and the weights; `done` after `frames` frames;

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.config import get_settings
 from app.request_error import RequestError
-from app.training.fields import Real, Whole
+from app.training.fields import RealIn, WholeIn
 from app.training.spec import SEED_MAX, SessionConfig
 
 S = get_settings()
@@ -22,7 +22,7 @@ class Strict(BaseModel):
 
 # ---------------------------------------------------------------- weights
 
-Weight = Real(-WEIGHT_MAX, WEIGHT_MAX)
+Weight = Annotated[float, RealIn(-WEIGHT_MAX, WEIGHT_MAX)]
 
 
 class LayerWeights(Strict):
@@ -57,8 +57,8 @@ class SessionCreate(SessionConfig):
 
 class StepRequest(Strict):
     # the work one request may do is checked against the app's settings by the route
-    steps: Whole(1, STEP_MAX) | None = Field(None, description="optimizer updates")
-    epochs: Whole(1, STEP_MAX) | None = Field(None, description="whole epochs")
+    steps: Annotated[int, WholeIn(1, STEP_MAX)] | None = Field(None, description="optimizer updates")
+    epochs: Annotated[int, WholeIn(1, STEP_MAX)] | None = Field(None, description="whole epochs")
 
     @model_validator(mode="after")
     def _one(self) -> StepRequest:
@@ -68,10 +68,10 @@ class StepRequest(Strict):
 
 
 class ResetRequest(Strict):
-    seed: Whole(0, SEED_MAX) | None = Field(None, description="new initial weights from this seed")
+    seed: Annotated[int, WholeIn(0, SEED_MAX)] | None = Field(None, description="new initial weights from this seed")
 
 
-Coordinate = Real(-1e3, 1e3)
+Coordinate = Annotated[float, RealIn(-1e3, 1e3)]
 
 
 class PredictRequest(Strict):

@@ -16,7 +16,7 @@ from app.nn.network import predicted_labels
 from app.request_error import RequestError
 from app.training.boundary import compute_boundary
 from app.training.export import export_document, export_python
-from app.training.fields import QueryNumber
+from app.training.fields import QueryIn
 from app.training.session import Session
 from app.training.spec import SessionPatch
 from app.training.store import SessionStore
@@ -174,16 +174,14 @@ def write_weights(session: OwnedSessionDep, body: Weights) -> dict[str, Any]:
 @router.get("/{session_id}/data", response_model=DataOut, responses=NOT_FOUND)
 def read_data(session: SessionDep) -> DataOut:
     sp = session.problem.split
-    def as_list(y):
-        return (y.tolist())
     return DataOut(features=session.config.features, kind=sp.kind, n_classes=sp.n_classes,
-                   train={"x": sp.x_train.tolist(), "y": as_list(sp.y_train)},
-                   test={"x": sp.x_test.tolist(), "y": as_list(sp.y_test)})
+                   train={"x": sp.x_train.tolist(), "y": sp.y_train.tolist()},
+                   test={"x": sp.x_test.tolist(), "y": sp.y_test.tolist()})
 
 
 @router.get("/{session_id}/history", response_model=HistoryOut, responses=NOT_FOUND)
 def read_history(session: SessionDep,
-                 since: QueryNumber(int, -1, 10**9, description="only epochs after this") = -1
+                 since: Annotated[int, Query(description="only epochs after this"), QueryIn(int, -1, 10**9)] = -1
                  ) -> dict[str, Any]:
     with session.lock:
         cols = session.history.since(since)
@@ -192,9 +190,9 @@ def read_history(session: SessionDep,
 
 @router.get("/{session_id}/boundary", response_model=BoundaryOut, responses=NOT_FOUND)
 def read_boundary(session: SessionDep, settings: SettingsDep,
-                  resolution: QueryNumber(int, 2, S.max_resolution, description="grid side") = 100,
-                  neurons: QueryNumber(int, 0, S.max_neuron_resolution,
-                                       description="each hidden unit's grid side; 0: none") = 0,
+                  resolution: Annotated[int, Query(description="grid side"), QueryIn(int, 2, S.max_resolution)] = 100,
+                  neurons: Annotated[int, Query(description="each hidden unit's grid side; 0: none"),
+                                     QueryIn(int, 0, S.max_neuron_resolution)] = 0,
                   ) -> BoundaryOut:
     return present.boundary(compute_boundary(session, resolution, neurons or None))
 

@@ -91,4 +91,4 @@ def _timed(target: Sliced, k: int, first: bool, last: bool) -> tuple[bool, float
 
 
 def work(request: Request) -> Work:
-    return request.app.state.work  # type: ignore[no-any-return]
+    return request.app.state.work

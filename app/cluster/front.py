@@ -88,13 +88,13 @@ class Owners:
                 raise OwnerGone("every worker")
             await self.make_room(kind, stats)
             owner = min(stats, key=lambda os: (os[1]["training"], os[1]["sessions"]))[0]
-            return await send_to(owner)  # type: ignore[no-any-return]
+            return await send_to(owner)
 
     async def fork(self, owner: Owner, send_to: Any) -> Reply:
         """A fork is made where its parent lives, after making room like any new session."""
         async with self._placing:
             await self.make_room("sessions", await self.stats())
-            return await send_to(owner)  # type: ignore[no-any-return]
+            return await send_to(owner)
 
 
 class OwnerRouter:
@@ -154,7 +154,7 @@ class OwnerRouter:
             return None
         if kind == "sessions" and rest == "/fork" and method == "POST":
             return await self.owners.fork(owner, forward)
-        return await forward(owner)  # type: ignore[no-any-return]
+        return await forward(owner)
 
 
 async def _read_body(receive: Receive) -> bytes:
