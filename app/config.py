@@ -11,8 +11,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NNP_")
 
     # --- the session store
-    max_sessions: int = 200
-    max_comparisons: int = 20  # each holds 2–6 sessions of the store
+    # a class of 30 each opening the largest comparison lesson (6 variants) and a playground holds
+    # 30 × 7 sessions; ~0.2 MB a session (flower, 800 points)
+    max_sessions: int = 400
+    max_comparisons: int = 60  # each holds 2–6 sessions of the store
     idle_timeout_s: float = 1800.0  # a session untouched this long may be dropped
     # --- one client's share (app.api.clients): a client is an address (the front and a reverse proxy
     # pass the real one on); clients on `trusted_clients` (the machine itself) are not counted. Past
