@@ -3,7 +3,7 @@ run:   ## set up and start the playground on 127.0.0.1:8000
 	bash scripts/run.sh
 test:  ## set up and run the whole test suite
 	bash scripts/test.sh
-bench: ## print the benchmark tables (engine, live-session capacity, then slow clients)
-	bash scripts/setup.sh && .venv/bin/python -m bench && .venv/bin/python -m bench.capacity && .venv/bin/python -m bench.slow_clients
+bench: ## print the benchmark tables (engine, live-session capacity, slow clients, then the heaviest request and big bodies)
+	bash scripts/setup.sh && .venv/bin/python -m bench && .venv/bin/python -m bench.capacity && .venv/bin/python -m bench.slow_clients && .venv/bin/python -m bench.heavy
 lint:
 	.venv/bin/ruff check app tests bench
