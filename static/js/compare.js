@@ -10,12 +10,14 @@ import { frameRow, historyRows } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
 import { embedOptions, themed } from "./links.js";
 import { everyFrame } from "./plot.js";
+import { quantityTexts } from "./quantities.js";
 import { initTheme } from "./theme.js";
 import { compareApi, openComparisonStream } from "./compare/client.js";
 import { createCurves } from "./compare/curves.js";
 import { h, swatch } from "./compare/dom.js";
 import { createEmbedChrome } from "./compare/embed.js";
 import { createForm } from "./compare/form.js";
+import { createLayerChart } from "./compare/layers.js";
 import { createMapView } from "./compare/maps.js";
 import { fitGrid, tableRow } from "./compare/model.js";
 import {
@@ -23,6 +25,7 @@ import {
 } from "./compare/query.js";
 import { createTable } from "./compare/table.js";
 import { createTransport } from "./compare/transport.js";
+import { createUnitStrip } from "./compare/units.js";
 
 /** The page's theme: from ?theme= (applied by the server) or the playground's stored choice. */
 const pageTheme = () => document.documentElement.dataset.theme ?? null;
@@ -137,13 +140,29 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     onChange: ({ field, values, target }) => queue(() => change({ ...c, field, values, target })),
   });
   form.set(c);
+  // what the lesson's claim is about (preset `shows`): its table columns, the line under each map
+  const shows = lesson?.preset.shows ?? [];
   const table = createTable($("cmp-table"));
+  table.setKeys(shows);
   const mapsBox = $("maps");
   const curvesP = plotlyReady.then(() => {
     const curves = createCurves($("curves"));
     curves.setLogScale(c.base.logScale);
     return curves;
   });
+  const layersP = plotlyReady.then(() => createLayerChart($("layer-chart")));
+  /** The chart on show: "train" or "test" cost over the epochs, or ‖dW[l]‖ by "layers". */
+  function showChart(which) {
+    const radio = document.querySelector(`input[name="cmp-metric"][value="${which}"]`);
+    if (radio) radio.checked = true;
+    $("curves").hidden = which === "layers";
+    if (logBox) logBox.disabled = which === "layers";
+    layersP.then((v) => v.setShown(which === "layers"));
+    if (which !== "layers") curvesP.then((v) => v.setMetric(which));
+    root.dataset.chart = which;
+    const title = $("curves-title");
+    if (title) title.textContent = which === "layers" ? "Gradient norm by layer" : "Cost over the epochs";
+  }
   const logBox = $("cmp-log");
   if (logBox) logBox.checked = c.base.logScale;
   logBox?.addEventListener("change", () => {
@@ -151,8 +170,9 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     curvesP.then((v) => v.setLogScale(logBox.checked));
   });
   for (const radio of document.querySelectorAll('input[name="cmp-metric"]')) {
-    radio.addEventListener("change", () => { if (radio.checked) curvesP.then((v) => v.setMetric(radio.value)); });
+    radio.addEventListener("change", () => { if (radio.checked) showChart(radio.value); });
   }
+  showChart(lesson?.preset.chart ?? "train");  // overfitting opens on the test cost, vanishing gradients by layer
   showCaption();
 
   /** The maps' cards tile the space left to them: the largest squares that fit. */
@@ -162,7 +182,8 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     const style = getComputedStyle(mapsBox);
     const gap = parseFloat(style.columnGap) || 8;
     const head = cur.cards[0].head.offsetHeight || 24;
-    const fit = fitGrid(n, mapsBox.clientWidth, mapsBox.clientHeight, { gap, extra: head + 4, min: 90 });
+    const stat = cur.cards[0].stat ? cur.cards[0].stat.offsetHeight + 3 : 0;
+    const fit = fitGrid(n, mapsBox.clientWidth, mapsBox.clientHeight, { gap, extra: head + stat + 4, min: 90 });
     const size = fit.size - 2;  // a map's 1px border on each side, outside --map-size (content-box)
     mapsBox.style.gridTemplateColumns = `repeat(${fit.cols}, ${size + 2}px)`;
     mapsBox.style.setProperty("--map-size", `${size}px`);
@@ -179,10 +200,15 @@ function createPage({ catalog, initial, lesson, embed = null }) {
       const link = embed ? null : h("a", { class: "cmp-open", href: playgroundHref(v.config, base),
         "aria-label": `open ${labels[i]} as playground`, title: `Open ${labels[i]} in the playground, on its own` },
       "open", h("span", { class: "cmp-open-more", text: " as playground" }));
+      link?.addEventListener("click", (e) => openTrained(e, i));
       const head = h("figcaption", { class: "cmp-card-head" },
         h("span", { class: "cmp-variant" }, swatch(i), h("span", { class: "cmp-label", text: labels[i], title: labels[i] })), link);
-      const el = h("figure", { class: "cmp-card", "data-variant": String(i) }, head, mapEl);
-      return { el, head, map, badge, link, config: v.config, diverged: null, reached: null };
+      // the lesson's quantities of this variant, under its map (the table may be off a small frame)
+      const statText = h("span", { class: "cmp-stat-text" });
+      const strip = shows.includes("dead_units") ? createUnitStrip({ label: labels[i] }) : null;
+      const stat = shows.length ? h("div", { class: `cmp-stat${shows.length > 1 ? " two-lines" : ""}` }, statText, strip?.el) : null;
+      const el = h("figure", { class: "cmp-card", "data-variant": String(i) }, head, mapEl, stat);
+      return { el, head, map, badge, link, stat, statText, strip, shown: "", config: v.config, diverged: null, reached: null };
     });
     mapsBox.replaceChildren(...cards.map((k) => k.el));
     mapsBox.dataset.count = String(cards.length);
@@ -193,6 +219,24 @@ function createPage({ catalog, initial, lesson, embed = null }) {
   function playgroundHref(config, base) {
     const q = themed(playgroundQuery(config, base, catalog), pageTheme());
     return q ? `./?${q}` : "./";
+  }
+
+  /** "open as playground" (a plain click): a copy of variant i as trained so far — weights, epoch,
+   *  optimizer state and history (POST …/fork, its owner token kept by this tab) — which the playground
+   *  takes over (?own=ID). A click that opens a new tab follows the link: the variant's settings, from
+   *  its initial weights. */
+  async function openTrained(e, i) {
+    if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || !cur) return;
+    e.preventDefault();
+    const card = cur.cards[i];
+    const href = card.link.href;
+    try {
+      const fork = await api.fork(cur.variants[i]);
+      location.assign(`${href}${href.includes("?") ? "&" : "?"}own=${encodeURIComponent(fork.id)}`);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      location.assign(href);  // the comparison is gone or full: its settings at least
+    }
   }
 
   /** The lesson's caption (its server-rendered <template id="caption-NAME">) while it is on show; once
@@ -275,13 +319,15 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     form.showError(null);
     const labels = variantLabels(next.field, next.values, r.variants.map((v) => v.label));
     const row0 = r.variants.map((v) => frameRow(v));
-    cur = { id: r.id, labels, row0, lastEpoch: r.variants.map((v) => v.epoch), cards: null, data: null };
+    cur = { id: r.id, labels, row0, lastEpoch: r.variants.map((v) => v.epoch), cards: null, data: null,
+      variants: r.variants.map((v) => v.session_id) };
     cur.cards = buildCards(r, labels, next.base);
     layoutCards();
     root.dataset.comparisonId = r.id;
     root.dataset.variants = String(r.variants.length);
     table.setVariants(labels);
     table.setTarget(next.target);
+    layersP.then((v) => { if (cur?.id === r.id) v.setVariants(labels); });
     showVariants(r.variants, r.step);
     applyStatus(r);
     curvesP.then((v) => {
@@ -400,12 +446,21 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     });
   }
 
-  /** Table, map badges and the epoch counter from variants of a frame or a REST answer. */
+  /** Table, map badges, the lesson's line under each map, the layer chart and the epoch counter from
+   *  variants of a frame or a REST answer (a REST answer has no units and layer_grads: those wait). */
   function showVariants(variants, step) {
     table.update(variants);
+    layersP.then((v) => v.update(variants));
     variants.forEach((v, i) => {
       const card = cur.cards[i];
       if (!card) return;
+      if (card.stat && v.units) {
+        // the target's epoch has the map's badge once reached; a divergence has the map's overlay
+        const keys = shows.filter((k) => k !== "diverged" && !(k === "target_epoch" && v.target_epoch !== null));
+        const text = quantityTexts(keys, v).join(" · ");
+        if (text !== card.shown) { card.shown = text; card.statText.textContent = text; }
+        card.strip?.set(v.units);
+      }
       const row = tableRow(v);
       const diverged = row.isDiverged ? `diverged${v.diverged_at ? ` at epoch ${v.diverged_at.epoch}` : ""}` : null;
       if (diverged !== card.diverged) { card.diverged = diverged; card.map.setDiverged(diverged); }

@@ -9,7 +9,7 @@ import { bindKeys } from "./controls/keys.js";
 import { buildFeatures, buildLayers, networkOps } from "./controls/network.js";
 import { buildShare } from "./controls/share.js";
 import { buildBanner, buildMetrics } from "./controls/status.js";
-import { buildTopSettings, buildTransport } from "./controls/topbar.js";
+import { buildEpoch, buildTopSettings, buildTransport } from "./controls/topbar.js";
 import { buildTrainingSettings } from "./controls/training.js";
 
 export { clearErrors, showError } from "./controls/dom.js";
@@ -18,6 +18,7 @@ const $ = (id) => document.getElementById(id);
 
 /** What a follower sees too. ctx: {catalog, store, live, actions}. */
 export function buildDisplay(ctx) {
+  buildEpoch($("transport"), ctx);  // the owner's buttons go in front of it (buildTransport)
   buildMetrics($("metrics"), ctx);
   buildBanner($("banner"), ctx);
   buildViewOptions($("view-options"), ctx);

@@ -17,6 +17,7 @@ import {
 } from "./embedFrame.js";
 import { embedOptions, pageQuery } from "./links.js";
 import { statusMessage } from "./messages.js";
+import { quantityTexts } from "./quantities.js";
 import { createSession } from "./session.js";
 import { createStore, defaultState, fromQuery, normalize } from "./state.js";
 import { initTheme } from "./theme.js";
@@ -65,7 +66,7 @@ async function start() {
   const reduced = prefersReducedMotion();
   // no motion that starts by itself for someone who asked for less: a play button instead
   buildControls($("embed-controls"), shownControls(opts, reduced), { store, live, actions });
-  buildStatus($("embed-status"), live);
+  buildStatus($("embed-status"), live, () => lesson?.shows);
   buildBanner($("banner"), live);
   const showLesson = (l) => {
     const cap = $("lesson");
@@ -138,14 +139,21 @@ function buildControls(root, names, { store, live, actions }) {
   live.subscribe(render);
 }
 
-function buildStatus(el, live) {
-  live.subscribe((l, prev) => {
-    if (l.epoch === prev.epoch && l.metrics === prev.metrics && l.status === prev.status) return;
+/** "Epoch 200 · cost 0.43", then what the lesson's claim is about ("train acc. 58.0%"), else the
+ *  test accuracy. `shows()`: the lesson's quantities (quantities.js), or none. */
+function buildStatus(el, live, shows) {
+  const render = (l) => {
     const acc = l.metrics?.test?.accuracy;
     const parts = [`Epoch ${l.epoch.toLocaleString("en")}`, `cost ${fmt(l.metrics?.train?.cost, 3)}`];
-    if (Number.isFinite(acc)) parts.push(`test ${(acc * 100).toFixed(0)}%`);
+    const lesson = l.metrics ? quantityTexts((shows() ?? []).filter((k) => k !== "train_cost"), l) : [];
+    if (lesson.length) parts.push(...lesson);
+    else if (Number.isFinite(acc)) parts.push(`test ${(acc * 100).toFixed(0)}%`);
     if (l.status === "diverged") parts.push("diverged");
     el.textContent = parts.join(" · ");
+  };
+  live.subscribe((l, prev) => {
+    if (l.epoch === prev.epoch && l.metrics === prev.metrics && l.status === prev.status) return;
+    render(l);
   });
 }
 

@@ -70,11 +70,13 @@ export function presetState(preset, catalog = FALLBACK_CATALOG) {
   return s;
 }
 
-/** What the page needs of a preset: {name, kind, title, week, epochs, state (session presets only), view}. */
+/** What the page needs of a preset: {name, kind, title, week, epochs, state (session presets only), view,
+ *  shows (the quantities its claim is about: quantities.js)}. */
 export function lessonOf(preset, catalog = FALLBACK_CATALOG) {
   return {
     name: preset.name, kind: preset.kind, title: preset.title, week: preset.week,
     epochs: Number.isInteger(preset.epochs) && preset.epochs > 0 ? preset.epochs : null,
+    shows: Array.isArray(preset.shows) ? preset.shows.filter((k) => typeof k === "string") : [],
     state: preset.kind === "session" ? presetState(preset, catalog) : null,
     view: Object.fromEntries(Object.entries(preset.view ?? {}).filter(([k, v]) => VIEW_HINTS[k]?.(v))),
   };

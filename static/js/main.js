@@ -1,13 +1,15 @@
 // main.js — the playground's entry module: builds the page from the catalog and wires store ↔ session
 // ↔ views. The session itself (create, patch, stream, actions) is session.js; a page opened with
-// ?follow=ID watches someone's session first (follow.js); ?preset=NAME opens a lesson.
+// ?follow=ID watches someone's session first (follow.js); ?preset=NAME opens a lesson; ?own=ID takes
+// over a session this tab made (a comparison's variant forked by "open as playground", trained as far
+// as it was, with its curves).
 
-import { api } from "./api.js";
+import { api, pageTokens } from "./api.js";
 import { announce, fatal, later, plotlyReady, timeout } from "./boot.js";
 import { buildDisplay, buildEditing } from "./controls.js";
 import { buildLessons } from "./controls/lessons.js";
 import { startFollow } from "./follow.js";
-import { isPresetName, lessonOf, lessonPatch } from "./lessons.js";
+import { configToState, isPresetName, lessonOf, lessonPatch } from "./lessons.js";
 import { embedQuery, followUrl, isSessionId, pageQuery, themed } from "./links.js";
 import { createSession } from "./session.js";
 import { createStore, defaultState, fromQuery, LIVE_KEYS, normalize, roundWeights, sessionKey } from "./state.js";
@@ -54,8 +56,27 @@ async function start() {
   theme.onChange(async () => refreshViews(await viewsP));
   viewsP.then((v) => wireDisplay(v, store));
   $("app").setAttribute("aria-busy", "false");
+  const ownId = !followId && isSessionId(params.get("own")) ? params.get("own") : null;
   if (followId) await startFollow(page, followId, () => becomeOwner(page));
-  else await becomeOwner(page, { first: true });
+  else if (!(ownId && await takeOver(page, ownId))) await becomeOwner(page, { first: true });
+}
+
+/** ?own=ID: the page's own session is that one (made by this tab: it holds its owner token), at its
+ *  epoch, weights and curves. False when it cannot be (no token here, or gone): the URL's experiment
+ *  then starts afresh. */
+async function takeOver(page, id) {
+  if (!pageTokens.get(id)) return false;
+  let info, w;
+  try {
+    [info, w] = await Promise.all([api.read(id), api.weights(id)]);
+  } catch {
+    return false;
+  }
+  const state = { ...configToState(info.config, page.store.get(), page.catalog), weights: roundWeights(w.layers) };
+  await page.session.adopt(info, state);
+  await becomeOwner(page);
+  announce(`Opened at epoch ${info.epoch}, as trained in the comparison.`);
+  return true;
 }
 
 /** The Lessons menu's links carry the theme on show (a room's projector goes along to a comparison). */

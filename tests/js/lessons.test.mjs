@@ -92,6 +92,13 @@ test("comparison lessons have no page state", () => {
     epochs: 200 }, CATALOG);
   assert.equal(l.state, null);
   assert.equal(l.epochs, 200);
+  assert.deepEqual(l.shows, []);
+});
+
+test("a lesson keeps the quantities its claim is about, and they never reach the page state", () => {
+  const l = lessonOf({ ...LOGREG, shows: ["train_accuracy", 3] }, CATALOG);
+  assert.deepEqual(l.shows, ["train_accuracy"]);
+  assert.ok(!("shows" in l.state) && !("shows" in lessonPatch(l, D)));
 });
 
 test("names, weeks and a one-line summary", () => {

@@ -3,13 +3,17 @@
 // Plotly (six Plotly maps draw at under 10 frames a second): the output is painted into a canvas of
 // one pixel a grid point that CSS stretches over the map (the browser scales it smoothly), and the
 // data points live on a canvas of their own above it, drawn only when they or the size change. So a
-// new frame costs one putImageData of 100×100 pixels a map. `draw()` is called by the page's one
-// animation-frame loop and does nothing unless something changed.
+// new frame costs one putImageData of 100×100 pixels a map, and the ŷ = 0.5 line (views/contour.js)
+// stroked on a third canvas over them. `draw()` is called by the page's one animation-frame loop
+// and does nothing unless something changed.
 import { classColors, hexRgb, symbol } from '../plot.js';
+import { boundaryLine } from '../views/contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from '../views/paint.js';
 
 const MAP_STRENGTH = 0.7;  // as views/boundary.js: the map stays paler than the points on it
 const OUTLINE = 'rgba(20,20,20,0.7)';
+const LINE = '#151515';  // as views/boundary.js: ŷ = 0.5 as a dark line on a white halo
+const HALO = 'rgba(255,255,255,0.85)';
 
 function darker(color, t = 0.35) {
   const [r, g, b] = hexRgb(color);
@@ -44,11 +48,15 @@ export function createMapView(el, { extent = 6, label = '', onResize = () => {} 
   layer.className = 'cmp-map-points';
   layer.setAttribute('role', 'img');
   layer.setAttribute('aria-label', `Decision boundary of ${label} over x₁, x₂ from −${extent} to ${extent}`);
+  const line = document.createElement('canvas');  // the ŷ = 0.5 line, at the map's device resolution
+  line.className = 'cmp-map-line';
+  line.setAttribute('aria-hidden', 'true');
   const overlay = document.createElement('div');
   overlay.className = 'cmp-map-overlay';
   overlay.hidden = true;
-  el.replaceChildren(grid, layer, overlay);
+  el.replaceChildren(grid, layer, line, overlay);  // the line over the points: it reads from afar
   const gridCtx = grid.getContext('2d');
+  const lineCtx = line.getContext('2d');
   const layerCtx = layer.getContext('2d');
   let image = null;
   let points = null;
@@ -68,8 +76,9 @@ export function createMapView(el, { extent = 6, label = '', onResize = () => {} 
     const next = Math.round(side * (globalThis.devicePixelRatio || 1));
     if (next <= 0 || next === px) return;
     px = next;
-    layer.width = layer.height = px;
+    layer.width = layer.height = line.width = line.height = px;
     layerDirty = true;
+    gridDirty = true;
     onResize();
   }
   new ResizeObserver(([entry]) => {
@@ -114,7 +123,7 @@ export function createMapView(el, { extent = 6, label = '', onResize = () => {} 
 
   function paintGrid() {
     gridDirty = false;
-    if (!output) { grid.hidden = true; return; }
+    if (!output) { grid.hidden = true; drawLine(); return; }
     const r = outputSize(output);
     if (!image || image.width !== r) {
       grid.width = grid.height = r;
@@ -125,6 +134,27 @@ export function createMapView(el, { extent = 6, label = '', onResize = () => {} 
     paintOutput(image.data, output, { luts, hard: false, scale });
     gridCtx.putImageData(image, 0, 0);
     grid.hidden = false;
+    drawLine();
+  }
+
+  function drawLine() {
+    lineCtx.clearRect(0, 0, px, px);
+    const seg = output && px > 0 ? boundaryLine(output, extent) : null;
+    if (!seg?.x.length) return;
+    const k = px / (2 * extent);
+    const dpr = globalThis.devicePixelRatio || 1;
+    const width = Math.max(2.2 * dpr, px / 100);
+    lineCtx.lineCap = 'round';
+    for (const [color, w] of [[HALO, width + 2.5 * dpr], [LINE, width]]) {
+      lineCtx.strokeStyle = color;
+      lineCtx.lineWidth = w;
+      lineCtx.beginPath();
+      for (let s = 0; s + 1 < seg.x.length; s += 3) {
+        lineCtx.moveTo((seg.x[s] + extent) * k, (extent - seg.y[s]) * k);
+        lineCtx.lineTo((seg.x[s + 1] + extent) * k, (extent - seg.y[s + 1]) * k);
+      }
+      lineCtx.stroke();
+    }
   }
 
   return {

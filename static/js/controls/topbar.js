@@ -10,21 +10,33 @@ export const SPEEDS = [1, 3, 10, 30, 100, 300, 1000, null];
 const label = (x) => (x === null ? "as fast as it goes" : String(x));
 const ICON = { play: "▶", pause: "❚❚" };
 
+/** The epoch counter, for anyone watching (a follower too): the session's epoch and step from the
+ *  first answer on, not from the first change after it (a fork opens at its own epoch). */
+export function buildEpoch(root, { live }) {
+  const epoch = h("output", { class: "epoch-value", text: "0", attrs: { "aria-live": "off" } });
+  const steps = h("span", { class: "epoch-steps", text: "" });
+  root.append(h("div", { class: "epoch" }, h("span", { class: "epoch-label", text: "Epoch" }), epoch, steps));
+  const render = (l) => {
+    epoch.textContent = l.epoch.toLocaleString("en");
+    steps.textContent = `step ${l.step.toLocaleString("en")}`;
+  };
+  render(live.get());
+  live.subscribe((l, prev) => { if (l.epoch !== prev.epoch || l.step !== prev.step) render(l); });
+}
+
+/** Play, step, reset and the speed, before the epoch counter (buildEpoch) in the same bar. */
 export function buildTransport(root, { store, live, actions }) {
   const reset = button("⟲", { label: "Reset to the initial weights (r)", cls: "btn round", onClick: actions.reset });
   const play = button(ICON.play, { label: "Play (space)", cls: "btn round play", onClick: actions.togglePlay });
   const step = button("⇥", { label: "Step: one batch (→)", cls: "btn round", onClick: () => actions.step("batch") });
   const epochBtn = button("+1 ep", { label: "+1 ep: step one epoch (shift+→)", cls: "btn round small-text",
     onClick: () => actions.step("epoch") });
-  const epoch = h("output", { class: "epoch-value", text: "0", attrs: { "aria-live": "off" } });
-  const steps = h("span", { class: "epoch-steps", text: "" });
-  const counter = h("div", { class: "epoch" }, h("span", { class: "epoch-label", text: "Epoch" }), epoch, steps);
   const speed = select(SPEEDS.map((v) => ({ value: v ?? "max", label: v === null ? "max" : `${v}/s` })),
     { label: "Training speed in epochs per second", parse: (v) => (v === "max" ? null : Number(v)),
       onChange: (v) => store.set({ speed: v }) });
   speed.classList.add("speed");
   speed.title = "Training speed: epochs per second";
-  root.append(reset, play, step, epochBtn, speed, counter);
+  root.prepend(reset, play, step, epochBtn, speed);
   const renderSpeed = (s) => setSelect(speed, s.speed ?? "max", (v) => `${label(v)}/s`);
   renderSpeed(store.get());
   store.subscribe(renderSpeed);
@@ -37,10 +49,6 @@ export function buildTransport(root, { store, live, actions }) {
     }
     play.classList.toggle("playing", running);
     play.disabled = l.status === "diverged";
-    if (l.epoch !== prev.epoch || l.step !== prev.step) {
-      epoch.textContent = l.epoch.toLocaleString("en");
-      steps.textContent = `step ${l.step.toLocaleString("en")}`;
-    }
   });
 }
 

@@ -2,12 +2,15 @@
 // data points, redrawn with Plotly.react at most once per animation frame; click/touch/keyboard picks.
 import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, hexRgb, lineWidth, markerSize, plotly,
          symbol, toData } from '../plot.js';
+import { boundaryLine } from './contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
 
 const MAP_STRENGTH = 0.7;  // the map stays paler than the points drawn on it
 const PICK_SLOP = 8;  // px a press may move and still count as a pick, not a drag
 
 const OUTLINE = 'rgba(20,20,20,0.7)';
+const LINE = '#151515';  // ŷ = 0.5, on a white halo: visible on either class's colour, from the back of a room
+const HALO = 'rgba(255,255,255,0.85)';
 
 /** A darker shade of a colour, so hollow test points stand out on a map of their own class colour. */
 function darker(color, t = 0.35) {
@@ -69,6 +72,16 @@ export function createBoundaryView(el, opts = {}) {
     return { size: markerSize(el), outline: Math.max(1, lw / 2), ring: Math.max(2, lw * 0.75) };
   }
 
+  /** The ŷ = 0.5 line (binary maps), over the points, so it reads from the back of a room: a halo,
+   *  then the line (the two traces before the crosshair's two). */
+  function lineTraces() {
+    const at = (output && boundaryLine(output, extent)) || { x: [], y: [] };
+    const width = Math.max(2.5, sizes.outline * 2.5);
+    return [[HALO, width + 2.5], [LINE, width]].map(([color, w]) => ({
+      type: 'scatter', mode: 'lines', name: 'boundary ŷ = 0.5', showlegend: false, hoverinfo: 'skip',
+      x: at.x, y: at.y, line: { color, width: w }, connectgaps: false }));
+  }
+
   function buildTraces() {
     const { kind, nClasses, train, test } = points;
     const { size, outline, ring } = sizes;
@@ -92,6 +105,7 @@ export function createBoundaryView(el, opts = {}) {
                             { visible: options.showTest, showlegend: k === 0 }));
       }
     }
+    traces.push(...lineTraces());
     // the keyboard crosshair: a pale halo under a dark cross, visible on any map colour
     for (const [color, width] of [['rgba(255,255,255,0.9)', 3 + ring], [OUTLINE, ring]]) {
       traces.push({ type: 'scatter', mode: 'markers', name: 'crosshair', showlegend: false, hoverinfo: 'skip',
@@ -136,8 +150,10 @@ export function createBoundaryView(el, opts = {}) {
   }
 
   function changed({ image = false } = {}) {
-    if (image) imageDirty = true;
-    else { staticLayout = null; buildTraces(); imageDirty = true; }
+    if (image) {
+      imageDirty = true;
+      traces = [...traces.slice(0, -4), ...lineTraces(), ...traces.slice(-2)];  // a new array: Plotly.react diffs by reference
+    } else { staticLayout = null; buildTraces(); imageDirty = true; }
     draw();
   }
 

@@ -1,6 +1,9 @@
 // The network diagram (TF Playground style): input features, one thumbnail per hidden unit, the output;
 // links as SVG paths (width ∝ |w|, colour by sign), biases as squares. Frames update canvases and
-// link attributes in place; the DOM is rebuilt only when the network's shape changes.
+// link attributes in place; the DOM is rebuilt only when the network's shape changes. Under each hidden
+// layer's head, what its units are doing over the training points (a frame's `units`): how many are dead
+// (output 0 at every point; each one crossed out), the share saturated (sigmoid, tanh), and how many
+// differ when some are copies of each other (zero initialisation).
 // Read only (opts.readOnly, setReadOnly: someone else's session): the same picture without a single
 // control — no feature toggles, no unit buttons, no focusable weights or biases, no editor.
 import { decodeGrid } from '../frame.js';
@@ -76,13 +79,14 @@ export function createNetworkView(el, opts = {}) {
   let luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
   let layers = [];  // per network layer (inputs, hidden…, output): [{node, name}] of its linked nodes
   let hiddenThumbs = [];  // [hidden layer][unit] thumb
+  let layerStats = [];  // per hidden layer: the element under its head saying what its units do
   let outputThumbs = [];
   let featureThumbs = {};  // name → thumb
   let items = [];  // links and biases in focus order: {el, hit, l, r, c, value, text}
   let grid = [];  // grid[l][r][c] → item (c = n[l−1] is the bias)
   let roving = 0;
   const decodedMaps = new WeakMap();  // encoded catalog grid → decoded
-  const last = { neurons: null, weights: null, output: null };  // the latest frame, drawn again after a rebuild
+  const last = { neurons: null, weights: null, output: null, units: null };  // the latest frame, drawn again after a rebuild
 
   const nodeName = (l, r) => layers[l][r].name;
 
@@ -131,12 +135,14 @@ export function createNetworkView(el, opts = {}) {
         plus.disabled = layer.units >= limits.maxUnits;
         unitsRow = [minus, units, plus];
       }
+      const stat = h('span', { className: 'nnp-net-stat' });
       const head = [h('span', { className: 'nnp-net-units' }, ...unitsRow),
-                    h('span', { className: 'nnp-net-act', textContent: layer.activation ?? '' })];
+                    h('span', { className: 'nnp-net-act', textContent: layer.activation ?? '' }), stat];
       columns.push(column('nnp-net-hidden', head, ts.map((t) => t.node)));
       layers.push(ts.map((t, u) => ({ node: t.node, name: `layer ${l + 1} unit ${u + 1}` })));
-      return ts;
+      return Object.assign(ts, { stat });
     });
+    layerStats = hiddenThumbs.map((ts) => ts.stat);
     const K = outputs.units;
     outputThumbs = Array.from({ length: K }, (_, k) => thumb('nnp-output', K > 1 ? `output, class ${k}` : 'output'));
     columns.push(column('nnp-net-output', [h('span', { textContent: 'output' }),
@@ -354,11 +360,46 @@ export function createNetworkView(el, opts = {}) {
         paintThumb(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
       });
     },
-    /** Convenience: setNeurons + setWeights + setOutput from one decoded frame. */
+    /** A frame's `units`, per hidden layer {units, dead: [unit…], saturated: share | null, distinct}:
+     *  dead units crossed out, each layer's counts under its head; stale shapes are skipped. */
+    setUnits(units) {
+      if (!Array.isArray(units)) return;
+      last.units = units;
+      units.forEach((u, l) => {
+        const ts = hiddenThumbs[l];
+        if (!ts || ts.length !== u.units) return;
+        const dead = new Set(u.dead);
+        ts.forEach((t, k) => {
+          const isDead = dead.has(k);
+          if (t.node.classList.contains('nnp-dead') === isDead) return;
+          t.node.classList.toggle('nnp-dead', isDead);
+          t.node.title = `layer ${l + 1}, unit ${k + 1}${isDead ? ': dead, its output is 0 at every training point' : ''}`;
+        });
+        const parts = [];
+        const act = net?.hidden[l]?.activation ?? '';
+        if (dead.size || /relu/.test(act)) parts.push([`${dead.size} dead`, dead.size ? 'nnp-stat-bad' : '']);
+        if (u.saturated !== null && u.saturated !== undefined) {
+          parts.push([`${Math.round(u.saturated * 100)}% sat.`, u.saturated >= 0.5 ? 'nnp-stat-bad' : '']);
+        }
+        if (u.distinct < u.units) parts.push([u.distinct === 1 ? 'all alike' : `${u.distinct} distinct`, 'nnp-stat-bad']);
+        const key = JSON.stringify(parts);
+        const el = layerStats[l];
+        if (!el || el.dataset.key === key) return;
+        el.dataset.key = key;
+        el.replaceChildren(...parts.map(([text, cls]) => h('span', { className: cls, textContent: text })));
+        el.title = [dead.size || /relu/.test(act) ? `${dead.size} of ${u.units} units output 0 at every training point` : '',
+          u.saturated !== null && u.saturated !== undefined
+            ? `${Math.round(u.saturated * 100)}% of the activations at the training points are within 1% of an asymptote` : '',
+          u.distinct < u.units ? `${u.distinct} of ${u.units} units differ: the others are copies` : '']
+          .filter(Boolean).join('; ');
+      });
+    },
+    /** Convenience: setNeurons + setWeights + setOutput + setUnits from one decoded frame. */
     setFrame(f) {
       this.setNeurons(f.neurons || []);
       this.setWeights(f.weights || []);
       this.setOutput(f.output);
+      this.setUnits(f.units);
     },
     on(event, fn) { (handlers[event] ||= []).push(fn); },
     /** Read only (someone else's session) or editable (one's own); the diagram is rebuilt, its picture kept. */
@@ -374,6 +415,7 @@ export function createNetworkView(el, opts = {}) {
       if (last.neurons) this.setNeurons(last.neurons);
       if (last.weights) this.setWeights(last.weights);
       if (last.output) this.setOutput(last.output);
+      if (last.units) this.setUnits(last.units);
     },
     get readOnly() { return readOnly; },
     refreshTheme() {
