@@ -48,7 +48,7 @@ def distinct_rows(wb: Array) -> int:
 
 def unit_report(net: Network, acts: list[Array]) -> list[LayerUnits]:
     """Per hidden layer, from its activations A[l] (n[l], m) over m points (net.hidden_activations)."""
-    out = []
+    out: list[LayerUnits] = []
     for layer, a, wb in zip(net.spec.hidden, acts, net.layers, strict=False):
         g = net.spec.activations[len(out)]
         dead = np.flatnonzero(~np.any(a != 0, axis=1)).tolist() if a.shape[1] else []
