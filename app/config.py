@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     # 1e10 is ~15–30 s of one core here; the heaviest request the other bounds allowed (8 × 64 units,
     # 1,800 points, full batch) was ~15 CPU-minutes, holding its session (and a worker thread) as long
     max_work_per_request: int = 10_000_000_000
-    # a step is trained in ~20 ms slices (app.api.work) on this many threads of its own, never on the
-    # pool that serves the plain routes: heavy requests queue here, everything else goes on
-    heavy_threads: int = 2
+    # a step is trained in ~20 ms slices (app.api.work) on this many threads of its own, at a lower OS
+    # priority, never on the pool that serves the plain routes: heavy requests queue there, everything
+    # else goes on (1: on a 2-core machine one core stays for the rest)
+    heavy_threads: int = 1
     max_history: int = 100_000  # epochs kept
 
     # --- slow clients (app.slow_clients): how long a connection may take before it is closed. Each

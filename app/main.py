@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         yield
         restore_signals()
         scheduler.stop_all()  # no training thread outlives the server
+        app.state.work.close()
         if kept is not None:
             kept.close()  # everything written: nothing is lost
 

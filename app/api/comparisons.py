@@ -14,6 +14,7 @@ from app.training.session import Session
 from app.training.spec import SessionConfig
 
 from . import frames, present
+from .bodies import OffLoopBodies
 from .clients import TOO_MANY, check_running, client_of, streams
 from .deps import OWNER_ONLY, OwnerToken, SettingsDep, StoreDep
 from .live import SSE_DOC, EventStreamResponse, PlayRequest, open_stream, scheduler
@@ -21,7 +22,7 @@ from .schemas import OWNER_TOKEN_DOC, MetricsOut, ResetRequest, StepRequest
 from .sessions import most_updates, too_much_work
 from .work import work
 
-router = APIRouter(prefix="/api/v1/comparisons", tags=["comparisons"])
+router = APIRouter(prefix="/api/v1/comparisons", tags=["comparisons"], route_class=OffLoopBodies)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such comparison"}}
 OWNED: dict[int | str, dict[str, Any]] = {**NOT_FOUND, **OWNER_ONLY}  # a route that changes the comparison
 

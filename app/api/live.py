@@ -26,12 +26,13 @@ from app.training.fields import QueryIn, RealIn
 from app.training.scheduler import Scheduler
 
 from . import frames, present
+from .bodies import OffLoopBodies
 from .clients import TOO_MANY, check_running, client_of, streams
 from .deps import OwnedSessionDep, SessionDep, SettingsDep
 from .schemas import SessionOut, Strict
 from .sessions import NOT_FOUND, OWNED
 
-router = APIRouter(prefix="/api/v1/sessions", tags=["live"])
+router = APIRouter(prefix="/api/v1/sessions", tags=["live"], route_class=OffLoopBodies)
 
 
 class PlayRequest(Strict):

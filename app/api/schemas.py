@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.config import get_settings
 from app.request_error import RequestError
-from app.training.fields import RealIn, WholeIn
+from app.training.fields import RealIn, WholeIn, counted
 from app.training.spec import SEED_MAX, SessionConfig
 
 S = get_settings()
@@ -75,8 +75,8 @@ Coordinate = Annotated[float, RealIn(-1e3, 1e3)]
 
 
 class PredictRequest(Strict):
-    points: list[tuple[Coordinate, Coordinate]] = Field(..., min_length=1, max_length=S.max_predict_points,
-                                                        description="[[x1, x2], …] raw inputs")
+    points: Annotated[list[tuple[Coordinate, Coordinate]], counted(S.max_predict_points)] = Field(
+        ..., min_length=1, max_length=S.max_predict_points, description="[[x1, x2], …] raw inputs")
 
 
 # ---------------------------------------------------------------- responses

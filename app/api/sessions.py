@@ -22,6 +22,7 @@ from app.training.spec import SessionPatch
 from app.training.store import SessionStore
 
 from . import present
+from .bodies import OffLoopBodies
 from .clients import TOO_MANY, client_of
 from .deps import OWNER_ONLY, OwnedSessionDep, SessionDep, SettingsDep, StoreDep
 from .schemas import (
@@ -41,7 +42,7 @@ from .schemas import (
 from .work import work
 
 S = get_settings()
-router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
+router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"], route_class=OffLoopBodies)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such session"}}
 OWNED: dict[int | str, dict[str, Any]] = {**NOT_FOUND, **OWNER_ONLY}  # a route that changes the session
 

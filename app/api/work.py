@@ -5,9 +5,14 @@ Done in one go it held the session's lock the whole time, and a worker thread of
 serves every plain route: readers of that session piled up in the pool behind it until nothing else
 was answered. Here the updates are cut into slices of ~SLICE_S of CPU each; between slices the
 session's lock is free (its readers, viewers and the persistence saver go on) and so is the thread.
-The slices run under a small limiter of their own (`heavy_threads`), never the pool's: however many
-heavy requests come, plain routes keep their threads. The scheduler leaves a session alone while a
-step trains it (`busy`), so play turns never mix into a step's updates.
+The slices run on a pool of their own (`heavy_threads`, default 1: on a small machine a core stays
+for everything else), never the thread pool of the plain routes, and at a lower OS priority (nice
+10), so the event loop and the training scheduler win the CPU when they want it. However many heavy
+requests come, they queue there. The scheduler leaves a session alone while a step trains it
+(`busy`), so play turns never mix into a step's updates.
+
+A slice cannot be shorter than one update: on the heaviest network the limits allow (8 × 64 units,
+1,800 points, full batch) one update is ~0.1 s of CPU, and a reader of *that* session waits for it.
 
 Steps of one session (or comparison) take turns on an asyncio lock: waiting for one holds no thread.
 Other changes (PATCH, reset, weights, pause) are not held back: they land between two slices, as
@@ -17,12 +22,16 @@ they do between two turns of a playing session. A session deleted meanwhile ends
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import os
+import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
-import anyio
 from fastapi import Request
 
 from app.training.store import SessionNotFound
@@ -41,11 +50,20 @@ class Sliced(Protocol):
     def train_slice(self, updates: int, first: bool, last: bool) -> bool: ...
 
 
+HEAVY_NICE = 10  # the heavy threads' OS priority, below the rest of the server
+
+
+def _lower_priority() -> None:
+    # Linux schedules threads: setpriority on this thread's id lowers this thread only
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HEAVY_NICE)
+
+
 class Work:
-    """Per app: the limiter the slices run under, each target's turn lock, and counters."""
+    """Per app: the pool the slices run on, each target's turn lock, and counters."""
 
     def __init__(self, threads: int) -> None:
-        self.limiter = anyio.CapacityLimiter(threads)
+        self.pool = ThreadPoolExecutor(max(1, threads), "nnp-heavy", initializer=_lower_priority)
         self._turns: weakref.WeakKeyDictionary[Sliced, asyncio.Lock] = weakref.WeakKeyDictionary()
         self.slices = 0  # slices run (for /healthz and the tests)
         self.running = 0  # sliced requests in progress
@@ -61,7 +79,7 @@ class Work:
                 await self._slices(target, updates, work_per_update)
                 if target.closed:  # deleted meanwhile: what it did is gone with it
                     raise SessionNotFound(target.id)
-                return await anyio.to_thread.run_sync(then, limiter=self.limiter)
+                return await self._run(then)
             finally:
                 target.busy -= 1
                 self.running -= 1
@@ -74,13 +92,21 @@ class Work:
                 raise SessionNotFound(target.id)
             k = min(size, updates - done)
             first, last = done == 0, done + k >= updates
-            more, took = await anyio.to_thread.run_sync(_timed, target, k, first, last, limiter=self.limiter)
+            more, took = await self._run(functools.partial(_timed, target, k, first, last))
             self.slices += 1
             done += k
             if not more:
                 return
             # the next slice sized from this one's CPU time (at most 8× larger at a time)
             size = max(1, min(size * 8, int(k * SLICE_S / took))) if took > 0 else size * 8
+
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn)
+
+    def close(self) -> None:
+        """At shutdown: no new slice starts (a step in progress ends with its current slice)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _timed(target: Sliced, k: int, first: bool, last: bool) -> tuple[bool, float]:

@@ -73,6 +73,17 @@ def _typed(low: float, high: float, low_open: bool, whole: bool) -> Any:
     return check
 
 
+def counted(most: int) -> BeforeValidator:
+    """Refuse a list of more than `most` items before any item is validated: pydantic checks
+    `max_length` only after validating every item, so a 2 MB list was read in full to be refused."""
+    def check(value: object) -> object:
+        if isinstance(value, list) and len(value) > most:
+            raise ValueError(f"at most {most} items, got {len(value)}")
+        return value
+
+    return BeforeValidator(check)
+
+
 class RealIn(GroupedMetadata):
     """A finite JSON number in [low, high] (or (low, high]); booleans and strings are refused.
 

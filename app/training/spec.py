@@ -23,7 +23,7 @@ from app.nn.registry import Registry
 from app.nn.regularizers import REGULARIZERS
 from app.request_error import RequestError
 
-from .fields import RealIn, WholeIn
+from .fields import RealIn, WholeIn, counted
 
 S = get_settings()
 SEED_MAX = 2**31 - 1
@@ -64,10 +64,10 @@ class DatasetConfig(Strict):
     train_ratio: Annotated[float, RealIn(0.1, 0.9)] = 0.5
     seed: Seed = 1
     classes: Annotated[int, WholeIn(2, S.max_classes)] | None = Field(None, description="for multi-class sets")
-    points: list[tuple[Coordinate, Coordinate]] | None = Field(
+    points: Annotated[list[tuple[Coordinate, Coordinate]] | None, counted(S.max_custom_points)] = Field(
         None, max_length=S.max_custom_points, description="custom data: [[x1, x2], …]")
-    labels: list[Annotated[float, RealIn(-LABEL_MAX, LABEL_MAX)]] | None = Field(
-        None, max_length=S.max_custom_points, description="custom data: class 0..K−1 or a value")
+    labels: Annotated[list[Annotated[float, RealIn(-LABEL_MAX, LABEL_MAX)]] | None, counted(S.max_custom_points)] = \
+        Field(None, max_length=S.max_custom_points, description="custom data: class 0..K−1 or a value")
     csv: str | None = Field(None, max_length=S.max_csv_bytes, description="custom data as x1,x2,label rows")
 
     @field_validator("name")

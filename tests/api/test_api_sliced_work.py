@@ -129,7 +129,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app_client(clock: Clock) -> Iterator[TestClient]:
-    app = create_app(Settings(), clock=clock, threaded=False)
+    # two heavy threads: the held step keeps one (its hook waits inside a slice), the rest use the other
+    app = create_app(Settings(heavy_threads=2), clock=clock, threaded=False)
     with keep_owner_tokens(TestClient(app)) as c:
         yield c
 
@@ -159,7 +160,7 @@ def test_while_a_long_step_runs_its_session_and_everything_else_answer(
         reads = [pool.submit(c.get, f"{API}/sessions/{sid}") for _ in range(60)]
         assert {r.result(timeout=60).status_code for r in reads} == {200}
         assert c.get(f"{API}/sessions/{sid}/weights").status_code == 200
-        # another session steps to the end meanwhile (the heavy limiter has a second thread)
+        # another session steps to the end meanwhile (on the second heavy thread)
         assert c.post(f"{API}/sessions/{other}/step", json={"epochs": 2}).json()["epoch"] == 2
         assert c.get("/").status_code == 200
         assert not step.done() and c.get("/healthz").json()["work"]["running"] == 1

@@ -202,7 +202,7 @@ def _until_step(events: Iterator[tuple[str, str, int]], step: int) -> list[dict[
 def _threads() -> int:
     """Threads other than AnyIO's pooled workers, which stay idle for reuse by design: a closed
     stream must leave no thread (runner, timer, …) of its own."""
-    return sum(1 for t in threading.enumerate() if "AnyIO worker" not in t.name)
+    return sum(1 for t in threading.enumerate() if "AnyIO worker" not in t.name and "nnp-heavy" not in t.name)
 
 
 def test_api_disconnecting_a_viewer_leaves_nothing_behind(client: TestClient) -> None:
