@@ -1,10 +1,10 @@
 """The bounded session store through HTTP: eviction of the oldest idle session, 503 when every
-session is running, idle expiry. Each test builds its own app from `create_app(Settings(...))`."""
+session is running, idle expiry. Each test builds its own app from `create_app(Settings(...))`;
+those about time move a fake clock (tests/fake_clock.py) instead of sleeping."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from bench.owners import keep_owner_tokens
+from tests.fake_clock import FakeClock, run_for
 
 API = "/api/v1"
 
@@ -28,8 +29,12 @@ def strict(r: Any) -> Any:
 
 
 @contextmanager
-def app_client(**settings: Any) -> Iterator[TestClient]:
-    with keep_owner_tokens(TestClient(create_app(Settings(**settings)))) as c:
+def app_client(clock: FakeClock | None = None, **settings: Any) -> Iterator[TestClient]:
+    """A client of an app of its own; with `clock`, the app reads that fake clock and nothing trains
+    until the test calls its scheduler's run_due() (threaded=False)."""
+    app = (create_app(Settings(**settings)) if clock is None
+           else create_app(Settings(**settings), clock=clock, threaded=False))
+    with keep_owner_tokens(TestClient(app)) as c:
         yield c
 
 
@@ -80,35 +85,43 @@ def test_api_store_full_of_running_sessions_is_503() -> None:
                 c.post(f"{API}/sessions/{sid}/pause")
 
 
+def held(c: TestClient, sid: str) -> bool:
+    """Whether the store holds the session, without using it (a GET would count as use)."""
+    return sid in c.app.state.store  # type: ignore[attr-defined]
+
+
 def test_api_store_running_sessions_do_not_expire() -> None:
-    with app_client(max_sessions=10, idle_timeout_s=0.05) as c:
+    clock = FakeClock()
+    with app_client(clock, max_sessions=10, idle_timeout_s=60) as c:
         running, idle = create(c), create(c)
-        try:
-            assert c.post(f"{API}/sessions/{running}/play", json={"epochs_per_second": 1}).status_code == 200
-            time.sleep(0.2)
-            create(c)
-            assert alive(c, running)
-            assert not alive(c, idle)
-        finally:
-            c.post(f"{API}/sessions/{running}/pause")
+        assert c.post(f"{API}/sessions/{running}/play", json={"epochs_per_second": 1}).status_code == 200
+        clock.now += 61  # neither used since: both past the timeout (nothing trains: threaded=False)
+        create(c)  # the store expires idle sessions when it adds one
+        assert held(c, running) and not held(c, idle)
+        assert c.post(f"{API}/sessions/{running}/pause").status_code == 200
 
 
 def test_api_store_idle_sessions_expire() -> None:
-    with app_client(idle_timeout_s=0.05) as c:
+    clock = FakeClock()
+    with app_client(clock, idle_timeout_s=60) as c:
         old = create(c)
-        time.sleep(0.15)
+        clock.now += 59
+        create(c)
+        assert held(c, old)  # not yet
+        clock.now += 2
         new = create(c)
-        assert not alive(c, old)
+        assert not held(c, old) and not alive(c, old)
         assert alive(c, new)
 
 
 def test_api_store_touching_a_session_keeps_it() -> None:
-    with app_client(idle_timeout_s=0.3) as c:
+    clock = FakeClock()
+    with app_client(clock, idle_timeout_s=60) as c:
         a, b = create(c), create(c)
         for _ in range(3):
-            time.sleep(0.15)
+            clock.now += 30
             assert alive(c, a)  # a read counts as use
-        create(c)
+        create(c)  # b unused for 90 s, a for none
         assert alive(c, a)
         assert not alive(c, b)
 
@@ -124,30 +137,34 @@ def test_api_store_delete_stops_training() -> None:
         assert all(alive(c, s) for s in ids)
 
 
-def test_api_play_pause_status(client: TestClient) -> None:
-    sid = create(client)
-    try:
-        r = client.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 200})
-        assert r.status_code == 200 and strict(r)["status"] == "running"
-        time.sleep(0.3)
-        r = client.post(f"{API}/sessions/{sid}/pause")
-        assert r.status_code == 200 and strict(r)["status"] == "idle"
-        epoch = strict(r)["epoch"]
-        assert epoch > 0
-        time.sleep(0.3)
-        assert strict(client.get(f"{API}/sessions/{sid}"))["epoch"] == epoch
-        # play with no body, with null speed; pause twice is fine
-        assert client.post(f"{API}/sessions/{sid}/play").status_code == 200
-        assert client.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": None}).status_code == 200
-    finally:
+def test_api_play_pause_status() -> None:
+    clock = FakeClock()
+    with app_client(clock) as client:
+        scheduler = client.app.state.scheduler  # type: ignore[attr-defined]
+        sid = create(client)
+        try:
+            r = client.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": 200})
+            assert r.status_code == 200 and strict(r)["status"] == "running"
+            run_for(clock, scheduler, 0.3)
+            r = client.post(f"{API}/sessions/{sid}/pause")
+            assert r.status_code == 200 and strict(r)["status"] == "idle"
+            epoch = strict(r)["epoch"]
+            assert 59 <= epoch <= 60  # 0.3 s at 200 epochs/s, to the tick
+            assert scheduler.alive() == 0
+            run_for(clock, scheduler, 0.3)
+            assert strict(client.get(f"{API}/sessions/{sid}"))["epoch"] == epoch
+            # play with no body, with null speed; pause twice is fine
+            assert client.post(f"{API}/sessions/{sid}/play").status_code == 200
+            assert client.post(f"{API}/sessions/{sid}/play", json={"epochs_per_second": None}).status_code == 200
+        finally:
+            assert client.post(f"{API}/sessions/{sid}/pause").status_code == 200
         assert client.post(f"{API}/sessions/{sid}/pause").status_code == 200
-    assert client.post(f"{API}/sessions/{sid}/pause").status_code == 200
-    for bad in ({"epochs_per_second": 0}, {"epochs_per_second": 10_001}, {"epochs_per_second": "fast"},
-                {"speed": 1}):
-        r = client.post(f"{API}/sessions/{sid}/play", json=bad)
-        assert r.status_code == 422, bad
-        assert strict(r)["detail"][0]["field"] in ("epochs_per_second", "speed")
-    assert strict(client.get(f"{API}/sessions/{sid}"))["status"] == "idle"
+        for bad in ({"epochs_per_second": 0}, {"epochs_per_second": 10_001}, {"epochs_per_second": "fast"},
+                    {"speed": 1}):
+            r = client.post(f"{API}/sessions/{sid}/play", json=bad)
+            assert r.status_code == 422, bad
+            assert strict(r)["detail"][0]["field"] in ("epochs_per_second", "speed")
+        assert strict(client.get(f"{API}/sessions/{sid}"))["status"] == "idle"
 
 
 def test_api_store_created_app_settings_reach_the_store() -> None:
@@ -179,16 +196,18 @@ def test_api_schema_limits_cannot_differ_from_the_environment(limit: str, value:
 
 
 def test_api_training_nobody_watches_or_asks_about_pauses_itself() -> None:
-    # a closed tab leaves no stream and sends no request: the runner pauses instead of training
+    # a closed tab leaves no stream and sends no request: the scheduler pauses instead of training
     # for nobody until the session expires; a script that keeps asking keeps it running
-    with app_client(unattended_pause_s=1.5) as c:
+    clock = FakeClock()
+    with app_client(clock, unattended_pause_s=1.5) as c:
+        scheduler = c.app.state.scheduler  # type: ignore[attr-defined]
         watched, forgotten = create(c), create(c)
         for sid in (watched, forgotten):
-            assert c.post(f"{API}/sessions/{sid}/play", json={}).status_code == 200
-        deadline = time.monotonic() + 4.0
-        while time.monotonic() < deadline:  # asked about every 0.1 s: far inside 1.5 s even when busy
+            assert c.post(f"{API}/sessions/{sid}/play", json={}).status_code == 200  # full speed
+        for _ in range(40):  # 4 s, the watched one asked about every 0.1 s
+            run_for(clock, scheduler, 0.1, step=0.05, turns=2)
             assert strict(c.get(f"{API}/sessions/{watched}"))["status"] == "running"
-            time.sleep(0.1)
+        assert scheduler.counters.unattended_pauses == 1 and scheduler.alive() == 1
         assert c.post(f"{API}/sessions/{watched}/pause").status_code == 200
         r = c.get(f"{API}/sessions/{forgotten}")  # this request itself arrives after the pause
-        assert strict(r)["status"] == "idle"
+        assert strict(r)["status"] == "idle" and strict(r)["epoch"] > 0

@@ -17,9 +17,8 @@ server under test, no response set a cookie, and no page logged an unexpected er
 
 from __future__ import annotations
 
-import itertools
+import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,7 +115,7 @@ def page(ctx: BrowserContext) -> Iterator[Page]:
 def open_embed(page: Page, base: str, query: str) -> str:
     """Load /embed?query and wait for its first boundary; the session id it shows."""
     page.goto(f"{base}/embed?{query}")
-    wait_until(page, lambda: frames_shown(page) >= 1, f"the first frame of /embed?{query}", timeout=20)
+    wait_until(page, lambda: frames_shown(page) >= 1, f"the first frame of /embed?{query}")
     return attr(page, "data-session-id") or ""
 
 
@@ -240,9 +239,21 @@ RECORD_EPOCHS = """() => {
 }"""
 
 
+def assert_loops(shown: list[int], resets: list[Any], loop: int) -> None:
+    """The epochs a page showed (in order) and the resets it sent: it went back to the start once it
+    had reached `loop` epochs, never before, once a lap. How far past `loop` the session trained
+    while the reset was on its way is the machine's speed, not the page's rule: not asserted."""
+    drops = [i for i in range(1, len(shown)) if shown[i] < shown[i - 1]]  # epochs go back only on a reset
+    assert drops, f"no reset: {shown}"
+    assert max(shown[:drops[0]]) >= loop, f"the loop reset before epoch {loop}: {shown}"
+    assert len(drops) <= len(resets) <= len(drops) + 1, f"not one reset a lap: {resets}, {shown}"  # +1: on its way
+    assert all(r == {} for r in resets), resets  # {}: back to the initial weights (no new seed)
+
+
 @pytest.mark.browser
 def test_embed_loop_resets_and_plays_again(page: Page, server_url: str, api: httpx.Client) -> None:
     loop = 15
+    resets = requests_to(page, "/reset")
     sid = open_embed(page, server_url, f"preset={LESSON}&autoplay=1&loop={loop}&speed=30&controls=none")
     page.evaluate(RECORD_EPOCHS)
 
@@ -251,25 +262,39 @@ def test_embed_loop_resets_and_plays_again(page: Page, server_url: str, api: htt
         drops = [i for i in range(1, len(e)) if e[i] < e[i - 1]]
         return bool(drops) and e[-1] >= e[drops[0]] + 5
 
-    wait_until(page, replayed, f"a reset after {loop} epochs and 5 more", timeout=15)
-    shown: list[int] = page.evaluate("window.__epochs")
-    first_drop = next(i for i in range(1, len(shown)) if shown[i] < shown[i - 1])
-    assert loop <= shown[first_drop - 1] <= loop + 5, f"the loop reset at epoch {shown[first_drop - 1]}: {shown}"
-    assert shown[first_drop] <= 2, f"the loop did not go back to the start: {shown}"
-    assert max(shown) <= loop + 5, f"the loop ran well past {loop}: {shown}"
+    wait_until(page, replayed, f"a reset after {loop} epochs and 5 more")
+    assert_loops(page.evaluate("window.__epochs"), resets, loop)
     assert status(api, sid) == "running", "it did not play again after the reset"
     assert attr(page, "data-session-id") == sid  # the loop resets the session, it does not make a new one
 
 
+def first_frame(api: httpx.Client, path: str) -> dict[str, Any]:
+    """The first frame of `path`/stream (sessions/ID or comparisons/ID), as the server builds it."""
+    with api.stream("GET", f"{path}/stream?frames=1") as r:
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                return json.loads(line.removeprefix("data: "))  # type: ignore[no-any-return]
+    raise AssertionError(f"no frame from {path}/stream")
+
+
+def requests_to(page: Page, ending: str) -> list[Any]:
+    """The JSON bodies of the POSTs the page sends to URLs ending with `ending`, from now on."""
+    sent: list[Any] = []
+    page.on("request", lambda r: sent.append(r.post_data_json)
+            if r.method == "POST" and r.url.endswith(ending) else None)
+    return sent
+
+
 @pytest.mark.browser
 def test_embed_speed_is_honoured(page: Page, server_url: str, api: httpx.Client) -> None:
+    # speed=10 is what the page asks the server for, and what the server then trains at; the pace
+    # itself is the scheduler's, held to the tick on a fake clock (tests/api/test_api_scheduler.py).
+    # Epochs counted against the wall clock here measured the machine, not the page.
+    plays = requests_to(page, "/play")
     sid = open_embed(page, server_url, f"preset={LESSON}&autoplay=1&speed=10&loop=0&controls=none")
-    wait_until(page, lambda: session(api, sid)["epoch"] >= 2, "autoplay at 10 epochs/s")
-    e0, t0 = session(api, sid)["epoch"], time.monotonic()
-    page.wait_for_timeout(2500)
-    e1, t1 = session(api, sid)["epoch"], time.monotonic()
-    rate = (e1 - e0) / (t1 - t0)
-    assert 5 <= rate <= 15, f"speed=10 trained {rate:.1f} epochs/s"
+    wait_until(page, lambda: status(api, sid) == "running", "autoplay")
+    assert plays and all(p == {"epochs_per_second": 10} for p in plays), plays
+    assert first_frame(api, f"sessions/{sid}")["speed"] == 10
 
 
 # ------------------------------------------------------------------ postMessage from another origin
@@ -356,6 +381,16 @@ def statuses(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in msgs if m["data"].get("type") == "nnp:status"]
 
 
+def assert_at_most_4_a_second(times: list[float], since: float) -> None:
+    """The embed spaces its status messages at least 250 ms apart. All of `times` (the parent's
+    clock, when each arrived) were sent after `since` (before the command that set them off) and
+    before they arrived, so k of them take k − 1 gaps of 250 ms within [since, the last arrival],
+    however late or bunched up the machine delivers them: more can only come from a page that
+    sends faster (+1: a status that was already due when the command was sent)."""
+    most = (times[-1] - since) / 250 + 2
+    assert len(times) <= most, f"{len(times)} status messages in {times[-1] - since:.0f} ms: {times}"
+
+
 @pytest.mark.browser
 def test_postmessage_from_a_parent_on_another_origin(new_context: Callable[..., BrowserContext], server_url: str,
                                                      parent_origin: str, api: httpx.Client) -> None:
@@ -367,8 +402,7 @@ def test_postmessage_from_a_parent_on_another_origin(new_context: Callable[..., 
     embed = parent.frame_locator("#embed")
     root = embed.locator("html")
 
-    wait_until(parent, lambda: any(m["data"].get("type") == "nnp:ready" for m in received(parent)), "nnp:ready",
-               timeout=20)
+    wait_until(parent, lambda: any(m["data"].get("type") == "nnp:ready" for m in received(parent)), "nnp:ready")
     msgs = received(parent)
     assert {m["origin"] for m in msgs} == {server_url}
     assert sum(m["data"].get("type") == "nnp:ready" for m in msgs) == 1
@@ -377,6 +411,7 @@ def test_postmessage_from_a_parent_on_another_origin(new_context: Callable[..., 
 
     # play: statuses with a growing epoch, at most 4 a second
     n0 = len(msgs)
+    since = parent.evaluate("performance.now()")
     parent.evaluate("send({type: 'nnp:play'})")
     wait_until(parent, lambda: any(m["data"]["epoch"] >= 30 for m in statuses(received(parent)[n0:])),
                "nnp:status up to epoch 30")
@@ -385,12 +420,7 @@ def test_postmessage_from_a_parent_on_another_origin(new_context: Callable[..., 
     assert epochs == sorted(epochs) and epochs[-1] > epochs[0], epochs
     assert all(isinstance(m["data"]["loss"], float) for m in window[1:]), window[-1]
     assert window[-1]["data"]["status"] == "running"
-    # at most 4 a second: k messages span at least (k-1)·250 ms, less 150 ms of delivery jitter in the parent
-    times = [m["t"] for m in window]
-    too_close = [(i, j) for i, j in itertools.combinations(range(len(times)), 2)
-                 if times[j] - times[i] < (j - i) * 250 - 150]
-    assert too_close == [], f"status messages faster than 4 a second: {[round(t) for t in times]}"
-    assert len(window) >= 4
+    assert_at_most_4_a_second([m["t"] for m in window], since)
 
     # pause: an idle status, then silence
     parent.evaluate("send({type: 'nnp:pause'})")
@@ -454,7 +484,7 @@ def test_other_pages_cannot_be_framed_by_another_origin(new_context: Callable[..
     parent.on("console", lambda m: console.append(m.text))
     parent.goto(f"{parent_origin}/parent.html?src={quote(server_url + '/', safe='')}")
     wait_until(parent, lambda: any("frame" in t and "ancestor" in t.lower() for t in console) or any(
-        "X-Frame-Options" in t for t in console), "Chromium to refuse the frame", timeout=10)
+        "X-Frame-Options" in t for t in console), "Chromium to refuse the frame")
     parent.wait_for_timeout(500)
     assert parent.frame_locator("#embed").locator("h1.brand").count() == 0, "the playground rendered in a foreign frame"
     parent.close()
@@ -538,7 +568,7 @@ class TestFollow:
             room.requests[id(s)] = reqs = []
             s.on("request", lambda r, reqs=reqs: reqs.append((r.method, r.url)))
             s.goto(link)
-            wait_until(s, lambda s=s: frames_shown(s) >= 1, "the student's first frame", timeout=20)
+            wait_until(s, lambda s=s: frames_shown(s) >= 1, "the student's first frame")
             room.students.append(s)
         for s in room.students:
             assert attr(s, "data-session-id") == room.sid
@@ -550,14 +580,15 @@ class TestFollow:
 
         play_button(t).click()
         wait_until(t, lambda: epoch_attr(t) >= 5, "the teacher's run")
-        # while it trains (3 epochs/s): mostly the same epoch, never a second behind (three pages, one CPU)
-        diffs = []
-        for _ in range(10):
-            te = epoch_attr(t)
-            diffs += [epoch_attr(s) - te for s in room.students]
-            t.wait_for_timeout(100)
-        assert max(map(abs, diffs)) <= 3 and sorted(map(abs, diffs))[len(diffs) // 2] <= 1, \
-            f"student − teacher epochs: {diffs}"
+        # while it trains, the students follow it live: at three points of the run, each student's
+        # page comes to show the epoch the server had reached (read from the API). How closely a page
+        # draws behind is the machine's speed (bench/followers.py measures that lag): not asserted.
+        start = session(api, room.sid)["epoch"]
+        for point in (start, start + 3, start + 6):
+            wait_until(t, lambda point=point: session(api, room.sid)["epoch"] >= point, f"the session at epoch {point}")
+            for s in room.students:
+                wait_until(s, lambda s=s, point=point: epoch_attr(s) >= point, f"a student to show epoch {point}")
+        assert status(api, room.sid) == "running"
         epoch = pause_and_settle(t, api, room.sid)
         for s in room.students:
             wait_until(s, lambda s=s: epoch_attr(s) == epoch, f"the student to show epoch {epoch}")
@@ -616,7 +647,7 @@ class TestFollow:
                    "the teacher's new session")
         new_sid = attr(t, "data-session-id") or ""
         assert api.get(f"sessions/{room.sid}").status_code == 404
-        wait_until(other, lambda: attr(other, "data-session-id") == new_sid, "the follower to move along", timeout=8)
+        wait_until(other, lambda: attr(other, "data-session-id") == new_sid, "the follower to move along")
         assert attr(other, "data-mode") == "follow", other.locator("#follow-text").text_content()
         wait_until(t, lambda: t.locator(".watching").text_content() == "1 watching",
                    "the teacher's new session to count its follower")
@@ -811,7 +842,7 @@ def test_the_projector_theme_goes_along_to_a_comparison_lesson(page: Page, serve
     page.wait_for_url("**/compare?*", timeout=WAIT_MS)
     assert page.locator("html").get_attribute("data-theme") == "projector"
     wait_until(page, lambda: int(page.locator("html").get_attribute("data-frames-shown") or 0) > 0,
-               "the comparison's first frame", timeout=20)
+               "the comparison's first frame")
     assert "theme=projector" in page.url  # the page's own URL (a reload) keeps it
     links = page.locator("a.cmp-open")
     assert links.count() == 4
@@ -850,12 +881,12 @@ def test_screenshots_projector(page: Page, server_url: str, api: httpx.Client, s
     # a comparison lesson embedded (its maps and curves), then a session lesson's embed
     page.goto(f"{server_url}/embed?preset=linear-collapse&theme=projector&caption=1&autoplay=1")
     wait_until(page, lambda: int(page.locator("html").get_attribute("data-frames-shown") or 0) > 2,
-               "the comparison's first frames", timeout=20)
+               "the comparison's first frames")
     page.screenshot(path=str(SCREENSHOTS / f"classroom-embed-linear-collapse-{w}x{h}.png"))
 
     sid = open_embed(page, server_url, "preset=flower-one-hidden-layer&theme=projector&caption=1&curve=1"
                                        "&autoplay=1&speed=300&loop=0")
-    wait_until(page, lambda: session(api, sid)["epoch"] >= 300, "300 epochs", timeout=20)
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 300, "300 epochs")
     page.get_by_role("button", name="Pause").click()
     wait_until(page, lambda: status(api, sid) == "idle", "the pause")
     page.wait_for_timeout(400)
@@ -863,7 +894,7 @@ def test_screenshots_projector(page: Page, server_url: str, api: httpx.Client, s
 
     sid = open_app(page, server_url, "?theme=projector&speed=300")
     play_button(page).click()
-    wait_until(page, lambda: session(api, sid)["epoch"] >= 200, "200 epochs", timeout=20)
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 200, "200 epochs")
     pause_and_settle(page, api, sid)
     page.wait_for_timeout(400)
     page.screenshot(path=str(SCREENSHOTS / f"classroom-playground-projector-{w}x{h}.png"))
@@ -936,7 +967,7 @@ def test_embed_of_a_comparison_may_be_framed(server_url: str) -> None:
 @pytest.mark.browser
 def test_embed_of_a_comparison_lesson_trains_with_its_options(page: Page, server_url: str, api: httpx.Client) -> None:
     page.goto(f"{server_url}/embed?preset={RACE}&autoplay=1&controls=play,reset&theme=projector&caption=1&loop=0")
-    wait_until(page, lambda: frames_shown(page) >= 1, "the comparison embed's first frame", timeout=20)
+    wait_until(page, lambda: frames_shown(page) >= 1, "the comparison embed's first frame")
     cid = attr(page, "data-comparison-id") or ""
     assert attr(page, "data-variants") == "4" and attr(page, "data-theme") == "projector"
     maps = page.locator("#maps .cmp-card")
@@ -974,8 +1005,9 @@ def test_embed_of_a_comparison_loop_keys_and_reduced_motion(new_context: Callabl
                                                            server_url: str, api: httpx.Client) -> None:
     p = new_context().new_page()
     p.set_default_timeout(WAIT_MS)
+    resets = requests_to(p, "/reset")
     p.goto(f"{server_url}/embed?vary=learning_rate&values=0.3,1&autoplay=1&loop=12&speed=30&controls=none&keys=0")
-    wait_until(p, lambda: frames_shown(p) >= 1, "the first frame", timeout=20)
+    wait_until(p, lambda: frames_shown(p) >= 1, "the first frame")
     assert p.locator("button").count() == 0 and p.locator("#embed-controls").is_hidden()
     p.evaluate(RECORD_EPOCHS)
 
@@ -984,15 +1016,17 @@ def test_embed_of_a_comparison_loop_keys_and_reduced_motion(new_context: Callabl
         drops = [i for i in range(1, len(e)) if e[i] < e[i - 1]]
         return bool(drops) and e[-1] >= e[drops[0]] + 4
 
-    wait_until(p, replayed, "a reset after 12 epochs and 4 more", timeout=15)
-    shown: list[int] = p.evaluate("window.__epochs")
-    assert max(shown) <= 12 + 6, f"the loop ran well past 12: {shown}"
+    wait_until(p, replayed, "a reset after 12 epochs and 4 more")
+    assert_loops(p.evaluate("window.__epochs"), resets, 12)
     cid = attr(p, "data-comparison-id") or ""
-    # keys=0: space does not pause it
+    # keys=0: space does not pause it (asked of the page's requests: the status itself is idle for a
+    # moment at every lap, between the loop's reset and its play)
+    pauses = requests_to(p, "/pause")
     p.locator("#embed-status").click()
     p.keyboard.press("Space")
     p.wait_for_timeout(600)
-    assert comparison_of(api, cid)["status"] == "running", "keys=0, yet space paused the comparison"
+    assert pauses == [], "keys=0, yet space paused the comparison"
+    wait_until(p, lambda: comparison_of(api, cid)["status"] == "running", "the loop to go on")
     leave(p)
     p.close()
 
@@ -1000,7 +1034,7 @@ def test_embed_of_a_comparison_loop_keys_and_reduced_motion(new_context: Callabl
     r = new_context(reduced_motion="reduce").new_page()
     r.set_default_timeout(WAIT_MS)
     r.goto(f"{server_url}/embed?preset={RACE}&autoplay=1&controls=none")
-    wait_until(r, lambda: frames_shown(r) >= 1, "the first frame (reduced motion)", timeout=20)
+    wait_until(r, lambda: frames_shown(r) >= 1, "the first frame (reduced motion)")
     r.wait_for_timeout(1000)
     cid = attr(r, "data-comparison-id") or ""
     assert comparison_of(api, cid)["status"] == "idle", "autoplay started under reduce motion"
@@ -1021,13 +1055,14 @@ def test_embed_of_a_comparison_postmessage_from_another_origin(new_context: Call
     embed = parent.frame_locator("#embed")
     root = embed.locator("html")
     ready = lambda: sum(m["data"].get("type") == "nnp:ready" for m in received(parent))  # noqa: E731
-    wait_until(parent, lambda: ready() == 1, "nnp:ready", timeout=20)
+    wait_until(parent, lambda: ready() == 1, "nnp:ready")
     assert {m["origin"] for m in received(parent)} == {server_url}
     cid = root.get_attribute("data-comparison-id") or ""
     assert comparison_of(api, cid)["status"] == "idle"
 
     # play: statuses with a growing epoch and the variants' mean train cost, at most 4 a second
     n0 = len(received(parent))
+    since = parent.evaluate("performance.now()")
     parent.evaluate("send({type: 'nnp:play'})")
     wait_until(parent, lambda: any(m["data"]["epoch"] >= 20 for m in statuses(received(parent)[n0:])),
                "nnp:status up to epoch 20")
@@ -1036,10 +1071,7 @@ def test_embed_of_a_comparison_postmessage_from_another_origin(new_context: Call
     assert epochs == sorted(epochs) and epochs[-1] > epochs[0], epochs
     assert window[-1]["data"]["status"] == "running"
     assert all(isinstance(m["data"]["loss"], float) for m in window[1:]), window[-1]
-    times = [m["t"] for m in window]
-    too_close = [(i, j) for i, j in itertools.combinations(range(len(times)), 2)
-                 if times[j] - times[i] < (j - i) * 250 - 150]
-    assert too_close == [], f"status messages faster than 4 a second: {[round(t) for t in times]}"
+    assert_at_most_4_a_second([m["t"] for m in window], since)
     assert comparison_of(api, cid)["status"] == "running"
 
     # pause: an idle status whose loss is the mean train cost of the four variants
@@ -1063,13 +1095,13 @@ def test_embed_of_a_comparison_postmessage_from_another_origin(new_context: Call
     parent.evaluate("send({type: 'nnp:preset', name: 'no-such-lesson'})")
     wait_until(parent, lambda: any(m["data"].get("type") == "nnp:error" for m in received(parent)[n1:]), "nnp:error")
     parent.evaluate(f"send({{type: 'nnp:preset', name: '{LESSON}'}})")
-    wait_until(parent, lambda: ready() == 2, "nnp:ready of the session lesson's embed", timeout=20)
+    wait_until(parent, lambda: ready() == 2, "nnp:ready of the session lesson's embed")
     sid = root.get_attribute("data-session-id") or ""
     assert sid and root.get_attribute("data-comparison-id") is None
     assert embed.locator("button").count() == 0  # controls=none came along
     wait_until(parent, lambda: api.get(f"comparisons/{cid}").status_code == 404, "the old comparison to go")
     parent.evaluate("send({type: 'nnp:preset', name: 'linear-collapse'})")  # from a session embed, too
-    wait_until(parent, lambda: ready() == 3, "nnp:ready of the comparison lesson's embed", timeout=20)
+    wait_until(parent, lambda: ready() == 3, "nnp:ready of the comparison lesson's embed")
     cid2 = root.get_attribute("data-comparison-id") or ""
     assert cid2 and comparison_of(api, cid2)["variants"][0]["label"]
     parent.evaluate("send({type: 'nnp:play'})")
@@ -1088,7 +1120,7 @@ def test_screenshots_comparison_embed(page: Page, server_url: str, size: tuple[i
     SCREENSHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": w, "height": h})
     page.goto(f"{server_url}/embed?preset={RACE}&theme=projector&caption=1&autoplay=1&speed=100&loop=0")
-    wait_until(page, lambda: int(attr(page, "data-epoch") or 0) >= 80, "80 epochs", timeout=20)
+    wait_until(page, lambda: int(attr(page, "data-epoch") or 0) >= 80, "80 epochs")
     page.get_by_role("button", name="Pause").click()
     wait_until(page, lambda: attr(page, "data-status") == "idle", "the pause")
     page.wait_for_timeout(600)

@@ -64,13 +64,13 @@ def open_compare(page: Page, url: str) -> str:
     """Load a compare URL; once its comparison exists and its first frame is drawn, its id."""
     page.goto(url)
     wait_until(page, lambda: attr(page, "data-comparison-id") and frames_shown(page) >= 1,
-               "the comparison and its first frame", timeout=20)
+               "the comparison and its first frame")
     return attr(page, "data-comparison-id") or ""
 
 
 def wait_new_comparison(page: Page, old: str | None) -> str:
     wait_until(page, lambda: (attr(page, "data-comparison-id") or old) != old and frames_shown(page) >= 1,
-               "a comparison and its first frame", timeout=20)
+               "a comparison and its first frame")
     return attr(page, "data-comparison-id") or ""
 
 
@@ -120,7 +120,7 @@ def test_compare_opens_from_the_playground(race: Page, server_url: str, api: htt
                                            facts: dict[str, Any]) -> None:
     page = race
     page.goto(f"{server_url}/?dataset=circle&layers=8,8")
-    wait_until(page, lambda: frames_shown(page) >= 1 and attr(page, "data-session-id"), "the playground", timeout=20)
+    wait_until(page, lambda: frames_shown(page) >= 1 and attr(page, "data-session-id"), "the playground")
     link = page.get_by_role("link", name="Compare", exact=True)
     wait_until(page, lambda: "layers=8" in (link.get_attribute("href") or ""), "the Compare link to carry the base")
     link.click()
@@ -208,7 +208,7 @@ def test_race_play_pause_step_reset(race: Page, api: httpx.Client, facts: dict[s
         assert float(cost) > 0, f"row {i} shows no train cost: {cost!r}"
         assert (rows.nth(i).locator("th").text_content() or "").strip() == labels[i]
 
-    page.wait_for_timeout(2000)
+    wait_until(page, lambda: comparison(api, cid)["variants"][0]["epoch"] >= 10, "10 epochs of the race")
     pause(page, api, cid)
     vs = variant_sessions(api, cid)
     steps = {v["step"] for v in vs}
@@ -243,7 +243,7 @@ def test_screenshots_of_the_running_race(race: Page, api: httpx.Client, facts: d
     page = race
     cid = facts["cid"]
     play_button(page).click()
-    wait_until(page, lambda: comparison(api, cid)["variants"][0]["epoch"] >= 40, "40 epochs", timeout=15)
+    wait_until(page, lambda: comparison(api, cid)["variants"][0]["epoch"] >= 40, "40 epochs")
     for width, height in ((1920, 1080), (1366, 768)):
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(600)  # layout, then a few frames at the new size
@@ -279,7 +279,7 @@ def test_open_a_variant_as_playground(race: Page, api: httpx.Client, facts: dict
     card = page.locator("#maps .cmp-card").filter(has_text="relu").filter(has_not_text="leaky")
     assert card.count() == 1
     card.get_by_role("link", name="open relu as playground").click()
-    wait_until(page, lambda: frames_shown(page) >= 1 and attr(page, "data-session-id"), "the playground", timeout=20)
+    wait_until(page, lambda: frames_shown(page) >= 1 and attr(page, "data-session-id"), "the playground")
     assert "/compare" not in page.url
     config = get(api, f"sessions/{attr(page, 'data-session-id')}")["config"]
     assert config["layers"] == [{"units": 8, "activation": "relu"}] * 2

@@ -29,8 +29,10 @@ APPLY = "Apply the chosen tool at these coordinates"
 # ------------------------------------------------------------------ helpers
 
 
-def wait_until(page: Page, cond: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    """Poll `cond` (Python side, no script in the page) until truthy; its value, or AssertionError."""
+def wait_until(page: Page, cond: Callable[[], Any], what: str, timeout: float = WAIT_MS / 1000) -> Any:
+    """Poll `cond` (Python side, no script in the page) until truthy; its value, or AssertionError.
+    The timeout bounds the wait, it claims nothing about speed (see WAIT_MS): a loaded machine may
+    take many seconds to draw what a quiet one draws at once."""
     deadline = time.monotonic() + timeout
     while True:
         value = cond()
@@ -65,7 +67,7 @@ def train_cost(page: Page) -> float:
 def open_app(page: Page, server_url: str, query: str = "") -> str:
     """Load the page and wait for its first frame; the session id it shows."""
     page.goto(f"{server_url}/{query}")
-    wait_until(page, lambda: frames_shown(page) >= 1, "the first frame", timeout=20)
+    wait_until(page, lambda: frames_shown(page) >= 1, "the first frame")
     return attr(page, "data-session-id") or ""
 
 
@@ -445,7 +447,7 @@ def test_copy_link_rebuilds_the_experiment(page: Page, shared_context: BrowserCo
 def _open_link(p: Page, link: str) -> str:
     p.set_default_timeout(WAIT_MS)
     p.goto(link)
-    wait_until(p, lambda: frames_shown(p) >= 1, "the linked page's first frame", timeout=20)
+    wait_until(p, lambda: frames_shown(p) >= 1, "the linked page's first frame")
     return attr(p, "data-session-id") or ""
 
 
@@ -456,7 +458,7 @@ def test_screenshots_spiral_8x8(page: Page, shared_context: BrowserContext, serv
         p.set_viewport_size({"width": width, "height": height})
         sid = open_app(p, server_url, "?layers=8,8&speed=300")
         play_button(p).click()
-        wait_until(p, lambda: session(api, sid)["epoch"] >= 300, "300 epochs", timeout=20)
+        wait_until(p, lambda: session(api, sid)["epoch"] >= 300, "300 epochs")
         pause_and_settle(p, api, sid)
         assert heatmap_ok(p)
         p.wait_for_timeout(300)  # the charts' last redraw
@@ -487,7 +489,7 @@ def test_page_works_under_its_csp_without_console_errors(context_factory: Callab
     p.set_default_timeout(WAIT_MS)
     r = p.goto(f"{server_url}/")
     assert r is not None and "script-src 'self'" in (r.header_value("content-security-policy") or "")
-    wait_until(p, lambda: frames_shown(p) >= 1, "the first frame under the CSP", timeout=20)
+    wait_until(p, lambda: frames_shown(p) >= 1, "the first frame under the CSP")
     sid = attr(p, "data-session-id") or ""
     assert heatmap_ok(p)
     play_button(p).click()
