@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app import __version__, docs, shutdown, slow_clients, web
 from app.api import catalog, comparisons, datasets, errors, health, live, presets, sessions
+from app.api.bodies import Parser
 from app.api.clients import Streams
 from app.api.work import Work
 from app.body_limit import BodyLimit
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         restore_signals()
         scheduler.stop_all()  # no training thread outlives the server
         app.state.work.close()
+        app.state.parser.close()
         if kept is not None:
             kept.close()  # everything written: nothing is lost
 
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.state.scheduler = scheduler
     app.state.work = Work(settings.heavy_threads)
     app.state.streams = Streams()
+    app.state.parser = Parser()
     app.state.store.on_evict.append(scheduler.stop)  # a deleted or evicted session stops training
 
     def drop_comparison(c: Comparison) -> None:

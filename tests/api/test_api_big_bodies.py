@@ -1,10 +1,9 @@
-"""Large JSON bodies are decoded and validated off the event loop (app.api.bodies), with the same
-answers as small ones: the session they make, and the 422 naming the field when they are wrong."""
+"""Large JSON bodies are decoded and validated in the app's parser process (app.api.bodies), with
+the same answers as small ones: the session they make, and the 422 naming the field when wrong."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,23 +16,12 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def decodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
-    """Each off-loop decode: (thread name, whether that thread runs an event loop)."""
-    seen: list[tuple[str, bool]] = []
-    real = bodies._decode
-
-    def recording(body: bytes, field: Any) -> Any:
-        try:
-            asyncio.get_running_loop()
-            on_loop = True
-        except RuntimeError:
-            on_loop = False
-        seen.append((threading.current_thread().name, on_loop))
-        return real(body, field)
-
-    monkeypatch.setattr(bodies, "_decode", recording)
-    monkeypatch.setattr(bodies, "OFF_LOOP_BYTES", 16 * 1024)  # the custom points limit (2,000) is ~60 kB
-    return seen
+def parsed(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """Bodies decoded by the app's parser process so far (its threshold lowered to 16 kB: the
+    custom points limit, 2,000, is ~60 kB)."""
+    monkeypatch.setattr(bodies, "OFF_LOOP_BYTES", 16 * 1024)
+    parser = client.app.state.parser  # type: ignore[attr-defined]
+    return lambda: int(parser.parsed)
 
 
 def custom_points(n: int, seed: int = 0) -> dict[str, Any]:
@@ -44,41 +32,41 @@ def custom_points(n: int, seed: int = 0) -> dict[str, Any]:
 
 
 def test_a_big_body_is_decoded_and_validated_in_a_worker_thread(client: TestClient,
-                                                               decodes: list[tuple[str, bool]]) -> None:
+                                                               parsed: Callable[[], int]) -> None:
     big = custom_points(2000)
     r = client.post(f"{API}/sessions", json=big)
     assert r.status_code == 201, r.text
-    assert len(decodes) == 1 and decodes[0][1] is False and decodes[0][0] != threading.main_thread().name
+    assert parsed() == 1
     # the same session as from the same config sent small (the points are what they were)
     data = client.get(f"{API}/sessions/{r.json()['id']}/data").json()
     n = len(data["train"]["x"]) + len(data["test"]["x"])
     assert n == 2000
     small = client.post(f"{API}/sessions", json=custom_points(50)).json()
-    assert len(decodes) == 1  # a small body is not worth a thread
+    assert parsed() == 1  # a small body is not worth the trip
     assert small["config"]["seed"] == r.json()["config"]["seed"] == 3
 
 
 def test_a_big_wrong_body_gets_the_same_422_as_a_small_one(client: TestClient,
-                                                         decodes: list[tuple[str, bool]]) -> None:
+                                                         parsed: Callable[[], int]) -> None:
     for n in (2001, 30_000):  # past the points limit: ~60 kB and ~1 MB
         r = client.post(f"{API}/sessions", json=custom_points(n))
         assert r.status_code == 422
         detail = r.json()["detail"]
         assert detail[0]["field"] == "dataset.points" and "2000" in detail[0]["msg"], detail
-    assert len(decodes) == 2
+    assert parsed() == 2
     bad = b'{"dataset": ' + b" " * 100_000 + b"[}"
     r = client.post(f"{API}/sessions", content=bad, headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid"
 
 
 def test_big_weights_through_put_are_taken_off_the_loop_too(client: TestClient,
-                                                           decodes: list[tuple[str, bool]]) -> None:
+                                                           parsed: Callable[[], int]) -> None:
     s = client.post(f"{API}/sessions", json={"layers": [{"units": 64}] * 6, "features": ["x1", "x2"]}).json()
     w = client.get(f"{API}/sessions/{s['id']}/weights").json()
     for layer in w["layers"]:
         layer["W"] = [[round(v * 0.5, 9) for v in row] for row in layer["W"]]
     r = client.put(f"{API}/sessions/{s['id']}/weights", json=w)
-    assert r.status_code == 200 and decodes and not decodes[-1][1]
+    assert r.status_code == 200 and parsed() == 1
     assert abs(r.json()["layers"][1]["W"][0][0] - w["layers"][1]["W"][0][0]) < 1e-6
 
 
