@@ -201,12 +201,17 @@ export function createNetworkView(el, opts = {}) {
     const height = body.clientHeight - (head ? head.offsetHeight : 40) - 8;
     const width = body.clientWidth - 56;  // feature labels
     const size = Math.floor(Math.min(height / (rowsMax * 1.3), width / (nCols * 2.3), opts.maxNode ?? 56));
-    el.style.setProperty('--nnp-node', `${Math.max(12, size)}px`);
+    // --nnp-node-min: a short projector screen lets 16-unit layers shrink further than 12 px and stay whole
+    const least = parseFloat(getComputedStyle(el).getPropertyValue('--nnp-node-min')) || 12;
+    el.style.setProperty('--nnp-node', `${Math.max(least, size)}px`);
   }
 
   function place() {
     if (!net) return;
     const origin = body.getBoundingClientRect();
+    // the links' own size out of the measure first: else it keeps the body as large as it ever was
+    links.setAttribute('width', '0');
+    links.setAttribute('height', '0');
     links.setAttribute('width', String(body.scrollWidth));
     links.setAttribute('height', String(body.scrollHeight));
     const box = (node) => {
