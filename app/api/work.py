@@ -32,12 +32,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
+import anyio
 from fastapi import Request
 
 from app.training.store import SessionNotFound
 
 SLICE_S = 0.02  # CPU per slice: short enough for a reader to wait behind, long enough to amortise
 FIRST_SLICE_WORK = 2_000_000  # operations (updates × parameters × batch) of the first slice: ~2 ms
+# a step this small (~10 ms) is done at once on the plain routes' pool, as any quick request: it does
+# not queue behind the slices of someone's heavy step
+SMALL_WORK = 10_000_000
 
 T = TypeVar("T")
 
@@ -76,6 +80,8 @@ class Work:
             target.busy += 1
             self.running += 1
             try:
+                if updates * work_per_update <= SMALL_WORK:
+                    return await anyio.to_thread.run_sync(self._at_once, target, updates, then)
                 await self._slices(target, updates, work_per_update)
                 if target.closed:  # deleted meanwhile: what it did is gone with it
                     raise SessionNotFound(target.id)
@@ -83,6 +89,13 @@ class Work:
             finally:
                 target.busy -= 1
                 self.running -= 1
+
+    def _at_once(self, target: Sliced, updates: int, then: Callable[[], T]) -> T:
+        target.train_slice(updates, True, True)
+        self.slices += 1
+        if target.closed:
+            raise SessionNotFound(target.id)
+        return then()
 
     async def _slices(self, target: Sliced, updates: int, work_per_update: int) -> None:
         size = max(1, FIRST_SLICE_WORK // max(1, work_per_update))

@@ -140,7 +140,7 @@ def test_a_big_step_runs_in_many_slices(app_client: TestClient) -> None:
     sid = c.post(f"{API}/sessions", json={**CIRCLE, "layers": [{"units": 8}, {"units": 8}],
                                           "batch_size": None}).json()["id"]
     before = c.get("/healthz").json()["work"]["slices"]
-    assert c.post(f"{API}/sessions/{sid}/step", json={"epochs": 2000}).json()["epoch"] == 2000
+    assert c.post(f"{API}/sessions/{sid}/step", json={"epochs": 4000}).json()["epoch"] == 4000  # 2e7 operations
     assert c.get("/healthz").json()["work"]["slices"] - before >= 2
 
 
@@ -148,11 +148,12 @@ def test_while_a_long_step_runs_its_session_and_everything_else_answer(
         app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     c = app_client
     held = HeldStep(monkeypatch)
-    sid = c.post(f"{API}/sessions", json={**CIRCLE, "batch_size": 1}).json()["id"]
+    big = {**CIRCLE, "layers": [{"units": 8}, {"units": 8}], "batch_size": None}  # 105 parameters × 50 points
+    sid = c.post(f"{API}/sessions", json=big).json()["id"]
     other = c.post(f"{API}/sessions", json=CIRCLE).json()["id"]
     held.target = sid
     with ThreadPoolExecutor(64) as pool:
-        step = pool.submit(c.post, f"{API}/sessions/{sid}/step", json={"epochs": 40})  # 2,000 updates
+        step = pool.submit(c.post, f"{API}/sessions/{sid}/step", json={"epochs": 4000})  # sliced: 2e7 operations
         assert held.inside.wait(60)
         health = c.get("/healthz").json()
         assert health["work"]["running"] == 1
@@ -166,7 +167,7 @@ def test_while_a_long_step_runs_its_session_and_everything_else_answer(
         assert not step.done() and c.get("/healthz").json()["work"]["running"] == 1
         held.release()
         done = step.result(timeout=120)
-    assert done.status_code == 200 and done.json()["epoch"] == 40
+    assert done.status_code == 200 and done.json()["epoch"] == 4000
     assert c.get("/healthz").json()["work"]["running"] == 0
 
 
@@ -206,3 +207,22 @@ def test_deleting_a_session_ends_its_step(app_client: TestClient, monkeypatch: p
         held.release()
         assert step.result(timeout=60).status_code == 404
     assert c.get("/healthz").json()["work"]["running"] == 0
+
+
+def test_a_small_step_does_not_queue_behind_a_heavy_one(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the one heavy thread (the default) held by a big step, a small step of another session
+    (under SMALL_WORK) is done at once on the plain pool."""
+    c = keep_owner_tokens(TestClient(create_app(Settings(heavy_threads=1), clock=clock, threaded=False)))
+    held = HeldStep(monkeypatch)
+    big = {**CIRCLE, "layers": [{"units": 8}, {"units": 8}], "batch_size": None}
+    sid = c.post(f"{API}/sessions", json=big).json()["id"]
+    other = c.post(f"{API}/sessions", json=CIRCLE).json()["id"]
+    held.target = sid
+    with ThreadPoolExecutor(2) as pool:
+        step = pool.submit(c.post, f"{API}/sessions/{sid}/step", json={"epochs": 4000})
+        assert held.inside.wait(60)
+        assert c.post(f"{API}/sessions/{other}/step", json={"epochs": 3}).json()["epoch"] == 3
+        assert not step.done()
+        held.release()
+        assert step.result(timeout=120).json()["epoch"] == 4000
+    c.close()
