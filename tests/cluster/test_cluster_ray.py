@@ -35,7 +35,7 @@ from typing import IO
 import httpx
 import pytest
 
-from bench.owners import keep_owner_tokens
+from bench.owners import OwnerTokens, keep_owner_tokens
 from tests.conftest import ROOT, free_port
 
 pytest.importorskip("ray", reason="Ray is the optional cluster extra: pip install -e '.[cluster]' to run this")
@@ -270,8 +270,9 @@ def test_a_two_node_cluster_serves_one_playground(cluster: tuple[Node, Node, Web
     assert sorted(node_of.values()) == ["head", "second"], node_of  # one host on each node (its raylet's child)
     ray_node = {node_of[name]: node for name, (node, _) in hosts.items()}
     assert (web_a.node(), web_b.node()) == (ray_node["head"], ray_node["second"])  # a web process on each node
-    a = keep_owner_tokens(httpx.Client(base_url=web_a.url, timeout=30))
-    b = keep_owner_tokens(httpx.Client(base_url=web_b.url, timeout=30))
+    tokens = OwnerTokens()  # one script talking to both web processes: either may change what it made
+    a = keep_owner_tokens(httpx.Client(base_url=web_a.url, timeout=30), tokens)
+    b = keep_owner_tokens(httpx.Client(base_url=web_b.url, timeout=30), tokens)
     with a, b:
         ids = [(a if k % 2 else b).post(f"{API}/sessions", json=CIRCLE).json()["id"] for k in range(4)]
         assert {node_of[i.split(".")[0]] for i in ids} == {"head", "second"}  # sessions on both nodes
@@ -280,7 +281,8 @@ def test_a_two_node_cluster_serves_one_playground(cluster: tuple[Node, Node, Web
             on.setdefault(node_of[sid.split(".")[0]], sid)
         spare = next(sid for sid in ids if sid not in on.values())
         for k, sid in enumerate(ids):  # each through the web process that did not create it
-            assert (b if k % 2 else a).post(f"{API}/sessions/{sid}/step", json={"epochs": 2}).json()["epoch"] == 2
+            r = (b if k % 2 else a).post(f"{API}/sessions/{sid}/step", json={"epochs": 2})
+            assert r.status_code == 200 and r.json()["epoch"] == 2, r.text
         patched = b.patch(f"{API}/sessions/{ids[1]}", json={"optimizer": {"name": "adam", "learning_rate": 0.01}})
         assert patched.status_code == 200 and patched.json()["config"]["optimizer"]["name"] == "adam"
         assert a.get(f"{API}/sessions/{ids[1]}").json()["config"]["optimizer"]["name"] == "adam"
