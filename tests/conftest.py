@@ -22,9 +22,23 @@ from bench.owners import keep_owner_tokens
 from bench.server import free_port, start_server, stop_server  # noqa: F401  (tests import these from here)
 
 ROOT = Path(__file__).resolve().parent.parent
+E2E = ROOT / "tests" / "e2e"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    """The tests run in a random order (pytest-randomly: its seed is in the header, `-p no:randomly`
+    turns it off), so that none can lean on another's state; all but tests/e2e. Those share one
+    server, one browser and pages on purpose (a page load parses Plotly for seconds), a class of them
+    carries a classroom on from test to test, and a module's last test checks what all of its pages
+    requested: they run last, in the order of their files."""
+    collected = {id(item): i for i, item in enumerate(items)}  # before any plugin reorders them
+    yield
+    e2e = sorted((item for item in items if E2E in item.path.parents), key=lambda item: collected[id(item)])
+    items[:] = [item for item in items if E2E not in item.path.parents] + e2e
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ def _close_owner() -> Iterator[None]:
     OWNER.close()
 
 
+@pytest.mark.browser
 def test_a_follower_reconnects_after_a_restart(browser: Browser, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     port = bench.server.free_port()
