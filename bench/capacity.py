@@ -1,8 +1,8 @@
 """python -m bench.capacity: how many students can train live on one server before their pages stutter.
 
 In a classroom every student's page plays its own network at the same time. Each session here is
-what the page makes by default (spiral, SGD α = 0.03, batch 10; only the network is fixed, at
-[8,8] tanh), playing at the page's default speed of 30 epochs/s, with one viewer reading its
+what the page makes by default (SGD α = 0.03, batch 10) on the spiral, with the network fixed at
+[8,8] tanh, playing at the page's default speed of 30 epochs/s, with one viewer reading its
 stream at up to 30 frames/s. For each number of sessions N (a fresh server per N, started as
 `nn-playground` starts it, with 1 worker and with one per core), over a window of a few seconds
 after a warm-up:

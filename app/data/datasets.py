@@ -228,7 +228,10 @@ DATASETS: Registry[Dataset] = Registry("dataset", [
             "Six positive and negative bumps on a grid; noise reads the target at a jittered "
             "position" + _TF + ".", _multi_gauss),
 ])
-DEFAULT_DATASET = "spiral"
+# The first run solves in seconds (the default [4, 2] tanh, SGD α = 0.03, batch 10: ≥ 95 % test
+# accuracy within 84 epochs in seeds 0–10, tests/teaching/test_teaching_default.py); spiral is the
+# challenge one click away.
+DEFAULT_DATASET = "circle"
 
 
 # --- the split

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.config import get_settings
 from app.data.custom import LABEL_MAX
-from app.data.datasets import DATASETS
+from app.data.datasets import DATASETS, DEFAULT_DATASET
 from app.data.features import DEFAULT_FEATURES, FEATURES
 from app.nn.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from app.nn.initializers import DEFAULT_INITIALIZER, INITIALIZERS
@@ -58,7 +58,7 @@ Dropout = Annotated[float, RealIn(0.0, 0.9)]
 
 
 class DatasetConfig(Strict):
-    name: str = Field("spiral", description="a data set from the catalog, or 'custom' with points or csv")
+    name: str = Field(DEFAULT_DATASET, description="a data set from the catalog, or 'custom' with points or csv")
     n_samples: Annotated[int, WholeIn(S.min_samples, S.max_samples)] = 500
     noise: Annotated[float, RealIn(0.0, 1.0)] = 0.0
     train_ratio: Annotated[float, RealIn(0.1, 0.9)] = 0.5

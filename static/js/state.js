@@ -8,10 +8,12 @@ export { fromQuery, toQuery } from "./query.js";
 
 // ------------------------------------------------------------------ defaults
 
-/** Mirrors the server's SessionConfig() and limits, for use before (or without) the catalog. */
+/** Mirrors the server's SessionConfig() and limits, for use without the catalog (node tests, a default
+ *  argument): every page reads its defaults from GET api/v1/catalog's `defaults` (defaultState(catalog)),
+ *  and tests/api/test_api_sessions.py checks this copy against them. */
 export const FALLBACK_CATALOG = {
   defaults: {
-    dataset: { name: "spiral", n_samples: 500, noise: 0.0, train_ratio: 0.5, seed: 1, classes: null },
+    dataset: { name: "circle", n_samples: 500, noise: 0.0, train_ratio: 0.5, seed: 1, classes: null },
     features: ["x1", "x2"],
     layers: [{ units: 4, activation: "tanh" }, { units: 2, activation: "tanh" }],
     output: { activation: null }, loss: null,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -114,7 +115,7 @@ def test_api_healthz_and_catalog(client: TestClient) -> None:
 def test_api_defaults_give_the_full_resolved_config(client: TestClient) -> None:
     s = create(client)
     cfg = s["config"]
-    assert cfg["dataset"]["name"] == "spiral"
+    assert cfg["dataset"]["name"] == "circle"  # a first run that succeeds (tests/teaching/test_teaching_default.py)
     assert cfg["features"] == ["x1", "x2"]
     assert cfg["layers"] == [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "tanh"}]
     assert cfg["optimizer"]["name"] == "sgd" and cfg["optimizer"]["learning_rate"] == 0.03
@@ -130,6 +131,28 @@ def test_api_defaults_give_the_full_resolved_config(client: TestClient) -> None:
     created = dict(s)
     assert len(created.pop("owner_token")) >= 40
     assert ok(client.get(url(s["id"]))) == created
+
+
+def test_page_fallback_defaults_mirror_the_catalog(client: TestClient) -> None:
+    """state.js's FALLBACK_CATALOG (node tests, default arguments) is a copy of the catalog's defaults
+    and limits; the pages themselves read the catalog's: one source, checked here."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    root = Path(__file__).resolve().parents[2]
+    code = ("import(process.argv[1]).then((m) => "
+            "process.stdout.write(JSON.stringify(m.FALLBACK_CATALOG)))")
+    run = subprocess.run(["node", "--input-type=module", "-e", code, (root / "static/js/state.js").as_uri()],
+                         capture_output=True, text=True, timeout=60, check=True)
+    mirror = json.loads(run.stdout)
+    cat = ok(client.get(f"{API}/catalog"))
+    for key, value in mirror["defaults"].items():
+        got = cat["defaults"][key]
+        if isinstance(value, dict):  # the mirror leaves out fields that are null by default
+            assert {k: got[k] for k in value} == value, key
+            assert all(got[k] is None for k in got if k not in value), key
+        else:
+            assert got == value, key
+    assert {k: cat["limits"][k] for k in mirror["limits"]} == mirror["limits"]
 
 
 @pytest.mark.parametrize(("dataset", "output", "loss", "kind"), [
@@ -796,7 +819,7 @@ def test_api_divergence_is_reported_and_reset_recovers(client: TestClient, activ
 
 
 def test_api_a_new_learning_rate_leaves_divergence(client: TestClient) -> None:
-    sid = create(client, {"layers": [{"units": 8, "activation": "sigmoid"}] * 2,
+    sid = create(client, {"dataset": {"name": "spiral"}, "layers": [{"units": 8, "activation": "sigmoid"}] * 2,
                           "optimizer": {"learning_rate": 100}})["id"]
     step(client, sid, epochs=1)
     assert ok(client.get(url(sid)))["status"] == "diverged"

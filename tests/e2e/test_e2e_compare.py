@@ -119,7 +119,7 @@ def facts() -> dict[str, Any]:
 def test_compare_opens_from_the_playground(race: Page, server_url: str, api: httpx.Client,
                                            facts: dict[str, Any]) -> None:
     page = race
-    page.goto(f"{server_url}/?dataset=circle&layers=8,8")
+    page.goto(f"{server_url}/?dataset=moons&layers=8,8")  # not the default: the link must carry it
     wait_until(page, lambda: frames_shown(page) >= 1 and attr(page, "data-session-id"), "the playground")
     link = page.get_by_role("link", name="Compare", exact=True)
     wait_until(page, lambda: "layers=8" in (link.get_attribute("href") or ""), "the Compare link to carry the base")
@@ -129,22 +129,22 @@ def test_compare_opens_from_the_playground(race: Page, server_url: str, api: htt
 
     c = comparison(api, cid)
     base = c["config"]["base"]
-    assert base["dataset"]["name"] == "circle"
+    assert base["dataset"]["name"] == "moons"
     assert [layer["units"] for layer in base["layers"]] == [8, 8]
     assert c["config"]["vary"] == {"field": "activation", "values": RACE}
     assert [v["label"] for v in c["variants"]] and len(c["variants"]) == 4
     assert c["status"] == "idle" and c["step"] == 0
     for v, act in zip(variant_sessions(api, cid), RACE, strict=True):
-        assert v["config"]["dataset"]["name"] == "circle"
+        assert v["config"]["dataset"]["name"] == "moons"
         assert v["config"]["layers"] == [{"units": 8, "activation": act}] * 2
         assert v["epoch"] == 0 and v["status"] == "idle"
     # the page shows it: the form, the URL, four cards
     assert page.locator("#cmp-field").input_value() == "activation"
     checked = [b.get_attribute("value") for b in page.locator("#compare-form .cmp-values input:checked").all()]
     assert sorted(checked) == sorted(RACE)
-    assert "dataset=circle" in page.url and "layers=8,8" in page.url and "vary=activation" in page.url
+    assert "dataset=moons" in page.url and "layers=8,8" in page.url and "vary=activation" in page.url
     assert page.locator("#maps .cmp-card").count() == 4
-    assert "circle" in (page.locator("#compare-form .cmp-base-text").text_content() or "")
+    assert "moons" in (page.locator("#compare-form .cmp-base-text").text_content() or "").lower()
     facts["cid"] = cid
     facts["initial"] = all_weights(api, cid)
 
@@ -283,7 +283,7 @@ def test_open_a_variant_as_playground(race: Page, api: httpx.Client, facts: dict
     assert "/compare" not in page.url
     config = get(api, f"sessions/{attr(page, 'data-session-id')}")["config"]
     assert config["layers"] == [{"units": 8, "activation": "relu"}] * 2
-    assert config["dataset"]["name"] == "circle"
+    assert config["dataset"]["name"] == "moons"
     assert config == relu["config"]
     wait_until(page, lambda: api.get(f"comparisons/{cid}").status_code == 404, "the comparison to go with its page")
 

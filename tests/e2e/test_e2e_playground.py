@@ -356,7 +356,7 @@ def test_multiclass_and_regression_train_and_draw(playground: Page, api: httpx.C
 
 
 def test_diverging_run_shows_banner_and_reset_recovers(page: Page, server_url: str, api: httpx.Client) -> None:
-    sid = open_app(page, server_url, "?act=sigmoid&lr=100")
+    sid = open_app(page, server_url, "?dataset=spiral&act=sigmoid&lr=100")
     cfg = session(api, sid)["config"]
     assert cfg["dataset"]["name"] == "spiral" and cfg["optimizer"]["learning_rate"] == 100
     assert {layer["activation"] for layer in cfg["layers"]} == {"sigmoid"}
@@ -456,7 +456,7 @@ def test_screenshots_spiral_8x8(page: Page, shared_context: BrowserContext, serv
     """Spiral with [8, 8] after ~300 epochs, at 1366×768 and 1920×1080 (look at them: the report says what)."""
     def train_and_shoot(p: Page, width: int, height: int) -> None:
         p.set_viewport_size({"width": width, "height": height})
-        sid = open_app(p, server_url, "?layers=8,8&speed=300")
+        sid = open_app(p, server_url, "?dataset=spiral&layers=8,8&speed=300")
         play_button(p).click()
         wait_until(p, lambda: session(api, sid)["epoch"] >= 300, "300 epochs")
         pause_and_settle(p, api, sid)

@@ -108,5 +108,5 @@ test("names, weeks and a one-line summary", () => {
   assert.equal(weekLabel(5), "Beyond the first course");
   assert.equal(summary(presetState(LOGREG, CATALOG), CATALOG), "Flower · no hidden layer · Gradient descent α = 0.1 · full batch");
   assert.equal(summary({ ...D, reg: "l2", rate: 0.01, dropout: 0.2 }, CATALOG),
-    "Spiral · [4, 2] Tanh · Gradient descent α = 0.03 · batch 10 · L2 λ = 0.01 · dropout 0.2");
+    "Circle · [4, 2] Tanh · Gradient descent α = 0.03 · batch 10 · L2 λ = 0.01 · dropout 0.2");
 });

@@ -56,8 +56,8 @@ test("one activation for all layers is written once; no hidden layers is 'none'"
   const s = { ...D, layers: [{ units: 4, activation: "relu" }, { units: 2, activation: "relu" }] };
   assert.equal(toQuery(s, D), "act=relu");
   assert.deepEqual(roundTrip(s), s);
-  const lr = { ...D, layers: [], dataset: "circle" };
-  assert.equal(toQuery(lr, D), "dataset=circle&layers=none");
+  const lr = { ...D, layers: [], dataset: "spiral" };
+  assert.equal(toQuery(lr, D), "dataset=spiral&layers=none");
   assert.deepEqual(roundTrip(lr), lr);
 });
 
@@ -106,7 +106,7 @@ test("invalid values fall back to their defaults without throwing", () => {
     "%E0%A4%A", "dataset=custom", "layers=1,1,1,1,1,1,1,1,1", "layers=65", "act=relu,tanh,tanh", "w=" + "A".repeat(7)]) {
     assert.doesNotThrow(() => fromQuery(junk, CATALOG));
   }
-  assert.deepEqual(fromQuery("dataset=custom&pts=q!!", CATALOG).dataset, "spiral");
+  assert.deepEqual(fromQuery("dataset=custom&pts=q!!", CATALOG).dataset, "circle");
   assert.deepEqual(fromQuery("layers=65", CATALOG).layers, D.layers);
   assert.equal(fromQuery("opt=sgd&beta=0.5", CATALOG).hyper.beta, undefined, "beta is not an SGD parameter");
   assert.equal(fromQuery("dataset=circle&classes=4", CATALOG).classes, null, "circle has two classes");
