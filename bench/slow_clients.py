@@ -58,6 +58,17 @@ def _open_half_sent(address: tuple[str, int], n: int) -> list[socket.socket]:
     return socks
 
 
+def _warm_up(address: tuple[str, int]) -> None:
+    """One request on a connection the server closes (Connection: close), read to its end: whatever
+    the server opens lazily is open now, and this connection's fd is closed again before the fds are
+    counted (an httpx request's connection was closed by the server at some moment after it
+    answered, so a count taken at once could hold it, and the connections held came out one short)."""
+    with socket.create_connection(address, timeout=10) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        while s.recv(65536):  # EOF: the server has closed its socket
+            pass
+
+
 def _peak_fds(pid: int, expected: int, bound_s: float = 5.0) -> int:
     """The most fds seen while the server accepts the connections: until `expected` (or `bound_s`)."""
     peak, deadline = 0, time.monotonic() + bound_s
@@ -108,7 +119,7 @@ def measure(name: str, command: Callable[[int], list[str]], env: dict[str, str],
     try:
         parts = urlsplit(url)
         address = (str(parts.hostname), int(parts.port or 80))
-        httpx.get(f"{url}/healthz", timeout=10)  # whatever the server opens lazily is open now
+        _warm_up(address)
         before = _fds(proc.pid)
         t0 = time.monotonic()
         socks = _open_half_sent(address, connections)
