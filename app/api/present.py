@@ -15,7 +15,7 @@ from app.training.boundary import Boundary
 from app.training.metrics import Metrics, SplitMetrics
 from app.training.session import Session
 
-from .schemas import BoundaryOut, DataInfo, MetricsOut, SessionOut, SplitMetricsOut
+from .schemas import BoundaryOut, DataInfo, MetricsOut, SessionOut, SplitMetricsOut, UnstableOut
 
 GRID_DECIMALS = 4
 _CLAMP = 1e30
@@ -52,13 +52,18 @@ def session(s: Session) -> SessionOut:
         message = None
         if s.status.value == "diverged":
             message = "diverged — reset, or lower the learning rate"
+        u = s.unstable
+        unstable = None if u is None else UnstableOut(since=u.since, low=finite(u.low), high=finite(u.high),
+                                                      window=u.window)
+        if unstable is not None:
+            message = "unstable: the cost bounces without getting better — lower the learning rate"
         return SessionOut(
             id=s.id, config=s.config, status=s.status.value, epoch=s.epoch, step=s.step_count,
             metrics=metrics(s.metrics),
             data=DataInfo(kind=p.kind, n_classes=p.split.n_classes, n_train=p.n_train,
-                          n_test=len(p.split.y_test)),
+                          n_test=len(p.split.y_test), seed=s.config.dataset.seed),
             sizes=s.spec.sizes, updates_per_epoch=s.trainer.updates_per_epoch,
-            diverged_at=s.diverged_at, message=message)
+            diverged_at=s.diverged_at, unstable=unstable, message=message)
 
 
 def boundary(b: Boundary) -> BoundaryOut:

@@ -99,6 +99,15 @@ class DataInfo(BaseModel):
     n_classes: int
     n_train: int
     n_test: int
+    seed: int = Field(description="the data seed the points were drawn with: when it changes (PATCH dataset.seed), "
+                                  "GET …/data again")
+
+
+class UnstableOut(BaseModel):
+    since: int = Field(description="the epoch the run was first found unstable")
+    low: float | None = Field(description="the lowest training cost of the last `window` epochs")
+    high: float | None = Field(description="the highest training cost of the last `window` epochs")
+    window: int = Field(description="epochs the rule looks back")
 
 
 class SessionOut(BaseModel):
@@ -112,6 +121,10 @@ class SessionOut(BaseModel):
     sizes: list[int] = Field(description="units per layer, inputs first")
     updates_per_epoch: int
     diverged_at: dict[str, int] | None = None
+    unstable: UnstableOut | None = Field(None, description=(
+        "the training cost bounces without getting better (too large a learning rate, short of diverging): over "
+        "the last `window` epochs its lowest value is not 10 % below the lowest before them, and their median "
+        "stands more than 0.15 × the initial cost above that lowest value; training goes on"))
     message: str | None = None
 
 

@@ -88,8 +88,7 @@ def create_session(request: Request, store: StoreDep, settings: SettingsDep,
         s = Session(session_id, config, settings)  # a batch larger than the training set raises here
         if body.weights is not None:
             _check_shapes(s.spec.sizes, body.weights)
-            s.set_weights(_layers(body.weights))
-            s.initial_params = s.net.params.copy()
+            s.set_weights(_layers(body.weights), initial=True)
         return s
 
     return created(request, store, make)

@@ -37,21 +37,27 @@ class Trainer:
                  settings: TrainSettings) -> None:
         """x (n_inputs, N) features, y (n_out, N) encoded targets; rng owns shuffles and dropout."""
         self.net, self.rng = net, rng
-        n = x.shape[1]
-        dt = net.dtype
-        self._x_rows = np.ones((n, x.shape[0] + 1), dt)  # (N, n_inputs + 1), last column ones
-        self._x_rows[:, :-1] = x.T
-        self._y_rows = np.ascontiguousarray(y.T, dtype=dt)  # (N, n_out)
-        self._x_shuf = np.empty_like(self._x_rows)
-        self._y_shuf = np.empty_like(self._y_rows)
-        self.n_examples = n
-        self.position = 0  # index of the next example in the current epoch's order
+        self.set_data(x, y)
         self.epoch = 0  # completed epochs
         self.step = 0  # updates taken
         self._tmp = np.empty_like(net.params)
         self.updater: Updater | None = None
         self.settings = settings
         self.configure(settings)
+
+    def set_data(self, x: Array, y: Array) -> None:
+        """A training set, x (n_inputs, N) and y (n_out, N): the weights, the optimizer's state and
+        the counts stay (fresh points for a trained network); an epoch in progress starts over."""
+        n = x.shape[1]
+        dt = self.net.dtype
+        self._x_rows = np.ones((n, x.shape[0] + 1), dt)  # (N, n_inputs + 1), last column ones
+        self._x_rows[:, :-1] = x.T
+        self._y_rows = np.ascontiguousarray(y.T, dtype=dt)  # (N, n_out)
+        # new shuffle buffers: a cohort that holds this trainer's old ones sees it changed (cohort.intact)
+        self._x_shuf = np.empty_like(self._x_rows)
+        self._y_shuf = np.empty_like(self._y_rows)
+        self.n_examples = n
+        self.position = 0  # index of the next example in the current epoch's order
 
     # ------------------------------------------------------------ settings
 

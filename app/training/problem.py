@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from app.data.custom import parse_csv, parse_points
+from app.data.custom import DataError, parse_csv, parse_points
 from app.data.datasets import Split, make_split, split_points
 from app.data.features import feature_matrix
 from app.nn.network import encode_targets
@@ -25,7 +26,22 @@ def build_split(cfg: DatasetConfig, max_points: int, max_bytes: int, extent: flo
     else:
         assert cfg.points is not None and cfg.labels is not None
         x, y, kind, k = parse_points([list(p) for p in cfg.points], list(cfg.labels), max_points, extent)
+    if cfg.split is not None:
+        return drawn_split(x, y, kind, k, cfg.split)
     return split_points(x, y, kind, k, cfg.train_ratio, np.random.default_rng(cfg.seed))
+
+
+def drawn_split(x: Array, y: Array, kind: str, n_classes: int, parts: Sequence[str]) -> Split:
+    """The split the student chose point by point (each part keeps the points' order): nothing
+    becomes a test point behind their back."""
+    if len(parts) != len(y):
+        raise DataError("split", f"got {len(parts)} parts for {len(y)} points: one 'train' or 'test' each")
+    test = np.array([part == "test" for part in parts])
+    if test.all():
+        raise DataError("split", "every point is a test point: draw at least one training point")
+    if not test.any():
+        raise DataError("split", "no test point: draw at least one (the test cost needs it)")
+    return Split(x[~test], y[~test], x[test], y[test], kind, n_classes)
 
 
 @dataclass

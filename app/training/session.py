@@ -25,6 +25,7 @@ from .history import History
 from .metrics import Measured, Metrics, blown_up, evaluate, largest_weight
 from .problem import Problem, build_split
 from .spec import SessionConfig, SessionPatch, apply_patch
+from .stability import CostWatch, Unstable
 
 Array = np.ndarray
 
@@ -104,6 +105,9 @@ class Session:
         self._metrics_step = -1
         self._last_good_metrics = self._evaluate()  # metrics of the weights in _last_good
         self._initial_cost = self._last_good_metrics.train.cost
+        # a cost that bounces without getting better (app.training.stability): reported, not stopped
+        self.cost_watch = CostWatch(self._initial_cost)
+        self.cost_watch.start(self._initial_cost)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -234,9 +238,20 @@ class Session:
         np.copyto(self._last_good, self.net.params)
         self._last_good_metrics = m
         self.history.record(self.epoch, m.history_row())
+        self.cost_watch.record(self.epoch, m.train.cost)
         if self.target_epoch is None and self.target_loss is not None and m.train.cost <= self.target_loss:
             self.target_epoch = self.epoch
         return True
+
+    @property
+    def unstable(self) -> Unstable | None:
+        """The cost bounces without getting better (app.training.stability); None otherwise, and
+        once diverged (that says more)."""
+        return None if self.status is Status.DIVERGED else self.cost_watch.flag
+
+    def _watch_afresh(self) -> None:
+        """After a change of weights or settings, the costs before it say nothing about the run now."""
+        self.cost_watch.start(self._evaluate().train.cost)
 
     def _blown_up(self, m: Metrics) -> bool:
         return blown_up(m, largest_weight(self.net.params), self._initial_cost)
@@ -273,13 +288,27 @@ class Session:
         """Change training settings live: the weights (and, for the same optimizer, its state) stay."""
         with self.lock:
             self.touch()
+            before = self.config.dataset
             self.config = apply_patch(self.config, p, self.problem.n_train)
+            if self.config.dataset != before:
+                self._new_data()
             self.trainer.configure(self._train_settings())
             self._metrics_step = -1  # the penalty may have changed
             if self.status is Status.DIVERGED and p.optimizer is not None:
                 self._set_status(Status.IDLE)  # a new learning rate is a fresh attempt
-            self._evaluate()
+            self._watch_afresh()
             self._changed()
+
+    def _new_data(self) -> None:
+        """The config's data set drawn again (a new data seed): the same kind, size and split
+        ratio, so the network, the optimizer's state, the epoch count and the history carry on."""
+        c, st = self.config, self.settings
+        split = build_split(c.dataset, st.max_custom_points, st.max_csv_bytes, st.grid_extent)
+        assert c.output.activation is not None
+        self.problem = Problem.build(split, c.features, c.output.activation)
+        self.trainer.set_data(self.problem.x_train, self.problem.y_train)
+        self._metrics_step = -1
+        self._last_good_metrics = self._evaluate()
 
     def reset(self, seed: int | None = None) -> None:
         """Back to the same initial weights (or new ones from a new seed); history cleared."""
@@ -303,9 +332,12 @@ class Session:
             self._metrics_step = -1
             self._last_good_metrics = self._evaluate()
             self._initial_cost = self._last_good_metrics.train.cost
+            self.cost_watch.start(self._initial_cost, scale=self._initial_cost)
             self._changed()
 
-    def set_weights(self, layers: list[tuple[Array, Array]]) -> None:
+    def set_weights(self, layers: list[tuple[Array, Array]], initial: bool = False) -> None:
+        """New weights; `initial`: they are where this session starts (what reset goes back to, and
+        the cost that the blow-up and stability rules measure against)."""
         with self.lock:
             self.touch()
             self.net.set_layers(layers)
@@ -314,6 +346,10 @@ class Session:
             if self.status is Status.DIVERGED:
                 self._set_status(Status.IDLE)
             self._last_good_metrics = self._evaluate()
+            if initial:
+                self.initial_params = self.net.params.copy()
+                self._initial_cost = self._last_good_metrics.train.cost
+            self.cost_watch.start(self._last_good_metrics.train.cost, scale=self._initial_cost)
             self._changed()
 
     def fork(self, new_id: str) -> Session:

@@ -182,6 +182,7 @@ def restore_session(state: SessionState, settings: Settings) -> Session:
     last_good = _metrics(sc["last_good_metrics"])
     assert last_good is not None
     s._last_good_metrics, s._initial_cost = last_good, sc["initial_cost"]
+    s.cost_watch.start(last_good.train.cost, scale=s._initial_cost)  # its window is not saved: it watches afresh
     return s
 
 

@@ -69,6 +69,10 @@ class DatasetConfig(Strict):
     labels: Annotated[list[Annotated[float, RealIn(-LABEL_MAX, LABEL_MAX)]] | None, counted(S.max_custom_points)] = \
         Field(None, max_length=S.max_custom_points, description="custom data: class 0..K−1 or a value")
     csv: str | None = Field(None, max_length=S.max_csv_bytes, description="custom data as x1,x2,label rows")
+    split: Annotated[list[Literal["train", "test"]] | None, counted(S.max_custom_points)] = Field(
+        None, max_length=S.max_custom_points, description=(
+            "custom data: each point's part, 'train' or 'test', in order (at least one of each), as the student "
+            "drew them; omitted: a random split by train_ratio"))
 
     @field_validator("name")
     @classmethod
@@ -78,8 +82,8 @@ class DatasetConfig(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> DatasetConfig:
         custom = self.points is not None or self.labels is not None or self.csv is not None
-        if self.name != CUSTOM and custom:
-            raise RequestError("points, labels and csv go with name 'custom'")
+        if self.name != CUSTOM and (custom or self.split is not None):
+            raise RequestError("points, labels, csv and split go with name 'custom'")
         if self.name == CUSTOM and self.csv is None and (self.points is None or self.labels is None):
             raise RequestError("name 'custom' needs points and labels, or csv")
         if self.name != CUSTOM and self.classes is not None:
@@ -210,9 +214,16 @@ class RegularizationPatch(Strict):
     _check = field_validator("kind")(lambda cls, v: v if v is None else _one_of(REGULARIZERS)(v))
 
 
+class DatasetPatch(Strict):
+    seed: Seed | None = Field(None, description=(
+        "new points from this data seed (the same data set, size, noise and split ratio); the weights, "
+        "the optimizer's state, the epoch count and the curves carry on: how the network copes with fresh data"))
+
+
 class SessionPatch(Strict):
     """The settings that change without resetting the weights; omitted fields stay as they are."""
 
+    dataset: DatasetPatch | None = None
     optimizer: OptimizerPatch | None = None
     regularization: RegularizationPatch | None = None
     batch_size: BatchSize | None = Field(
@@ -223,6 +234,8 @@ class SessionPatch(Strict):
 def apply_patch(c: SessionConfig, p: SessionPatch, n_train: int) -> SessionConfig:
     """The config with a PATCH applied; optimizer parameters carry over while the optimizer stays."""
     updates: dict[str, object] = {}
+    if p.dataset is not None and p.dataset.seed is not None:
+        updates["dataset"] = c.dataset.model_copy(update={"seed": p.dataset.seed})
     if p.optimizer is not None:
         fields = p.optimizer.model_dump(exclude_none=True)
         name = fields.get("name", c.optimizer.name)
