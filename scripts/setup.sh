@@ -14,11 +14,13 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -f .node/node_modules/axe-core/axe.min.js ]; then
-  # axe-core, injected by the accessibility browser test (from the npm registry, into .node/)
+if [ "${1:-}" = "--browser" ] && { [ ! -f .node/node_modules/axe-core/axe.min.js ] \
+    || [ ! -f .node/node_modules/reveal.js/dist/reveal.js ]; }; then
+  # from the npm registry, into .node/: axe-core, injected by the accessibility browser test, and
+  # reveal.js, the slide deck (served from another origin) that embeds the playground in a browser test
   if command -v npm >/dev/null 2>&1; then
-    echo "==> installing axe-core for the accessibility test"
-    npm install --prefix .node --no-audit --no-fund --silent axe-core@4 >/dev/null
+    echo "==> installing axe-core and reveal.js for the browser tests"
+    npm install --prefix .node --no-audit --no-fund --silent axe-core@4 reveal.js@6 >/dev/null
   fi
 fi
 

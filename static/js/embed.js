@@ -12,8 +12,8 @@ import { fillCaption } from "./controls/lessons.js";
 import { LEARNING_RATES } from "./controls/topbar.js";
 import { isPresetName, lessonOf, lessonPatch } from "./lessons.js";
 import {
-  autoplays, buildButtons, listenToParent, moveToLesson, post, prefersReducedMotion, presetMove, shownControls,
-  statusSender,
+  autoplays, buildButtons, frameKeys, listenToParent, moveToLesson, post, prefersReducedMotion, presetMove,
+  shownControls, statusSender,
 } from "./embedFrame.js";
 import { embedOptions, pageQuery } from "./links.js";
 import { statusMessage } from "./messages.js";
@@ -77,6 +77,7 @@ async function start() {
   showLesson(lesson);
   store.subscribe(() => showLesson(lesson));
   if (opts.keys) bindKeys(actions);
+  frameKeys(opts);  // a click leaves the keys to the frame (keys=1) or to the deck around it (keys=0)
   if (autoplays(opts, reduced)) actions.play();
   session.sync();
   $("app").setAttribute("aria-busy", "false");

@@ -73,6 +73,45 @@ export function buildButtons(root, names, { actions, extra = {}, labels = {} } =
   };
 }
 
+const FORM_FIELDS = "select, input, textarea, [contenteditable]";
+/** Keys that move the focus or belong to the focused control, never forwarded to the parent. */
+const OWN_KEYS = new Set(["Tab", "Shift", "Control", "Alt", "Meta", "CapsLock"]);
+
+/**
+ * What the keyboard does in a frame after a click inside it. A clicked button, or the clicked map,
+ * would keep the focus: Space would then press that button again and → move the map's crosshair.
+ * So a mouse click (not a key that activates a button) leaves nothing focused, and:
+ * - keys on: Space, → and r work at once, wherever the click was;
+ * - keys=0 (a slide deck's background): the frame gives the focus back to the parent page, whose
+ *   own keys (→, PageDown…) then work again; a key that reaches the frame all the same (the user
+ *   tabbed in, or a browser refused the focus) goes to the parent as
+ *   {type: "nnp:key", key, code, shiftKey, altKey, ctrlKey, metaKey}, for a deck to act on.
+ * A menu (the learning rate) keeps the focus while it is open; keys=0 gives it back once one is chosen.
+ */
+export function frameKeys({ keys }) {
+  const giveBack = () => {
+    document.activeElement?.blur?.();
+    if (!keys && isFramed()) {
+      try { window.parent.focus(); } catch { /* a browser may refuse: the keys are forwarded below */ }
+    }
+  };
+  // on the release of a press (a key that presses a button makes none), not on "click", which the
+  // map's Plotly never gets (its drag cover takes the release); at once, not in a later task: a key
+  // pressed right after would come first. The click still goes to what is under the pointer.
+  window.addEventListener("pointerup", (e) => {
+    if (e.isPrimary && !e.target.closest?.(FORM_FIELDS)) giveBack();
+  }, true);
+  if (keys || !isFramed()) return;
+  document.addEventListener("change", (e) => { if (e.target.matches?.("select")) giveBack(); });
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || OWN_KEYS.has(e.key) || e.target.closest?.(FORM_FIELDS)) return;
+    if ((e.key === " " || e.key === "Enter") && e.target.closest?.("button, a[href], summary")) return;
+    const { key, code, shiftKey, altKey, ctrlKey, metaKey } = e;
+    post({ type: "nnp:key", key, code, shiftKey, altKey, ctrlKey, metaKey });
+    if (key === " ") e.preventDefault();  // nothing to scroll here; the deck decides what Space does
+  });
+}
+
 /**
  * Status messages to the parent: `send({type: "nnp:status", epoch, loss, status})` after each change of
  * epoch or status, at most 4 a second (the last always delivered). `deliver` is for tests.

@@ -3,8 +3,8 @@
 // comparison), the loop, and the parent page. The options and the postMessage contract are the session
 // embed's (embedFrame.js, messages.js); `loss` in a status message is the variants' mean train cost.
 import {
-  autoplays, buildButtons, FRAME_BUTTONS, listenToParent, moveToLesson, post, prefersReducedMotion, presetMove,
-  shownControls, statusSender,
+  autoplays, buildButtons, FRAME_BUTTONS, frameKeys, listenToParent, moveToLesson, post, prefersReducedMotion,
+  presetMove, shownControls, statusSender,
 } from '../embedFrame.js';
 import { comparisonStatus, fmtCost } from './model.js';
 
@@ -16,6 +16,7 @@ const $ = (id) => document.getElementById(id);
  */
 export function createEmbedChrome({ opts, catalog, actions, epochs = null }) {
   const reduced = prefersReducedMotion();
+  frameKeys(opts);  // a click leaves the keys to the frame (keys=1) or to the deck around it (keys=0)
   const buttons = buildButtons($('embed-controls'), shownControls(opts, reduced, FRAME_BUTTONS), {
     actions: { ...actions, togglePlay: () => actions.toggle() },
     labels: { reset: 'Reset every variant to its initial weights', step: '+1: train every variant one epoch' },

@@ -1,0 +1,380 @@
+"""The frames a teacher uses, in a real Chromium (issue 10): projector screens, small embeds, a slide deck.
+
+- The playground in the projector theme at 1024×768, 1280×720 and 1920×1080: the map is larger than
+  the normal theme's at the same size, the map, the network (every unit) and the cost curve (with its
+  axis) are whole on screen, nothing overlaps, nothing scrolls, and at 1280×720 no visible text is
+  under 16 px.
+- /embed at 520×300, 800×500 and 1920×1080 with each combination of `caption` and `curve`: the named
+  parts inside the frame and apart, the map the largest square its stage leaves.
+- A reveal.js deck on another origin with the playground as a full-bleed background (keys=0): after a
+  click inside the frame, → and PageDown still move the deck; keys given to the frame are forwarded.
+- keys on: Space, → and r work after a click anywhere in the frame, the map included.
+
+Screenshots go to tests/e2e/screenshots/ (git-ignored): look at them. The contexts come from
+pytest-playwright's `browser` directly: the deck is on another origin, which the playground file's
+recorder (conftest's context_factory) must not see.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page
+from test_e2e_playground import attr, frames_shown, open_app, session, status, wait_until
+
+from tests.e2e.conftest import WAIT_MS
+
+E2E = Path(__file__).resolve().parent
+SCREENSHOTS = E2E / "screenshots"  # git-ignored
+REVEAL = E2E.parent.parent / ".node" / "node_modules" / "reveal.js" / "dist"  # scripts/setup.sh --browser
+PROJECTOR_SIZES = [(1024, 768), (1280, 720), (1920, 1080)]
+FRAME_SIZES = [(520, 300), (800, 500), (1920, 1080)]
+LESSON = "logistic-regression"  # a session lesson: no hidden layer, cheap to train
+DECK_LESSONS = [LESSON, "activation-race"]  # one session embed, one comparison embed
+
+# --------------------------------------------------------------------------- measuring in the page
+
+# Boxes as [left, top, right, bottom]; `shown(el)` is the share of an element's box on screen: cut by
+# the viewport and by every ancestor that clips (a panel that scrolls, the network's own box).
+GEOMETRY = """
+window.__nnp = (() => {
+  const box = (r) => [r.left, r.top, r.right, r.bottom];
+  const cut = (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])];
+  const area = (a) => Math.max(0, a[2] - a[0]) * Math.max(0, a[3] - a[1]);
+  function onScreen(el) {
+    let seen = cut(box(el.getBoundingClientRect()), [0, 0, innerWidth, innerHeight]);
+    for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+      const cs = getComputedStyle(a);
+      if (cs.overflowX !== 'visible' || cs.overflowY !== 'visible') seen = cut(seen, box(a.getBoundingClientRect()));
+    }
+    return seen;
+  }
+  function shown(el) {
+    const whole = area(box(el.getBoundingClientRect()));
+    return whole ? area(onScreen(el)) / whole : 0;
+  }
+  const visible = (el) => {
+    const cs = getComputedStyle(el);
+    return cs.visibility !== 'hidden' && Number(cs.opacity) > 0 && area(onScreen(el)) > 0
+      && !el.closest('.sr-only, .nnp-visually-hidden');
+  };
+  /** Every piece of text on screen whose type is under `least` px: [size, what, text]. */
+  function smallText(least) {
+    const out = [];
+    const check = (el, text) => {
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      const what = el.tagName.toLowerCase() + '.' + (el.getAttribute('class') || '');
+      if (size < least && visible(el)) out.push([size, what, text]);
+    };
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n; (n = walk.nextNode());) {
+      if (n.textContent.trim() && n.parentElement) check(n.parentElement, n.textContent.trim().slice(0, 30));
+    }
+    for (const el of document.querySelectorAll('select, input[type=text], input[type=number], textarea')) {
+      check(el, el.value);
+    }
+    return out;
+  }
+  return { box: (el) => box(el.getBoundingClientRect()), shown, smallText };
+})();
+"""
+
+PLAYGROUND = """() => {
+  const g = window.__nnp, $ = (s) => document.querySelector(s), all = (s) => [...document.querySelectorAll(s)];
+  const parts = { map: '#boundary', network: '#network', curve: '#loss-chart', grad: '#grad-chart',
+                  metrics: '#metrics', options: '#view-options' };
+  const boxes = {}, shown = {};
+  for (const [name, sel] of Object.entries(parts)) { boxes[name] = g.box($(sel)); shown[name] = g.shown($(sel)); }
+  // the pieces that were clipped before: every unit of the network, the curve's axis (ticks and title)
+  const pieces = {
+    units: all('#network .nnp-node').map(g.shown),
+    curveAxis: all('#loss-chart .xtick text, #loss-chart .g-xtitle text, #loss-chart .ytick text').map(g.shown),
+    gradAxis: all('#grad-chart .g-xtitle text, #grad-chart .g-ytitle text').map(g.shown),
+  };
+  const page = document.scrollingElement;
+  return { boxes, shown, pieces, scroll: [page.scrollWidth, page.scrollHeight], viewport: [innerWidth, innerHeight] };
+}"""
+
+EMBED = """() => {
+  const g = window.__nnp, $ = (s) => document.querySelector(s);
+  const parts = { caption: '#lesson', banner: '#banner', map: '#boundary', chart: '#loss-chart .main-svg',
+                  buttons: '#embed-controls', status: '#embed-status', open: '#embed-open' };
+  const boxes = {}, shown = {};
+  for (const [name, sel] of Object.entries(parts)) {
+    const el = $(sel);
+    if (!el || !el.getClientRects().length || el.closest('[hidden]')) continue;
+    boxes[name] = g.box(el); shown[name] = g.shown(el);
+  }
+  return { boxes, shown, stage: g.box($('.embed-stage')), viewport: [innerWidth, innerHeight] };
+}"""
+
+
+def measure(page: Page, script: str) -> dict[str, Any]:
+    page.evaluate(GEOMETRY)
+    return page.evaluate(script)  # type: ignore[no-any-return]
+
+
+def side(b: list[float]) -> float:
+    return min(b[2] - b[0], b[3] - b[1])
+
+
+def overlaps(boxes: dict[str, list[float]]) -> list[str]:
+    """Pairs of named boxes that share more than a pixel's width."""
+    def meet(a: list[float], b: list[float]) -> bool:
+        return min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+    return [f"{x} × {y}" for x, y in combinations(boxes, 2) if meet(boxes[x], boxes[y])]
+
+
+def whole(shown: dict[str, float] | list[float]) -> list[Any]:
+    """What is not wholly on screen (≥ 99% of its box: sub-pixel edges)."""
+    items = shown.items() if isinstance(shown, dict) else enumerate(shown)
+    return [(k, round(v, 3)) for k, v in items if v < 0.99]
+
+
+@pytest.fixture(scope="module")
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """This file's context (bypass_csp: evaluate needs it); its cache keeps Plotly between pages."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, bypass_csp=True)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    p = context.new_page()
+    p.set_default_timeout(WAIT_MS)
+    yield p
+    p.close()
+
+
+def train_a_little(page: Page, api: httpx.Client, sid: str, epochs: int) -> None:
+    """Play until `epochs`, then pause: the curves, the unit statistics and the gradients are drawn."""
+    page.keyboard.press("Space")
+    wait_until(page, lambda: session(api, sid)["epoch"] >= epochs, f"{epochs} epochs")
+    page.keyboard.press("Space")
+    wait_until(page, lambda: status(api, sid) == "idle", "the pause")
+    page.wait_for_timeout(500)
+
+
+# --------------------------------------------------------------------------- the projector theme
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lesson", ["flower-one-hidden-layer", "softmax-multiclass"])
+def test_projector_fits_and_the_map_is_larger(page: Page, server_url: str, api: httpx.Client,
+                                              size: tuple[int, int], lesson: str) -> None:
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    open_app(page, server_url, f"?preset={lesson}")
+    page.wait_for_timeout(300)
+    normal = measure(page, PLAYGROUND)["boxes"]["map"]
+
+    sid = open_app(page, server_url, f"?preset={lesson}&theme=projector&speed=300")
+    assert attr(page, "data-theme") == "projector"
+    train_a_little(page, api, sid, 60)  # softmax-multiclass: a 16-unit layer with dead units marked
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"frames-projector-{lesson}-{w}x{h}.png"))
+    m = measure(page, PLAYGROUND)
+
+    # the map: larger than the normal theme's here, and still the biggest thing on screen
+    assert side(m["boxes"]["map"]) > side(normal) + 10, (m["boxes"]["map"], normal)
+    assert side(m["boxes"]["map"]) >= 0.35 * h, m["boxes"]["map"]
+    # nothing below the fold or beside it; nothing clipped; nothing on top of anything else
+    assert m["scroll"] == m["viewport"], m
+    assert whole(m["shown"]) == [], m["shown"]
+    assert m["pieces"]["units"] and whole(m["pieces"]["units"]) == [], "units of the network cut off"
+    assert len(m["pieces"]["curveAxis"]) >= 4 and whole(m["pieces"]["curveAxis"]) == [], "the cost curve's axis cut off"
+    assert whole(m["pieces"]["gradAxis"]) == [], "the gradient chart's axis titles cut off"
+    assert overlaps(m["boxes"]) == [], m["boxes"]
+
+    if (w, h) == (1280, 720):
+        small = page.evaluate("window.__nnp.smallText(16)")
+        assert small == [], f"text under 16 px at 1280×720: {small[:10]}"
+
+
+# --------------------------------------------------------------------------- /embed in small frames
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", FRAME_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", ["", "projector"])
+def test_embed_lays_out_for_every_frame(page: Page, server_url: str, size: tuple[int, int], theme: str) -> None:
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    for caption in (0, 1):
+        for curve in (0, 1):
+            query = f"preset=flower-one-hidden-layer&caption={caption}&curve={curve}{theme and '&theme=' + theme}"
+            page.goto(f"{server_url}/embed?{query}")
+            wait_until(page, lambda: frames_shown(page) >= 1, f"the first frame of /embed?{query}")
+            if curve:
+                page.locator("#loss-chart .main-svg").first.wait_for()
+            page.wait_for_timeout(300)
+            SCREENSHOTS.mkdir(exist_ok=True)
+            name = f"frames-embed{theme and '-' + theme}-{w}x{h}-caption{caption}-curve{curve}.png"
+            page.screenshot(path=str(SCREENSHOTS / name))
+            m = measure(page, EMBED)
+            what = f"{w}×{h} {query}: {m}"
+            named = {"map", "buttons", "status", "open"} | ({"caption"} if caption and h > 260 else set()) \
+                | ({"chart"} if curve else set())
+            assert named <= set(m["boxes"]), what
+            assert whole(m["shown"]) == [], what  # inside the frame, none cut off
+            assert overlaps(m["boxes"]) == [], what
+            # the map is the largest square its stage leaves (beside the curve: at most 62% of the width)
+            stage_w, stage_h = m["stage"][2] - m["stage"][0], m["stage"][3] - m["stage"][1]
+            most = min(stage_h, 0.62 * stage_w if curve and w >= 4 / 3 * h else stage_w)
+            assert side(m["boxes"]["map"]) >= most - 2, what
+            if curve:  # the chart beside the map in these landscape frames, as tall as the stage
+                assert m["boxes"]["chart"][0] >= m["boxes"]["map"][2], what
+                assert m["boxes"]["chart"][3] - m["boxes"]["chart"][1] >= stage_h - 2, what
+
+
+# --------------------------------------------------------------------------- the keyboard in a frame
+
+
+@pytest.mark.browser
+def test_keys_work_after_a_click_anywhere_in_the_frame(page: Page, server_url: str, api: httpx.Client) -> None:
+    """keys on (the default): a click on the map or a button does not keep Space and → for itself."""
+    page.set_viewport_size({"width": 800, "height": 500})
+    page.goto(f"{server_url}/embed?preset={LESSON}&speed=20&loop=0")
+    wait_until(page, lambda: frames_shown(page) >= 1, "the embed's first frame")
+    sid = attr(page, "data-session-id") or ""
+
+    page.locator("#boundary").click()  # the natural way to focus a frame
+    page.keyboard.press("Space")
+    wait_until(page, lambda: status(api, sid) == "running", "Space after a click on the map to play")
+    page.locator("#boundary").click(position={"x": 40, "y": 60})
+    page.keyboard.press("Space")
+    wait_until(page, lambda: status(api, sid) == "idle", "Space after a click on the map to pause")
+
+    before = session(api, sid)["step"]
+    page.keyboard.press("ArrowRight")  # one batch, not the map's crosshair
+    wait_until(page, lambda: session(api, sid)["step"] > before, "→ after a click on the map to step")
+
+    epoch = session(api, sid)["epoch"]
+    page.get_by_role("button", name="+1: train one epoch").click()
+    wait_until(page, lambda: session(api, sid)["epoch"] == epoch + 1, "the +1 button")
+    page.keyboard.press("Space")  # plays: it does not press the clicked +1 again
+    wait_until(page, lambda: status(api, sid) == "running", "Space after a click on +1 to play")
+    page.keyboard.press("Space")
+    wait_until(page, lambda: status(api, sid) == "idle", "Space to pause again")
+    page.keyboard.press("r")
+    wait_until(page, lambda: session(api, sid)["epoch"] == 0, "r after a click on a button to reset")
+
+
+DECK_JS = """
+window.nnp = [];
+addEventListener("message", (e) => window.nnp.push(e.data));
+// the README's deck-side lines: keys the frame was given (a keyboard user tabbed into it) move the deck
+const fromFrame = { ArrowRight: "right", ArrowLeft: "left", ArrowUp: "up", ArrowDown: "down",
+                    PageDown: "next", PageUp: "prev", " ": "next" };
+addEventListener("message", (e) => {
+  if (e.data?.type === "nnp:key" && fromFrame[e.data.key]) Reveal[fromFrame[e.data.key]]();
+});
+Reveal.initialize({ hash: false, transition: "none", backgroundTransition: "none" })
+  .then(() => { window.deckReady = true; });
+"""
+
+
+def deck_html(embed: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Week 3</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="reveal.css"></head>
+<body><div class="reveal"><div class="slides">
+<section><h2>Week 3: hidden layers</h2></section>
+<section data-background-iframe="{embed}" data-background-interactive></section>
+<section><h2>What changed?</h2></section>
+<section><h2>Next week</h2></section>
+</div></div><script src="reveal.js"></script><script src="deck.js"></script></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def deck_origin(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """reveal.js (from npm, scripts/setup.sh --browser) and a deck, served on another port of 127.0.0.1:
+    another origin, as a teacher's deck would be. The deck's slide 2 is the playground, full bleed, keys=0."""
+    assert (REVEAL / "reveal.js").is_file(), f"no reveal.js at {REVEAL}: run `bash scripts/setup.sh --browser`"
+    root = tmp_path_factory.mktemp("deck")
+    for name in ("reveal.js", "reveal.css"):
+        (root / name).write_bytes((REVEAL / name).read_bytes())
+    for lesson in DECK_LESSONS:
+        embed = f"{server_url}/embed?preset={lesson}&theme=projector&keys=0&speed=20&loop=0"
+        (root / f"deck-{lesson}.html").write_text(deck_html(embed.replace("&", "&amp;")))
+    (root / "deck.js").write_text(DECK_JS)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def on_the_playground_slide(deck: Page) -> FrameLocator:
+    """Go to slide 2 and wait for its background frame to draw; the frame."""
+    deck.evaluate("Reveal.slide(1)")
+    frame = deck.frame_locator(".slide-background.present iframe")
+    frame.locator("html[data-frames-shown]").wait_for()
+    return frame
+
+
+def slide(deck: Page) -> int:
+    return int(deck.evaluate("Reveal.getIndices().h"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lesson", DECK_LESSONS)
+def test_a_reveal_deck_keeps_its_keys_after_a_click_in_the_frame(browser: Browser, deck_origin: str,
+                                                                  lesson: str) -> None:
+    # the real CSP (frame-ancestors included) applies to the frame: the deck needs no bypass
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        deck = ctx.new_page()
+        deck.set_default_timeout(WAIT_MS)
+        deck.goto(f"{deck_origin}/deck-{lesson}.html")
+        deck.wait_for_function("window.deckReady === true")
+
+        frame = on_the_playground_slide(deck)
+        frame.get_by_role("button", name=re.compile(r"^\+1: train")).click()
+        status_line = frame.locator("#embed-status")
+        wait_until(deck, lambda: re.match(r"Epoch 1\b", status_line.text_content() or ""),
+                   "the frame's +1 button to train one epoch")  # the click did its work
+        deck.keyboard.press("ArrowRight")
+        wait_until(deck, lambda: slide(deck) == 2, "→ to move the deck after a click on a button in the frame")
+
+        frame = on_the_playground_slide(deck)
+        frame.locator("#boundary, .cmp-map").first.click()  # the map (a comparison's first)
+        deck.keyboard.press("PageDown")
+        wait_until(deck, lambda: slide(deck) == 2, "PageDown to move the deck after a click on the map")
+
+        frame = on_the_playground_slide(deck)
+        frame.get_by_role("button", name="Play").click()
+        deck.keyboard.press("ArrowLeft")
+        wait_until(deck, lambda: slide(deck) == 0, "← to move the deck after a click on Play")
+
+        # a keyboard user inside the frame (focus given to one of its links): the frame forwards the key
+        frame = on_the_playground_slide(deck)
+        frame.locator("#embed-open").focus()
+        deck.keyboard.press("PageDown")
+        wait_until(deck, lambda: slide(deck) == 2, "PageDown from inside the frame, forwarded as nnp:key")
+        keys = [m for m in deck.evaluate("window.nnp") if m.get("type") == "nnp:key"]
+        assert keys and keys[-1] == {"type": "nnp:key", "key": "PageDown", "code": "PageDown", "shiftKey": False,
+                                     "altKey": False, "ctrlKey": False, "metaKey": False}, keys
+    finally:
+        ctx.close()
