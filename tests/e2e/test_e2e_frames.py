@@ -5,7 +5,7 @@
   axis) are whole on screen, nothing overlaps, nothing scrolls, and at 1280×720 no visible text is
   under 16 px.
 - /embed at 520×300, 800×500 and 1920×1080 with each combination of `caption` and `curve`: the named
-  parts inside the frame and apart, the map the largest square its stage leaves.
+  parts inside the frame and apart, the map as large as the frame allows, the curve beside it.
 - A reveal.js deck on another origin with the playground as a full-bleed background (keys=0): after a
   click inside the frame, → and PageDown still move the deck; keys given to the frame are forwarded.
 - keys on: Space, → and r work after a click anywhere in the frame, the map included.
@@ -114,7 +114,7 @@ EMBED = """() => {
     if (!el || !el.getClientRects().length || el.closest('[hidden]')) continue;
     boxes[name] = g.box(el); shown[name] = g.shown(el);
   }
-  return { boxes, shown, stage: g.box($('.embed-stage')), viewport: [innerWidth, innerHeight] };
+  return { boxes, shown, bar: g.box($('.embed-bar')), viewport: [innerWidth, innerHeight] };
 }"""
 
 
@@ -229,13 +229,16 @@ def test_embed_lays_out_for_every_frame(page: Page, server_url: str, size: tuple
             assert named <= set(m["boxes"]), what
             assert whole(m["shown"]) == [], what  # inside the frame, none cut off
             assert overlaps(m["boxes"]) == [], what
-            # the map is the largest square its stage leaves (beside the curve: at most 62% of the width)
-            stage_w, stage_h = m["stage"][2] - m["stage"][0], m["stage"][3] - m["stage"][1]
-            most = min(stage_h, 0.62 * stage_w if curve and w >= 4 / 3 * h else stage_w)
-            assert side(m["boxes"]["map"]) >= most - 2, what
-            if curve:  # the chart beside the map in these landscape frames, as tall as the stage
-                assert m["boxes"]["chart"][0] >= m["boxes"]["map"][2], what
-                assert m["boxes"]["chart"][3] - m["boxes"]["chart"][1] >= stage_h - 2, what
+            # the map is as large as the frame allows: as tall as the room between the caption (when
+            # it is on top) and the bar, or as wide as its share (beside a curve or a caption: 58-62 %)
+            mp, bar = m["boxes"]["map"], m["bar"]
+            beside = [k for k in ("chart", "caption") if k in m["boxes"] and m["boxes"][k][0] >= mp[2]]
+            top = m["boxes"]["caption"][3] if "caption" in m["boxes"] and "caption" not in beside else 0
+            most = min(bar[1] - top - 16, (0.58 if beside else 1) * w - 16)  # less gaps and padding
+            assert side(mp) >= most, what
+            if curve:  # these frames are landscape: the curve beside the map, never under it
+                assert "chart" in beside, what
+                assert m["boxes"]["chart"][3] - m["boxes"]["chart"][1] >= 0.3 * h, what
 
 
 # --------------------------------------------------------------------------- the keyboard in a frame
