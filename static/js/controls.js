@@ -6,6 +6,7 @@ import { buildWatching } from "./controls/classroom.js";
 import { buildCustomTools } from "./controls/custom.js";
 import { buildDataPicker, buildDataSettings, buildViewOptions } from "./controls/data.js";
 import { bindKeys } from "./controls/keys.js";
+import { buildMoreSettings } from "./controls/more.js";
 import { buildFeatures, buildLayers, networkOps } from "./controls/network.js";
 import { buildShare } from "./controls/share.js";
 import { buildBanner, buildMetrics } from "./controls/status.js";
@@ -25,12 +26,13 @@ export function buildDisplay(ctx) {
 }
 
 /** Everything that changes the session; returns {ops, custom, picker} for main.js to wire to the views.
- *  ctx: {catalog, store, live, ui, actions, page}. */
+ *  ctx: {catalog, store, live, ui, actions, defaults}. */
 export function buildEditing(ctx) {
   const ops = networkOps(ctx);
   buildTransport($("transport"), ctx);
-  buildTopSettings($("top-settings"), ctx);
   buildTrainingSettings($("train-settings"), ctx);
+  buildTopSettings($("top-settings"), { ...ctx, more: $("train-settings") });  // its week-2+ fields go there
+  buildMoreSettings($("more-toggle"), $("train-settings"), ctx);
   buildShare($("share"), ctx);  // with the classroom's embed code, snapshot and live link inside
   buildWatching($("classroom"), ctx);
   const custom = buildCustomTools($("custom-tools"), ctx);

@@ -59,6 +59,7 @@ export function embedOptions(search) {
 /** The embed's query: the experiment as on the playground, then the options that differ from the defaults. */
 export function embedQuery(state, { defaults, lesson = null, options = {} } = {}) {
   const q = new URLSearchParams(pageQuery(state, { defaults, lesson }));
+  q.delete("more");  // the playground's "More settings" row: an embed has none
   const o = { ...embedOptions(""), ...options };
   const same = o.controls.length === DEFAULT_CONTROLS.length && o.controls.every((c) => DEFAULT_CONTROLS.includes(c));
   if (!same) q.set("controls", o.controls.length ? EMBED_CONTROLS.filter((c) => o.controls.includes(c)).join(",") : "none");

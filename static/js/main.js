@@ -17,6 +17,7 @@ import { initTheme, refreshViews, themeToggle } from "./theme.js";
 import { createBoundaryView } from "./views/boundary.js";
 import { createGradChart } from "./views/gradChart.js";
 import { createLossChart } from "./views/lossChart.js";
+import { createMapTitle } from "./views/mapTitle.js";
 import { createNetworkView } from "./views/network.js";
 
 const $ = (id) => document.getElementById(id);
@@ -103,7 +104,7 @@ async function openLesson(name, catalog, theme) {
 /** The page's own session from here on: the editing controls, the keys, the URL. */
 async function becomeOwner(page, { first = false } = {}) {
   const { catalog, store, live, ui, session, viewsP } = page;
-  const controls = buildEditing({ catalog, store, live, ui, actions: page.actions });
+  const controls = buildEditing({ catalog, store, live, ui, actions: page.actions, defaults: page.defaults });
   if (first) session.sync();  // the POST overlaps the Plotly download
   wireEditing(await viewsP, { store, session, controls, ui });
   page.writeUrl = keepUrl(page);
@@ -178,6 +179,9 @@ function makeViews(catalog, store, firstDraw, { readOnly = false } = {}) {
 }
 
 function wireDisplay(v, store) {
+  // exploring the diagram (a follower too): a unit's or feature's map in the output plot, named, with its formula
+  const title = createMapTitle($("boundary"), { onBack: () => v.network.unpin() });
+  v.network.on("show", (m) => { v.boundary.showMap(m); title.show(m); });
   store.subscribe((s, prev) => {
     if (s.showTest !== prev.showTest || s.discretize !== prev.discretize) {
       v.boundary.setOptions({ showTest: s.showTest, discretize: s.discretize });

@@ -49,6 +49,7 @@ export function toQuery(state, defaults = defaultState()) {
   if (state.discretize !== defaults.discretize) q.set("discrete", state.discretize ? "1" : "0");
   if (state.logScale !== defaults.logScale) q.set("log", state.logScale ? "1" : "0");
   put("speed", state.speed === null ? "max" : num(state.speed), defaults.speed === null ? "max" : num(defaults.speed));
+  if (!!state.more !== !!defaults.more) q.set("more", state.more ? "1" : "0");
   return q.toString();
 }
 
@@ -81,6 +82,7 @@ export function fromQuery(search, catalog = FALLBACK_CATALOG, base = defaultStat
   if (q.get("test") === "0" || q.get("test") === "1") s.showTest = q.get("test") === "1";
   if (q.get("discrete") === "0" || q.get("discrete") === "1") s.discretize = q.get("discrete") === "1";
   if (q.get("log") === "0" || q.get("log") === "1") s.logScale = q.get("log") === "1";
+  if (q.get("more") === "0" || q.get("more") === "1") s.more = q.get("more") === "1";
   if (q.get("speed") === "max") s.speed = null;
   else pick("speed", number(q.get("speed"), 0.1, L.max_epochs_per_second ?? 10000));
   return normalize(s, s, catalog);

@@ -28,8 +28,8 @@ export const SEED_MAX = 2 ** 31 - 1;
 export const CUSTOM = "custom";
 /** Fields PATCH changes on a live session; everything else of the config needs a new session. */
 export const LIVE_KEYS = ["opt", "lr", "hyper", "batch", "reg", "rate", "dropout"];
-/** Page-only fields: in the URL, never sent to the server. */
-export const VIEW_KEYS = ["showTest", "discretize", "logScale", "speed"];
+/** Page-only fields: in the URL, never sent to the server (`more`: the "More settings" row is open). */
+export const VIEW_KEYS = ["showTest", "discretize", "logScale", "speed", "more"];
 export const HYPER_NAMES = ["beta", "rho", "eps", "beta1", "beta2"];
 
 /** The default state, from the catalog's defaults (or the built-in mirror of them). */
@@ -44,7 +44,7 @@ export function defaultState(catalog = FALLBACK_CATALOG) {
     opt: d.optimizer.name, lr: d.optimizer.learning_rate, hyper: {},
     batch: d.batch_size, reg: d.regularization.kind, rate: d.regularization.rate,
     dropout: d.dropout, init: d.init, seed: d.seed, weights: null,
-    showTest: true, discretize: false, logScale: false, speed: 30,
+    showTest: true, discretize: false, logScale: false, speed: 30, more: false,
   };
 }
 

@@ -319,7 +319,9 @@ def test_open_as_playground_carries_the_trained_variant_and_its_dead_units(
 def test_a_follower_sees_the_epoch_and_the_gradients_and_a_fork_reads_right_at_once(
         open_page: Callable[[str, str], Page], context_factory: Callable[..., BrowserContext], server_url: str,
         api: httpx.Client) -> None:
-    teacher = open_page("window", f"{server_url}/?speed=100")
+    # spiral: its curves keep moving, so a long run thinned to ~1000 points keeps ≥ 500 of each (the
+    # default circle's accuracy sits at 100 % and thins to fewer)
+    teacher = open_page("window", f"{server_url}/?dataset=spiral&speed=100")
     wait_until(teacher, lambda: frames_shown(teacher) >= 1 and attr(teacher, "data-session-id"), "the teacher's page")
     teacher.locator("#transport button.play").click()
     sid = attr(teacher, "data-session-id")

@@ -1,9 +1,10 @@
 // controls/status.js — the numbers a student watches (cost J, its data term, accuracy; train and
 // test) and the banner: "diverged — reset or lower the learning rate", or why nothing trains.
 
+import { hasPenalty } from "../disclosure.js";
 import { button, fmt, h } from "./dom.js";
 
-export function buildMetrics(root, { live }) {
+export function buildMetrics(root, { live, store }) {
   const KEYS = [["cost", "Cost J", "J = (1/m)·Σ L(ŷ, y) + R(W)"], ["loss", "Data term", "(1/m)·Σ L(ŷ, y): J without the regularisation"],
     ["accuracy", "Accuracy", "share of points classified correctly"]];
   const cells = { train: {}, test: {} };
@@ -15,6 +16,9 @@ export function buildMetrics(root, { live }) {
   const row = (split) => h("tr", {}, h("th", { attrs: { scope: "row" }, text: split }),
     ...KEYS.map(([key]) => (cells[split][key] = h("td", { text: "—", class: `m-${key}` }))));
   root.append(h("table", { class: "metrics" }, h("thead", {}, head), h("tbody", {}, row("train"), row("test"))));
+  // the data term beside J only when a regulariser makes them differ: without one it is the same number
+  const showPenalty = (s) => { for (const c of [cells.h_loss, cells.train.loss, cells.test.loss]) c.hidden = !hasPenalty(s); };
+  if (store) { showPenalty(store.get()); store.subscribe(showPenalty); }
   live.subscribe((l, prev) => {
     if (l.metrics === prev.metrics) return;
     const m = l.metrics;

@@ -1,5 +1,6 @@
 // controls/topbar.js — play/pause/step/reset, the epoch counter and the main settings
-// (learning rate, activation, regularisation, rate, output and loss, speed), TF Playground style.
+// (learning rate, activation, speed), TF Playground style; regularisation, its rate, output and loss go
+// in the "More settings" row (`more`, controls/more.js): a first lesson does without them.
 
 import { effectiveOutput, problemKind } from "../state.js";
 import { button, errorSlot, field, h, select, setOptions, setSelect } from "./dom.js";
@@ -52,7 +53,7 @@ export function buildTransport(root, { store, live, actions }) {
   });
 }
 
-export function buildTopSettings(root, { catalog, store }) {
+export function buildTopSettings(root, { catalog, store, more = root }) {
   const set = (patch) => store.set(patch);
   const lr = select(LEARNING_RATES.map((v) => ({ value: v, label: String(v) })),
     { label: "Learning rate α", parse: Number, onChange: (v) => set({ lr: v }) });
@@ -71,13 +72,13 @@ export function buildTopSettings(root, { catalog, store }) {
     set({ loss: v === catalog.default_loss[effectiveOutput(store.get(), catalog).out] ? null : v });
   } });
   const problem = h("span", { class: "problem-kind", text: "" });
-  root.append(
-    field("Learning rate", lr),
-    field("Activation", act),
-    field("Regularisation", reg),
+  // plain names, the course's notation beside them
+  root.append(field("Learning rate α", lr), field("Activation g(z)", act));
+  more.append(
+    field("Regularisation R(W)", reg),
     field("Rate λ", rate),
     h("div", { class: "field field-problem", attrs: { role: "group", "aria-label": "Problem, output and loss" } },
-      h("span", { class: "label-like" }, problem, " — output, loss"), h("span", { class: "inline" }, out, loss)),
+      h("span", { class: "label-like" }, problem, " — output ŷ, loss L"), h("span", { class: "inline" }, out, loss)),
     errorSlot(["output", "loss", "regularization"]),
   );
   const acts = catalog.activations.map((a) => ({ value: a.name, label: a.label, title: `${a.formula} — ${a.note}` }));

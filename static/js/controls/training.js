@@ -27,8 +27,8 @@ export function buildTrainingSettings(root, { catalog, store }) {
   });
   const reseed = button("New", { label: "New initial weights (a random seed)", cls: "btn icon",
     onClick: () => set({ seed: Math.floor(Math.random() * 1e6) }) });
-  root.append(field("Optimizer", opt), params, field("Batch", batch), field("Dropout", dropout),
-    field("Init", init), h("div", { class: "field" }, h("label", { attrs: { for: seed.id ||= "seed-input" }, text: "Seed" }),
+  root.append(field("Optimizer", opt), params, field("Mini-batch", batch), field("Dropout", dropout),
+    field("Init W[l]", init), h("div", { class: "field" }, h("label", { attrs: { for: seed.id ||= "seed-input" }, text: "Seed of W" }),
       h("span", { class: "inline" }, seed, reseed)),
     errorSlot(["optimizer", "batch_size", "dropout", "init", "seed"]));
 

@@ -2,7 +2,7 @@
 // data points, redrawn with Plotly.react at most once per animation frame; click/touch/keyboard picks.
 import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, hexRgb, lineWidth, markerSize, plotly,
          symbol, toData } from '../plot.js';
-import { boundaryLine } from './contour.js';
+import { boundaryLine, contourSegments } from './contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
 
 const MAP_STRENGTH = 0.7;  // the map stays paler than the points drawn on it
@@ -46,6 +46,7 @@ export function createBoundaryView(el, opts = {}) {
   el.setAttribute('role', 'application');  // its arrow keys move the crosshair, not a screen reader's cursor
   el.setAttribute('aria-roledescription', 'plot');
   el.setAttribute('aria-label', opts.label ?? 'Decision boundary. Arrow keys move a crosshair; Enter picks the point under it.');
+  el.dataset.showing = 'output';  // or the unit/feature whose map is shown instead (showMap)
   el.replaceChildren(div, live);
   autoResize(div);
 
@@ -55,6 +56,9 @@ export function createBoundaryView(el, opts = {}) {
   let points = { train: null, test: null, kind: 'binary', nClasses: 2 };
   let options = { showTest: true, discretize: false };
   let output = null;
+  let map = null;  // a hidden unit's or a feature's map shown instead of the output (explore.js: network hover)
+  // painted as its thumbnail in the diagram is: a diverging scale round 0, the layer's largest |a| at the ends
+  const shownMap = () => (map ? { kind: 'regression', value: map.grid } : output);
   let valueScale = 1;
   let traces = [];
   let imageSource = '';
@@ -75,7 +79,8 @@ export function createBoundaryView(el, opts = {}) {
   /** The ŷ = 0.5 line (binary maps), over the points, so it reads from the back of a room: a halo,
    *  then the line (the two traces before the crosshair's two). */
   function lineTraces() {
-    const at = (output && boundaryLine(output, extent)) || { x: [], y: [] };
+    const at = (map ? contourSegments(map.grid.values, map.grid.shape[0], map.grid.shape[1], extent, map.level)
+      : output && boundaryLine(output, extent)) || { x: [], y: [] };
     const width = Math.max(2.5, sizes.outline * 2.5);
     return [[HALO, width + 2.5], [LINE, width]].map(([color, w]) => ({
       type: 'scatter', mode: 'lines', name: 'boundary ŷ = 0.5', showlegend: false, hoverinfo: 'skip',
@@ -117,19 +122,21 @@ export function createBoundaryView(el, opts = {}) {
   function renderImage() {
     if (!imageDirty) return;
     imageDirty = false;
-    if (!output) { imageSource = ''; return; }
-    const r = outputSize(output);
+    const shown = shownMap();
+    if (!shown) { imageSource = ''; return; }
+    const r = outputSize(shown);
     if (!image || image.width !== r) {
       canvas.width = canvas.height = r;
       image = ctx.createImageData(r, r);
     }
-    paintOutput(image.data, output, { luts, hard: options.discretize, scale: valueScale });
+    paintOutput(image.data, shown, { luts, hard: options.discretize, scale: map ? map.scale : valueScale });
     ctx.putImageData(image, 0, 0);
     imageSource = canvas.toDataURL();
   }
 
   function layout() {
-    const half = output ? extent / (outputSize(output) - 1) : 0;  // grid points are cell centres
+    const shown = shownMap();
+    const half = shown ? extent / (outputSize(shown) - 1) : 0;  // grid points are cell centres
     staticLayout ||= layoutWithoutImage();
     return { ...staticLayout,
              images: imageSource ? [{ source: imageSource, xref: 'x', yref: 'y', x: -extent - half, y: extent + half,
@@ -217,6 +224,13 @@ export function createBoundaryView(el, opts = {}) {
      *  per animation frame is drawn. */
     setGrid(decodedOutput) {
       output = decodedOutput;
+      changed({ image: true });
+    },
+    /** A map to show instead of the output ({grid: {shape, values}, scale, level}: explore.js), or null
+     *  for the output again; its line is where it crosses `level` (the unit's z = 0). */
+    showMap(m) {
+      map = m?.grid ? m : null;
+      el.dataset.showing = map ? m.key : 'output';
       changed({ image: true });
     },
     setOptions(o) {

@@ -6,8 +6,13 @@
 // differ when some are copies of each other (zero initialisation).
 // Read only (opts.readOnly, setReadOnly: someone else's session): the same picture without a single
 // control — no feature toggles, no unit buttons, no focusable weights or biases, no editor.
+// Explorable, read only or not (issue 12): hover, focus (Tab, then arrow keys) or tap a hidden unit or a
+// feature and `show` hands its map to the page for the output plot (click, tap or Enter keeps a unit
+// there); hover or focus a link and a card gives its value; a legend says what colours and widths mean.
 import { decodeGrid } from '../frame.js';
 import { classColors } from '../plot.js';
+import { featureMap, linkText, unitMap } from './explore.js';
+import { createValueCard, linkWidth, networkLegend } from './networkAids.js';
 import { classLUTs, divergingLUT, paintDiverging, paintOutput, symmetricScale } from './paint.js';
 import { createWeightEditor } from './weightEditor.js';
 
@@ -70,8 +75,9 @@ export function createNetworkView(el, opts = {}) {
   const cols = h('div', { className: 'nnp-net-cols' });
   const links = svg('svg', { class: 'nnp-net-links', 'aria-hidden': 'false' });
   const body = h('div', { className: 'nnp-net-body' }, cols, links);
-  el.replaceChildren(toolbar, body);
+  el.replaceChildren(toolbar, body, networkLegend());
   const editor = createWeightEditor(el);
+  const card = createValueCard(el);  // a link's value while the pointer or the keyboard is on it
 
   let net = null;
   let key = '';
@@ -87,6 +93,12 @@ export function createNetworkView(el, opts = {}) {
   let roving = 0;
   const decodedMaps = new WeakMap();  // encoded catalog grid → decoded
   const last = { neurons: null, weights: null, output: null, units: null };  // the latest frame, drawn again after a rebuild
+  // what the output plot shows instead of the output: the node under the pointer or keyboard focus, else
+  // the unit chosen by a click, tap or Enter; {l, u} (hidden layer and unit, 0-based) or {feature: name}
+  let hovered = null;
+  let pinned = null;
+  let unitRoving = null;  // the unit node that takes Tab into the diagram's units (one tab stop)
+  const deadUnits = [];  // per hidden layer: the Set of its dead units (a frame's `units`)
 
   const nodeName = (l, r) => layers[l][r].name;
 
@@ -119,13 +131,14 @@ export function createNetworkView(el, opts = {}) {
         b.addEventListener('click', () => emit('toggleFeature', f.name));
       }
       featureThumbs[f.name] = t;
+      b.dataset.feature = f.name;
       if (f.on) inputs.push({ node: t.node, name: f.label });
       return b;
     });
     const columns = [column('nnp-net-inputs', [h('span', { textContent: 'features' })], featureNodes)];
     layers = [inputs];
     hiddenThumbs = hidden.map((layer, l) => {
-      const ts = Array.from({ length: layer.units }, (_, u) => thumb('nnp-unit', `layer ${l + 1}, unit ${u + 1}`));
+      const ts = Array.from({ length: layer.units }, (_, u) => unitThumb(l, u));
       const units = h('span', { textContent: String(layer.units), title: `${layer.units} units` });
       let unitsRow = [units];
       if (!readOnly) {
@@ -153,7 +166,26 @@ export function createNetworkView(el, opts = {}) {
     addLayer.disabled = hidden.length >= limits.maxLayers;
     removeLayer.disabled = hidden.length === 0;
     count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}`;
+    unitRoving = hiddenThumbs[0]?.[0]?.node ?? null;
+    unitRoving?.setAttribute('tabindex', '0');
+    const fits = (n) => !n || n.feature !== undefined || hiddenThumbs[n.l]?.[n.u];
+    if (!fits(hovered)) hovered = null;
+    if (!fits(pinned)) pinned = null;
+    card.hide();
     buildLinks();
+    explore();
+  }
+
+  /** A hidden unit's thumbnail: a button-like node (roving tabindex) whose map the output plot can show. */
+  function unitThumb(l, u) {
+    const t = thumb('nnp-unit', '');
+    t.node.removeAttribute('title');  // no browser tooltip over the diagram: the output plot says it
+    t.node.dataset.unit = `${l}.${u}`;
+    t.node.setAttribute('role', 'button');
+    t.node.setAttribute('tabindex', '-1');
+    t.node.setAttribute('aria-pressed', 'false');
+    t.node.setAttribute('aria-label', `layer ${l + 1}, unit ${u + 1}: show its map in the output plot`);
+    return t;
   }
 
   function buildLinks() {
@@ -257,6 +289,7 @@ export function createNetworkView(el, opts = {}) {
 
   function setValue(it, v) {
     it.value = v;
+    if (card.item === it) showCard(it);
     const sign = v > 0 ? 1 : v < 0 ? -1 : 0;
     if (sign !== it.sign) {
       it.el.classList.toggle('nnp-pos', sign > 0);
@@ -268,7 +301,7 @@ export function createNetworkView(el, opts = {}) {
       const o = (0.25 + 0.75 * Math.min(1, a)).toFixed(2);
       if (o !== it.width) { it.el.style.fillOpacity = o; it.width = o; }
     } else {
-      const w = Math.min(0.5 + 1.6 * a, 7).toFixed(1);
+      const w = linkWidth(a).toFixed(1);  // the legend draws the same widths
       if (w !== it.width) { it.el.style.strokeWidth = w; it.width = w; }
     }
     if (readOnly) return;
@@ -297,9 +330,12 @@ export function createNetworkView(el, opts = {}) {
   }
 
   links.addEventListener('click', (e) => {
-    if (readOnly) return;
     const i = e.target.dataset?.item;
-    if (i !== undefined) { focusItem(+i); openEditor(items[+i]); }
+    if (i === undefined) return;
+    if (readOnly) { showCard(items[+i], e); return; }  // a tap shows the value (a viewer cannot edit it)
+    card.hide();
+    focusItem(+i);
+    openEditor(items[+i]);
   });
   links.addEventListener('keydown', (e) => {
     if (readOnly) return;
@@ -309,7 +345,94 @@ export function createNetworkView(el, opts = {}) {
     if (moves[e.key]) { e.preventDefault(); focusItem(+i + moves[e.key]); }
     else if (e.key === 'Home') { e.preventDefault(); focusItem(0); }
     else if (e.key === 'End') { e.preventDefault(); focusItem(items.length - 1); }
-    else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); openEditor(items[+i]); }
+    else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); card.hide(); openEditor(items[+i]); }
+  });
+
+  // ---- exploring: a link's value card; a unit's or feature's map in the output plot
+
+  function showCard(it, at = null) {
+    const bias = it.c === layers[it.l].length;
+    const text = linkText({ bias, value: it.value, from: bias ? '' : nodeName(it.l, it.c), to: nodeName(it.l + 1, it.r) });
+    const host = el.getBoundingClientRect();
+    const r = it.hit.getBoundingClientRect();
+    const [x, y] = at ? [at.clientX, at.clientY] : [r.left + r.width / 2, r.top + r.height / 2];
+    card.show(it, text, x - host.left, y - host.top, readOnly ? '' : 'click or Enter to edit');
+  }
+  const itemOf = (target) => (target?.dataset?.item === undefined ? null : items[+target.dataset.item]);
+  links.addEventListener('pointerover', (e) => { if (e.pointerType !== 'touch' && itemOf(e.target)) showCard(itemOf(e.target), e); });
+  links.addEventListener('pointermove', (e) => { if (card.item && card.item === itemOf(e.target)) showCard(card.item, e); });
+  links.addEventListener('pointerout', (e) => {
+    if (e.pointerType !== 'touch' && card.item === itemOf(e.target) && document.activeElement !== e.target) card.hide();
+  });
+  links.addEventListener('focusin', (e) => { if (itemOf(e.target)) showCard(itemOf(e.target)); });
+  links.addEventListener('focusout', (e) => { if (card.item === itemOf(e.target)) card.hide(); });
+  document.addEventListener('pointerdown', (e) => { if (card.item && !links.contains(e.target)) card.hide(); }, true);
+
+  /** The node an event is about: {l, u} of a hidden unit, {feature} of an input, or null. */
+  function nodeOf(target) {
+    const unit = target?.closest?.('[data-unit]');
+    if (unit && cols.contains(unit)) {
+      const [l, u] = unit.dataset.unit.split('.').map(Number);
+      return { l, u };
+    }
+    const feature = target?.closest?.('[data-feature]');
+    return feature && cols.contains(feature) ? { feature: feature.dataset.feature } : null;
+  }
+  const same = (a, b) => (a === null || b === null ? a === b : a.feature === b.feature && a.l === b.l && a.u === b.u);
+
+  /** What the output plot should show now, to whoever listens (`show`): a map's description or null. */
+  function explore() {
+    const target = hovered ?? pinned;
+    hiddenThumbs.forEach((ts, l) => ts.forEach((t, u) => {
+      const on = !!target && target.l === l && target.u === u;
+      if (t.node.classList.contains('nnp-shown') !== on) t.node.classList.toggle('nnp-shown', on);
+      const isPinned = String(!!pinned && pinned.l === l && pinned.u === u);
+      if (t.node.getAttribute('aria-pressed') !== isPinned) t.node.setAttribute('aria-pressed', isPinned);
+    }));
+    for (const [name, t] of Object.entries(featureThumbs)) t.node.classList.toggle('nnp-shown', target?.feature === name);
+    emit('show', target ? describe(target) : null);
+  }
+
+  function describe(target) {
+    if (target.feature !== undefined) {
+      const f = net?.features.find((x) => x.name === target.feature);
+      const g = f && (net.featureMaps[f.name] ?? f.map);
+      return f ? featureMap(g?.values ? g : decodedMaps.get(g), f) : null;
+    }
+    return unitMap(last.neurons?.[target.l], target.l, target.u,
+                   { activation: net?.hidden[target.l]?.activation ?? 'tanh', dead: !!deadUnits[target.l]?.has(target.u) });
+  }
+
+  function hover(node) { if (!same(hovered, node)) { hovered = node; explore(); } }
+  function pin(node) { pinned = same(pinned, node) ? null : node; explore(); }
+
+  function focusUnit(l, u) {
+    const ts = hiddenThumbs[Math.max(0, Math.min(hiddenThumbs.length - 1, l))];
+    const t = ts?.[Math.max(0, Math.min(ts.length - 1, u))];
+    if (!t) return;
+    unitRoving?.setAttribute('tabindex', '-1');
+    unitRoving = t.node;
+    t.node.setAttribute('tabindex', '0');
+    t.node.focus();
+  }
+
+  cols.addEventListener('pointerover', (e) => { if (e.pointerType !== 'touch') hover(nodeOf(e.target)); });
+  cols.addEventListener('pointerleave', () => hover(null));
+  cols.addEventListener('focusin', (e) => { if (nodeOf(e.target)) hover(nodeOf(e.target)); });
+  cols.addEventListener('focusout', (e) => { if (!nodeOf(e.relatedTarget)) hover(null); });
+  cols.addEventListener('click', (e) => {
+    const node = nodeOf(e.target);
+    if (node && node.feature === undefined) pin(node);  // a feature's click toggles it (the button's own job)
+  });
+  cols.addEventListener('keydown', (e) => {
+    const node = nodeOf(e.target);
+    if (!node || node.feature !== undefined) return;
+    const moves = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+    if (moves[e.key]) { e.preventDefault(); focusUnit(node.l + moves[e.key][0], node.u + moves[e.key][1]); }
+    else if (e.key === 'Home') { e.preventDefault(); focusUnit(node.l, 0); }
+    else if (e.key === 'End') { e.preventDefault(); focusUnit(node.l, Infinity); }
+    else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pin(node); }
+    else if (e.key === 'Escape' && pinned) { e.preventDefault(); pinned = null; explore(); }
   });
 
   return {
@@ -341,6 +464,7 @@ export function createNetworkView(el, opts = {}) {
                                                               { scale, lut: luts.diverging, offset: u * n }));
         }
       });
+      if ((hovered ?? pinned)?.l !== undefined) explore();  // the shown unit's map follows the training
     },
     /** decodeFrame(frame).weights: per layer {rows, cols, W (rows×(cols−1)), b}; stale shapes are skipped. */
     setWeights(decoded) {
@@ -374,11 +498,13 @@ export function createNetworkView(el, opts = {}) {
         const ts = hiddenThumbs[l];
         if (!ts || ts.length !== u.units) return;
         const dead = new Set(u.dead);
+        deadUnits[l] = dead;
         ts.forEach((t, k) => {
           const isDead = dead.has(k);
           if (t.node.classList.contains('nnp-dead') === isDead) return;
           t.node.classList.toggle('nnp-dead', isDead);
-          t.node.title = `layer ${l + 1}, unit ${k + 1}${isDead ? ': dead, its output is 0 at every training point' : ''}`;
+          t.node.setAttribute('aria-label', `layer ${l + 1}, unit ${k + 1}${isDead
+            ? ', dead: its output is 0 at every training point' : ''}: show its map in the output plot`);
         });
         const parts = [];
         const act = net?.hidden[l]?.activation ?? '';
@@ -407,6 +533,8 @@ export function createNetworkView(el, opts = {}) {
       this.setUnits(f.units);
     },
     on(event, fn) { (handlers[event] ||= []).push(fn); },
+    /** Back to the output: no unit kept in the output plot (the plot's own "back" button). */
+    unpin() { if (pinned) { pinned = null; explore(); } },
     /** Read only (someone else's session) or editable (one's own); the diagram is rebuilt, its picture kept. */
     setReadOnly(on) {
       if (readOnly === !!on) return;
