@@ -61,6 +61,20 @@ export function decodePoints(text) {
   return { points, labels };
 }
 
+/** Own points' parts as a bit each (1: a test point), eight to a byte: 2000 points in 334 characters. */
+export function encodeSplit(split) {
+  const bytes = new Uint8Array(Math.ceil(split.length / 8));
+  split.forEach((part, i) => { if (part === "test") bytes[i >> 3] |= 1 << (i & 7); });
+  return bytesToB64url(bytes);
+}
+
+/** Inverse of encodeSplit for `n` points; throws when the text cannot hold them. */
+export function decodeSplit(text, n) {
+  const bytes = b64urlToBytes(text);
+  if (bytes.length !== Math.ceil(n / 8)) throw new Error("bad split");
+  return Array.from({ length: n }, (_, i) => ((bytes[i >> 3] >> (i & 7)) & 1 ? "test" : "train"));
+}
+
 /** Weights [{W, b}] as float32 (the engine's precision): a uint16 count and (rows, cols) per layer, then
  *  each layer's W row by row and b. `roundWeights` makes a state's weights exactly what this stores. */
 export function encodeWeights(layers) {

@@ -28,10 +28,12 @@ export function configToState(config, base, catalog = FALLBACK_CATALOG) {
     Object.assign(s, {
       dataset: d.name ?? d0.dataset, n: d.n_samples ?? d0.n, noise: d.noise ?? d0.noise,
       ratio: d.train_ratio ?? d0.ratio, dseed: d.seed ?? d0.dseed, classes: d.classes ?? null, points: null, labels: null,
+      split: null,
     });
     if (d.name === CUSTOM && Array.isArray(d.points) && Array.isArray(d.labels)) {
       s.points = d.points.map(([a, b]) => [a, b]);
       s.labels = [...d.labels];
+      if (Array.isArray(d.split) && d.split.length === d.labels.length) s.split = [...d.split];
     }
   }
   if (Array.isArray(config.features)) s.features = [...config.features];

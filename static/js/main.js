@@ -13,6 +13,7 @@ import { configToState, isPresetName, lessonOf, lessonPatch } from "./lessons.js
 import { embedQuery, followUrl, isSessionId, pageQuery, themed } from "./links.js";
 import { createSession } from "./session.js";
 import { createStore, defaultState, fromQuery, LIVE_KEYS, normalize, roundWeights, sessionKey } from "./state.js";
+import { holdColumns } from "./pageLayout.js";
 import { initTheme, refreshViews, themeToggle } from "./theme.js";
 import { createBoundaryView } from "./views/boundary.js";
 import { createGradChart } from "./views/gradChart.js";
@@ -26,6 +27,7 @@ const catalogP = api.catalog();  // preloaded by a <link> in the page
 start().catch(fatal);
 
 async function start() {
+  holdColumns([document.querySelector(".topbar"), document.querySelector(".subbar"), $("follow-bar")]);
   const catalog = await catalogP;
   const params = new URLSearchParams(location.search);
   const theme = initTheme(params);
@@ -37,8 +39,8 @@ async function start() {
   const store = createStore(fromQuery(location.search, catalog, lesson?.state ?? defaults),
     { normalize: (p, n) => normalize(p, n, catalog) });
   const live = createStore({ id: null, status: "idle", epoch: 0, step: 0, metrics: null, data: null, divergedAt: null,
-    note: null, viewers: 0 });
-  const ui = createStore({ tool: null });
+    unstable: null, note: null, viewers: 0 });
+  const ui = createStore({ tool: null, part: "train" });  // part: where a drawn point goes, train or test
   let firstDraw = null;
   const viewsP = plotlyReady.then(() => makeViews(catalog, store, () => firstDraw, { readOnly: !!followId }));
   const session = createSession({ catalog, store, live, viewsP, announce, watching: !!followId });
@@ -199,7 +201,7 @@ function wireEditing(v, { session, controls, ui }) {
   v.network.on("units", (l, delta) => ops.units(l, delta));
   v.network.on("editWeight", (l, r, c, value) => session.actions.editWeight(l, r, c, value));
   v.boundary.onPick((x1, x2) => {
-    if (!custom.pick(x1, x2)) announce("To edit the data, pick a tool under “Your own points” first.");
+    if (!custom.pick(x1, x2)) announce("To draw points, choose “Draw points” under “Your own points”, then a class.");
   });
   ui.subscribe((u) => $("boundary").classList.toggle("picking", u.tool !== null));
 }

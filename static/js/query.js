@@ -2,7 +2,7 @@
 // compact base64url (codec.js) for custom points and weights, fields equal to the defaults left out;
 // reading never throws, anything invalid keeps its default. DOM-free; state.js re-exports both.
 
-import { decodePoints, decodeWeights, encodePoints, encodeWeights } from "./codec.js";
+import { decodePoints, decodeSplit, decodeWeights, encodePoints, encodeSplit, encodeWeights } from "./codec.js";
 import { CUSTOM, defaultState, FALLBACK_CATALOG, HYPER_NAMES, normalize, sameJson, SEED_MAX } from "./state.js";
 
 // ------------------------------------------------------------------ the URL
@@ -22,6 +22,7 @@ export function toQuery(state, defaults = defaultState()) {
   const put = (key, value, dflt) => { if (!sameJson(value, dflt)) q.set(key, value === null ? "" : value); };
   put("dataset", state.dataset, defaults.dataset);
   if (state.dataset === CUSTOM) q.set("pts", encodePoints(state.points ?? [], state.labels ?? []));
+  if (state.dataset === CUSTOM && state.split) q.set("split", encodeSplit(state.split));
   put("n", num(state.n), num(defaults.n));
   put("noise", num(state.noise), num(defaults.noise));
   if (state.classes !== null) q.set("classes", num(state.classes));
@@ -89,8 +90,8 @@ export function fromQuery(search, catalog = FALLBACK_CATALOG, base = defaultStat
 }
 
 function dataOf(s) {
-  const { dataset, n, noise, ratio, dseed, classes, points, labels } = s;
-  return { dataset, n, noise, ratio, dseed, classes, points, labels };
+  const { dataset, n, noise, ratio, dseed, classes, points, labels, split } = s;
+  return { dataset, n, noise, ratio, dseed, classes, points, labels, split };
 }
 
 function readData(q, s, catalog, L, pick) {
@@ -100,6 +101,7 @@ function readData(q, s, catalog, L, pick) {
     const { points, labels } = decodePoints(q.get("pts"));
     if (points.length <= L.max_custom_points && points.every(([a, b]) => Math.abs(a) <= L.grid_extent && Math.abs(b) <= L.grid_extent)) {
       Object.assign(s, { dataset: CUSTOM, points, labels });
+      try { s.split = q.get("split") === null ? null : decodeSplit(q.get("split"), points.length); } catch { s.split = null; }
     }
   } else if (name !== CUSTOM) {
     pick("dataset", sets.length ? oneOf(name, names(sets)) : (/^[a-z_]+$/.test(name ?? "") ? name : undefined));

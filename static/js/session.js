@@ -10,7 +10,7 @@ import { frameRow } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
 import { localPoints, networkSpec, pick, preview, withStubs } from "./sessionViews.js";
 import {
-  CUSTOM, customProblem, defaultState, LIVE_KEYS, livePatch, sessionKey, toConfig, VIEW_KEYS,
+  CUSTOM, customProblem, defaultState, LIVE_KEYS, livePatch, lowerRate, sessionKey, toConfig, VIEW_KEYS,
 } from "./state.js";
 
 const FPS = 60;
@@ -81,9 +81,12 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     if (problem) {
       await drop();
       cur = { id: null, key: sessionKey(s), state: s, row0: null, owned: true };
-      live.set({ id: null, status: "idle", epoch: 0, step: 0, metrics: null, note: `Your own data: ${problem} to train.` });
-      (await viewsP).boundary.setPoints(localPoints(catalog, s, live.get().data));
-      (await viewsP).boundary.setGrid(null);
+      // said where the student is looking: on the (map-less) plot, and in the data panel's status line
+      live.set({ id: null, status: "idle", epoch: 0, step: 0, metrics: null, unstable: null, note: null });
+      const v = await viewsP;
+      v.boundary.setPoints(localPoints(catalog, s, live.get().data));
+      v.boundary.setGrid(null);
+      v.boundary.setHint?.(`To train, ${problem}.`);
       return;
     }
     let created;
@@ -110,7 +113,8 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
 
   /** Make `info` (a session's REST answer) the page's session: data, network, curves, stream. */
   async function show(info, s, owned) {
-    cur = { id: info.id, key: sessionKey(s), state: s, row0: info.epoch === 0 ? frameRow(info) : null, owned };
+    cur = { id: info.id, key: sessionKey(s), state: s, row0: info.epoch === 0 ? frameRow(info) : null, owned,
+      dataSeed: info.data.seed };
     clearErrors();
     applySession(info);
     live.set({ id: info.id, note });
@@ -122,10 +126,24 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     openLive(info.id);  // frames wait for the views (Plotly may still be loading), not the other way round
     const c = cur;
     c.ready = viewsP.then((v) => {
-      v.boundary.setPoints({ train: data.train, test: data.test, kind: data.kind, nClasses: data.n_classes });
+      v.boundary.setHint?.(null);
+      v.boundary.setPoints(pointsOf(data));
       v.network.setNetwork(networkSpec(catalog, s, info));
     });
     await c.ready;
+  }
+
+  const pointsOf = (data) => ({ train: data.train, test: data.test, kind: data.kind, nClasses: data.n_classes });
+
+  /** The session drew new points (Regenerate: PATCH dataset.seed, here or by the owner of a session
+   *  followed): the same network, shown over its new data. */
+  async function newData(id, seed) {
+    if (cur?.id !== id || cur.dataSeed === seed) return;
+    cur.dataSeed = seed;
+    const data = await api.data(id);
+    if (cur?.id !== id) return;
+    live.set({ data });
+    (await viewsP).boundary.setPoints(pointsOf(data));
   }
 
   async function drop() {
@@ -144,8 +162,10 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
   }
 
   function applySession(r) {
-    live.set({ status: r.status, epoch: r.epoch, step: r.step, metrics: r.metrics, divergedAt: r.diverged_at });
+    live.set({ status: r.status, epoch: r.epoch, step: r.step, metrics: r.metrics, divergedAt: r.diverged_at,
+      unstable: r.unstable ?? null });
     if (r.status === "diverged") wantPlaying = false;
+    if (r.data && cur?.id === r.id && r.data.seed !== cur.dataSeed) newData(r.id, r.data.seed).catch(report);
   }
 
   // --- the stream
@@ -266,7 +286,18 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
       feed.refill();  // the curves from the history the server now has (not awaited: play may follow at once)
       if (!quiet) announce("Reset to the initial weights.");
     })),
-    lowerLearningRate: mine(() => store.set({ lr: Number((store.get().lr / 10).toPrecision(6)) })),
+    /** The one way out of a diverged or bouncing run: α ÷ 10 (a PATCH, queued first), back to the
+     *  initial weights, and training again. Lowering α alone leaves a diverged run's weights where
+     *  they went wrong (often a dead network); reset alone brings the same blow-up back. */
+    restartSlower: mine(async () => {
+      const playing = wantPlaying || live.get().status === "running" || live.get().status === "diverged";
+      store.set({ lr: lowerRate(store.get().lr) });
+      await actions.reset({ quiet: true });
+      announce(`Started again from the initial weights with α = ${store.get().lr}.`);
+      if (playing) await actions.play();
+    }),
+    /** New points from a new data seed for the same network: a PATCH (state.js livePatch), which
+     *  keeps the weights, the epoch and the curves; Reset still goes back to the initial weights. */
     regenerate: mine(() => store.set({ dseed: Math.floor(Math.random() * 1e6) })),
     editWeight: mine((l, r, c, value) => queue(async () => {
       if (!cur?.id) return;

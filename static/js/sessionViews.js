@@ -27,14 +27,16 @@ export function networkSpec(catalog, s, created) {
   };
 }
 
-/** Own points drawn at once, before the server has split them: known points keep their split. */
+/** Own points drawn at once, before the server has them: each in the part it was drawn as (else,
+ *  for an older link's points, the part the server gave it). */
 export function localPoints(catalog, s, data) {
   const where = new Map();
   const key = ([a, b]) => `${a},${b}`;
   for (const part of ["train", "test"]) data?.[part]?.x.forEach((p) => where.set(key(p), part));
   const sets = { train: { x: [], y: [] }, test: { x: [], y: [] } };
+  const drawn = Array.isArray(s.split) && s.split.length === (s.points ?? []).length ? s.split : null;
   (s.points ?? []).forEach((p, i) => {
-    const part = where.get(key(p)) ?? "train";
+    const part = drawn?.[i] ?? where.get(key(p)) ?? "train";
     sets[part].x.push(p);
     sets[part].y.push(s.labels[i]);
   });

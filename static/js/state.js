@@ -2,7 +2,7 @@
 // DOM-free: `node --test tests/js/` runs it. The URL is the serialised state: readable keys for
 // the common fields, compact base64url for custom points and weights, defaults left out.
 
-export { decodePoints, decodeWeights, encodePoints, encodeWeights, roundWeights } from "./codec.js";
+export { decodePoints, decodeSplit, decodeWeights, encodePoints, encodeSplit, encodeWeights, roundWeights } from "./codec.js";
 // the URL form of a state (query.js imports this module back: only functions cross, at call time)
 export { fromQuery, toQuery } from "./query.js";
 
@@ -26,18 +26,21 @@ export const FALLBACK_CATALOG = {
 
 export const SEED_MAX = 2 ** 31 - 1;
 export const CUSTOM = "custom";
-/** Fields PATCH changes on a live session; everything else of the config needs a new session. */
-export const LIVE_KEYS = ["opt", "lr", "hyper", "batch", "reg", "rate", "dropout"];
+/** Fields PATCH changes on a live session; everything else of the config needs a new session. The
+ *  data seed is one: Regenerate draws new points for the trained network (the TF Playground's way). */
+export const LIVE_KEYS = ["opt", "lr", "hyper", "batch", "reg", "rate", "dropout", "dseed"];
 /** Page-only fields: in the URL, never sent to the server (`more`: the "More settings" row is open). */
 export const VIEW_KEYS = ["showTest", "discretize", "logScale", "speed", "more"];
 export const HYPER_NAMES = ["beta", "rho", "eps", "beta1", "beta2"];
+/** The learning rate a diverged or bouncing run starts again with (the banner's button). */
+export const lowerRate = (lr) => Number((lr / 10).toPrecision(6));
 
 /** The default state, from the catalog's defaults (or the built-in mirror of them). */
 export function defaultState(catalog = FALLBACK_CATALOG) {
   const d = catalog.defaults ?? FALLBACK_CATALOG.defaults;
   return {
     dataset: d.dataset.name, n: d.dataset.n_samples, noise: d.dataset.noise, ratio: d.dataset.train_ratio,
-    dseed: d.dataset.seed, classes: d.dataset.classes ?? null, points: null, labels: null,
+    dseed: d.dataset.seed, classes: d.dataset.classes ?? null, points: null, labels: null, split: null,
     features: [...d.features],
     layers: d.layers.map((l) => ({ units: l.units, activation: l.activation })),
     out: d.output?.activation ?? null, loss: d.loss ?? null,
@@ -96,7 +99,19 @@ export function customProblem(state) {
   const labels = state.labels ?? [];
   if (labels.length < 4) return `add at least 4 points (${labels.length} so far)`;
   if (new Set(labels).size < 2 && labels.every(Number.isInteger)) return "add points of at least two classes";
+  const split = state.split;
+  if (split && !split.includes("test")) return "add at least one test point (draw as “Test”)";
+  if (split && !split.includes("train")) return "add at least one training point (draw as “Training”)";
   return null;
+}
+
+/** Own points' parts ("train" / "test"), one per point: the state's, else (an older link, a CSV)
+ *  every k-th point a test point, as many as the training ratio leaves for testing. */
+export function splitOf(state) {
+  const n = (state.labels ?? []).length;
+  if (Array.isArray(state.split) && state.split.length === n) return state.split;
+  const rest = 1 - state.ratio;
+  return Array.from({ length: n }, (_, i) => (Math.floor((i + 1) * rest + 1e-9) > Math.floor(i * rest + 1e-9) ? "test" : "train"));
 }
 
 /** The output activation and loss in effect (the state's, or what the problem defaults to). */
@@ -122,7 +137,7 @@ export function normalize(prev, next, catalog = FALLBACK_CATALOG) {
   const out = effectiveOutput(s, catalog).out;
   const loss = (catalog.losses ?? []).find((l) => l.name === s.loss);
   if (s.loss !== null && loss && !loss.outputs.includes(out)) s.loss = null;
-  if (s.dataset !== CUSTOM) { s.points = null; s.labels = null; }
+  if (s.dataset !== CUSTOM) { s.points = null; s.labels = null; s.split = null; }
   const range = (catalog.datasets ?? []).find((d) => d.name === s.dataset)?.classes;
   if (catalog.datasets && !range) s.classes = null;
   if (s.weights && s.weights === prev.weights && sessionKey(s) !== sessionKey(prev)) s.weights = null;
@@ -154,7 +169,10 @@ export function trainCount(state) {
 export function toConfig(state) {
   const dataset = { name: state.dataset, n_samples: state.n, noise: state.noise, train_ratio: state.ratio,
     seed: state.dseed };
-  if (state.dataset === CUSTOM) Object.assign(dataset, { points: state.points ?? [], labels: state.labels ?? [] });
+  if (state.dataset === CUSTOM) {
+    Object.assign(dataset, { points: state.points ?? [], labels: state.labels ?? [] });
+    if (state.split) dataset.split = state.split;
+  }
   else if (state.classes !== null) dataset.classes = state.classes;
   const config = {
     dataset, features: [...state.features],
@@ -172,6 +190,7 @@ export function toConfig(state) {
 export function sessionKey(state) {
   const c = toConfig({ ...state, weights: null });
   for (const k of ["optimizer", "batch_size", "regularization", "dropout"]) delete c[k];
+  delete c.dataset.seed;  // PATCH dataset.seed: new points, the same network
   return JSON.stringify(c);
 }
 
@@ -184,6 +203,7 @@ export function livePatch(prev, next) {
   if (prev.reg !== next.reg || prev.rate !== next.rate) patch.regularization = { kind: next.reg, rate: next.rate };
   if (effectiveBatch(prev) !== effectiveBatch(next)) patch.batch_size = effectiveBatch(next);
   if (prev.dropout !== next.dropout) patch.dropout = next.dropout;
+  if (prev.dseed !== next.dseed) patch.dataset = { seed: next.dseed };
   return Object.keys(patch).length ? patch : null;
 }
 

@@ -262,15 +262,18 @@ def test_keyboard_space_arrow_r(playground: Page, api: httpx.Client) -> None:
 def test_custom_points_keyboard_mouse_erase_clear(playground: Page, api: httpx.Client) -> None:
     page = playground
     old = attr(page, "data-session-id") or ""
+    page.get_by_role("button", name="Your own (custom)").click()  # the drawing tools come with your own data
     page.get_by_role("button", name="Clear all points").click()
     status_line = page.locator("#custom-tools .custom-status")
     wait_until(page, lambda: (status_line.text_content() or "").startswith("0 points"), "“0 points”")
     assert page.get_by_role("button", name="Your own (custom)").get_attribute("aria-pressed") == "true"
     wait_until(page, lambda: api.get(f"sessions/{old}").status_code == 404, "the old session to be deleted")
 
-    # keyboard entry: x1, x2 + Apply with the chosen class
+    # keyboard entry: x1, x2 + Apply with the chosen class; the last one drawn as a test point
     pts = [(-3.0, -3.0, 0.0), (-2.0, -3.0, 0.0), (3.0, 3.0, 1.0), (2.0, 3.0, 1.0), (3.0, 2.0, 1.0)]
-    for x1, x2, y in pts:
+    for i, (x1, x2, y) in enumerate(pts):
+        if i == len(pts) - 1:
+            page.get_by_role("button", name="Draw test points", exact=False).click()
         tool(page, f"Add points of class {'AB'[int(y)]}")
         apply_point(page, x1, x2)
     sid = wait_session(page, api, lambda s: s["data"]["n_train"] + s["data"]["n_test"] == 5, "a session of 5 points")

@@ -103,10 +103,10 @@ export function buildDataSettings(root, { catalog, store, actions }) {
     onClick: actions.regenerate });
   const noiseField = field("Noise", noise, { output: noiseOut });
   const nField = field("Points", n, { output: nOut });
-  root.append(classesField, field("Training data", ratio, { output: ratioOut }), noiseField, nField,
-    h("div", { class: "field inline-field" }, h("label", { attrs: { for: seed.id = "data-seed" }, text: "Data seed" }),
-      seed, regen),
-    errorSlot(["dataset", "*"]));
+  const ratioField = field("Training data", ratio, { output: ratioOut });
+  const seedField = h("div", { class: "field inline-field" }, h("label", { attrs: { for: seed.id = "data-seed" }, text: "Data seed" }),
+    seed, regen);
+  root.append(classesField, ratioField, noiseField, nField, seedField, errorSlot(["dataset", "*"]));
   const render = (s) => {
     const range_ = catalog.datasets.find((d) => d.name === s.dataset)?.classes;
     classesField.hidden = !range_;
@@ -117,10 +117,10 @@ export function buildDataSettings(root, { catalog, store, actions }) {
       classes.value = String(classCount(s, catalog));
     }
     const custom = s.dataset === CUSTOM;
-    noise.disabled = custom;
-    n.disabled = custom;
-    noiseField.classList.toggle("disabled", custom);
-    nField.classList.toggle("disabled", custom);
+    // own points: no generator (noise, size, seed), and the split is the one drawn; the drawing tools
+    // take their place (custom.js), so the panel never scrolls its status line out of sight
+    noiseField.hidden = nField.hidden = seedField.hidden = custom;
+    ratioField.hidden = custom && Array.isArray(s.split);
     const show = (input, output, v, text) => {
       if (document.activeElement !== input) input.value = String(v);
       output.textContent = text;

@@ -60,6 +60,7 @@ export function createBoundaryView(el, opts = {}) {
   // painted as its thumbnail in the diagram is: a diverging scale round 0, the layer's largest |a| at the ends
   const shownMap = () => (map ? { kind: 'regression', value: map.grid } : output);
   let valueScale = 1;
+  let hint = null;  // lines shown on the plot while it has no map (setHint)
   let traces = [];
   let imageSource = '';
   let cross = { x1: 0, x2: 0, on: false };
@@ -138,10 +139,19 @@ export function createBoundaryView(el, opts = {}) {
     const shown = shownMap();
     const half = shown ? extent / (outputSize(shown) - 1) : 0;  // grid points are cell centres
     staticLayout ||= layoutWithoutImage();
-    return { ...staticLayout,
+    return { ...staticLayout, ...withoutMap(),
              images: imageSource ? [{ source: imageSource, xref: 'x', yref: 'y', x: -extent - half, y: extent + half,
                                       sizex: 2 * (extent + half), sizey: 2 * (extent + half), sizing: 'stretch',
                                       xanchor: 'left', yanchor: 'top', layer: 'below' }] : [] };
+  }
+
+  /** No map to show (own points not ready yet, or all cleared): gridlines and what to do, instead of
+   *  an empty white square. */
+  function withoutMap() {
+    if (imageSource) return {};
+    return { xaxis: { ...staticLayout.xaxis, showgrid: true }, yaxis: { ...staticLayout.yaxis, showgrid: true },
+             annotations: hint ? [{ text: hint.join('<br>'), showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.97,
+                                    yanchor: 'top', bgcolor: 'rgba(255,255,255,0.85)', borderpad: 4 }] : [] };
   }
 
   function layoutWithoutImage() {
@@ -232,6 +242,13 @@ export function createBoundaryView(el, opts = {}) {
       map = m?.grid ? m : null;
       el.dataset.showing = map ? m.key : 'output';
       changed({ image: true });
+    },
+    /** What to do, shown on the plot while it has no map (e.g. "To train, add at least 4 points"); null: nothing. */
+    setHint(text) {
+      const lines = text ? ['Pick a class under “Your own points”, then click here.', text] : null;
+      if (JSON.stringify(lines) === JSON.stringify(hint)) return;
+      hint = lines;
+      draw();
     },
     setOptions(o) {
       options = { ...options, ...o };

@@ -1,0 +1,342 @@
+"""Issue 12's rough edges, each with the browser test that would have caught it (1366×768):
+
+- the output plot keeps its size while you draw and while banners come and go (it went 321 → 280 →
+  338 → 263 px);
+- a drawn point is a training or a test point as the student chose it, on a toggle they see (half
+  of them silently became test points);
+- the gradient chart shows "0 (dead)" when every ReLU unit is dead, and goes on (it froze on exact
+  zeros on its log axis);
+- a bouncing cost (tanh at α = 10) is shown as unstable, a diverged run shows its last good values as
+  such, and one button really recovers: α ÷ 10 from the initial weights, training again, the cost falls;
+- at 1366×768 nothing hides: no scrolling data panel hiding the status line and the CSV error, no cut
+  names, no shrinking plot under a lesson caption, a layout shift while loading under 0.1, axes and
+  a hint after "Clear all";
+- Regenerate keeps the trained network (new points, the same weights and epoch; Reset still goes back
+  to the initial weights).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+
+from tests.e2e.test_e2e_playground import (
+    attr,
+    open_app,
+    pause_and_settle,
+    play_button,
+    plot_click,
+    session,
+    shown_epoch,
+    status,
+    tool,
+    wait_session,
+    wait_until,
+    weights,
+)
+
+pytestmark = pytest.mark.browser
+
+Box = tuple[float, float, float, float]
+BAD_CSV = b"x1,x2,label\n1,2,0\nabc,1,1\n0,0,1\n3,3,0\n"
+
+# The cumulative layout-shift score, as Lighthouse counts it (shifts without recent input), from the
+# first paint on: an observer set before the page's own scripts run.
+CLS_OBSERVER = """
+window.__cls = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+}).observe({ type: 'layout-shift', buffered: true });
+"""
+
+
+def plot_box(page: Page) -> Box:
+    """Where the output plot is and how big: (x, y, width, height), rounded to a pixel."""
+    b = page.locator("#boundary").bounding_box()
+    assert b, "no output plot"
+    return (round(b["x"]), round(b["y"]), round(b["width"]), round(b["height"]))
+
+
+def banner_text(page: Page) -> str:
+    banner = page.locator("#banner")
+    return (banner.text_content() or "") if banner.is_visible() else ""
+
+
+def owner_token(page: Page, sid: str) -> str:
+    """The owner token the page holds for its session (kept in its tab's sessionStorage)."""
+    token = page.evaluate("(id) => sessionStorage.getItem(`nnp.owner.${id}`)", sid)
+    assert token, "the page holds no owner token"
+    return str(token)
+
+
+def history(api: httpx.Client, sid: str) -> dict[str, Any]:
+    r = api.get(f"sessions/{sid}/history")
+    r.raise_for_status()
+    return r.json()  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------ drawing points: plot size, train/test
+
+
+def test_drawing_points_keeps_the_plot_still_and_says_train_or_test(page: Page, server_url: str, api: httpx.Client,
+                                                                    screenshot: Callable[[Page, str], Any]) -> None:
+    open_app(page, server_url)
+    before = plot_box(page)
+    page.get_by_role("button", name="Your own (custom)").click()
+    page.get_by_role("button", name="Clear all points").click()
+    status_line = page.locator("#custom-tools .custom-status")
+    wait_until(page, lambda: (status_line.text_content() or "").startswith("0 points"), "“0 points”")
+    # an empty plot still has its grid and says what to do
+    hint = page.locator("#boundary .annotation-text")
+    wait_until(page, lambda: "click here" in (hint.first.text_content() or "") if hint.count() else False, "the hint")
+    assert "add at least 4 points" in (page.locator("#boundary .annotation").first.text_content() or "")
+    assert page.locator("#boundary .xgrid").count() > 0 and page.locator("#boundary .ygrid").count() > 0
+    screenshot(page, "rough-edges-cleared-1366x768")
+    assert plot_box(page) == before
+
+    # the choice is on screen: two toggles, training pressed
+    train, test = (page.get_by_role("button", name=n) for n in ("Draw training points", "Draw test points (held out: "
+                                                                 "the network never trains on them)"))
+    assert train.is_visible() and test.is_visible()
+    assert train.get_attribute("aria-pressed") == "true" and test.get_attribute("aria-pressed") == "false"
+
+    sizes = set()
+    drawn = {"train": [(-3.0, -3.0, 0), (-2.0, -3.5, 0), (3.0, 3.0, 1), (2.0, 3.5, 1)],
+             "test": [(-3.0, -2.0, 0), (3.0, 2.0, 1)]}
+    for part, button in (("train", train), ("test", test)):
+        button.click()
+        assert button.get_attribute("aria-pressed") == "true"
+        for x1, x2, k in drawn[part]:
+            tool(page, f"Add points of class {'AB'[k]}")
+            plot_click(page, x1, x2)
+            sizes.add(plot_box(page))
+            page.wait_for_timeout(100)  # a banner or a redraw would show by now
+            sizes.add(plot_box(page))
+    assert sizes == {before}, f"the plot moved or resized while drawing: {sizes}"
+    sid = wait_session(page, api, lambda s: (s["data"]["n_train"], s["data"]["n_test"]) == (4, 2), "4 train + 2 test")
+    assert (status_line.text_content() or "").startswith("6 points (3 A, 3 B): 4 training, 2 test")
+    data = api.get(f"sessions/{sid}/data").json()
+
+    def near(got: list[list[float]], want: list[tuple[float, float, int]]) -> bool:
+        return len(got) == len(want) and all(abs(a - x1) < 0.15 and abs(b - x2) < 0.15
+                                             for (a, b), (x1, x2, _) in zip(got, want, strict=True))
+    assert near(data["train"]["x"], drawn["train"]) and near(data["test"]["x"], drawn["test"])
+    assert data["test"]["y"] == [0, 1]
+    screenshot(page, "rough-edges-drawn-1366x768")
+    assert plot_box(page) == before
+
+
+def test_the_data_panel_keeps_its_status_and_the_csv_error_in_view(page: Page, server_url: str,
+                                                                   screenshot: Callable[[Page, str], Any]) -> None:
+    open_app(page, server_url)
+    page.get_by_role("button", name="Your own (custom)").click()
+    page.locator("#custom-tools input[type=file]").set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_CSV}])
+    error = page.locator("#custom-tools p.error")
+    error.wait_for(state="visible")
+    status_line = page.locator("#custom-tools .custom-status")
+    wait_until(page, lambda: "points" in (status_line.text_content() or ""), "the status line")
+    panel = page.locator("#data")
+    scroll, client = panel.evaluate("(e) => [e.scrollHeight, e.clientHeight]")
+    assert scroll <= client + 1, f"the data panel scrolls inside itself ({scroll} > {client})"
+    box = panel.bounding_box()
+    assert box
+    for what in (error, status_line):
+        b = what.bounding_box()
+        assert b and b["y"] >= box["y"] and b["y"] + b["height"] <= min(box["y"] + box["height"], 768), \
+            f"{what} is out of sight"
+    screenshot(page, "rough-edges-csv-error-1366x768")
+
+
+# ------------------------------------------------------------------ the gradient chart over dead units
+
+
+def test_gradient_chart_shows_zero_as_dead_and_goes_on(page: Page, server_url: str, api: httpx.Client) -> None:
+    sid = open_app(page, server_url, "?act=relu")
+    # every hidden unit dead: W = 0 and b = −1 give z = −1 at every point, so ReLU passes no gradient
+    # and every ‖dW[l]‖ is exactly 0 (the output's too: its inputs are all 0)
+    sizes = session(api, sid)["sizes"]
+    layers = [{"W": [[0.0] * n_in for _ in range(n_out)], "b": [-1.0 if l < len(sizes) - 2 else 0.0] * n_out}
+              for l, (n_in, n_out) in enumerate(itertools.pairwise(sizes))]
+    r = api.put(f"sessions/{sid}/weights", json={"layers": layers},
+                headers={"Authorization": f"Bearer {owner_token(page, sid)}"})
+    assert r.status_code == 200, r.text
+    play_button(page).click()
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 8, "8 epochs")
+    norms = [g for g in history(api, sid)["grad_norms"] if g]
+    assert norms and all(v == 0 for g in norms for v in g), "not every gradient is zero"
+    chart = page.locator("#grad-chart .nnp-chart-plot")
+
+    def charted() -> tuple[float, list[str], set[float]]:
+        d = chart.evaluate("(e) => ({x: e.data.map((t) => Math.max(...t.x)), y: e.data.flatMap((t) => [...t.y]),"
+                           " text: e._fullLayout.yaxis.ticktext ?? []})")
+        return min(d["x"]), d["text"], set(d["y"])
+
+    wait_until(page, lambda: charted()[0] >= 5, "the gradient chart to draw the zeros")
+    first, ticks, ys = charted()
+    assert "0 (dead)" in ticks and len(ys) == 1, f"zeros not drawn on their own row: {ticks}, {ys}"
+    wait_until(page, lambda: charted()[0] >= first + 3, "the chart to go on (not freeze)")
+    pause_and_settle(page, api, sid)
+
+
+# ------------------------------------------------------------------ unstable, diverged, and the one button
+
+
+def test_a_bouncing_cost_is_shown_and_one_button_recovers(page: Page, server_url: str, api: httpx.Client,
+                                                          screenshot: Callable[[Page, str], Any]) -> None:
+    sid = open_app(page, server_url, "?dataset=spiral&lr=10")  # tanh: the cost swings between ~1 and ~4
+    before = plot_box(page)
+    play_button(page).click()
+    wait_until(page, lambda: "Unstable" in banner_text(page), "the unstable banner")
+    s = session(api, sid)
+    assert s["status"] == "running" and s["unstable"] is not None  # the server's rule, not the page's guess
+    assert "α = 10 is too large" in banner_text(page)
+    assert plot_box(page) == before, "the banner moved or shrank the plot"
+    screenshot(page, "rough-edges-unstable-1366x768")
+
+    page.get_by_role("button", name="Start again with α = 1: from the initial weights, the learning rate divided by ten"
+                     ).click()
+    wait_until(page, lambda: session(api, sid)["config"]["optimizer"]["learning_rate"] == 1, "α = 1 on the server")
+    # started again from the initial weights: its curve is a fresh run's at α = 1, epoch for epoch
+    fresh = api.post("sessions", json=session(api, sid)["config"]).json()
+    api.post(f"sessions/{fresh['id']}/step", json={"epochs": 30}).raise_for_status()
+    want = history(api, fresh["id"])["train_cost"]
+    api.delete(f"sessions/{fresh['id']}")
+    wait_until(page, lambda: history(api, sid)["train_cost"][:30] == want, "the run at α = 1 from the initial weights")
+    h = history(api, sid)
+    assert status(api, sid) == "running" and attr(page, "data-session-id") == sid
+    assert min(h["train_cost"][9:]) < h["train_cost"][0] - 0.03, "the cost does not fall after the restart"
+    assert session(api, sid)["unstable"] is None
+    wait_until(page, lambda: banner_text(page) == "", "the banner to go")
+    assert "lr=1" in page.url
+    pause_and_settle(page, api, sid)
+    assert plot_box(page) == before
+
+
+def test_a_diverged_run_says_its_numbers_are_the_last_good_ones_and_recovers(
+        page: Page, server_url: str, api: httpx.Client, screenshot: Callable[[Page, str], Any]) -> None:
+    sid = open_app(page, server_url, "?lr=30")  # the default circle [4, 2] tanh blows up at α = 30
+    initial = weights(api, sid)
+    cost0 = session(api, sid)["metrics"]["train"]["cost"]
+    before = plot_box(page)
+    play_button(page).click()
+    wait_until(page, lambda: "Diverged" in banner_text(page), "the diverged banner")
+    assert status(api, sid) == "diverged"
+    text = banner_text(page)
+    assert "Last good values" in text and "α = 30 is too large" in text
+    # the numbers under it are marked as the last good ones, never "100 %" as if it were now
+    assert page.locator("#metrics .metrics-corner").text_content() == "last good"
+    assert "stale" in (page.locator("#metrics table").get_attribute("class") or "")
+    assert plot_box(page) == before
+    screenshot(page, "rough-edges-diverged-1366x768")
+
+    page.locator("#banner").get_by_role("button", name="Start again with α = 3", exact=False).click()
+    wait_until(page, lambda: session(api, sid)["config"]["optimizer"]["learning_rate"] == 3, "α = 3")
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 20, "training again")
+    assert status(api, sid) == "running"
+    h = history(api, sid)
+    assert h["epoch"][0] == 1 and min(h["train_cost"][9:]) < cost0 - 0.05, "the cost does not fall"
+    pause_and_settle(page, api, sid)
+    page.locator("#transport").get_by_role("button", name="Reset to the initial weights (r)").click()
+    wait_until(page, lambda: session(api, sid)["epoch"] == 0, "reset")
+    assert weights(api, sid) == initial  # the same initial weights it started again from
+
+
+# ------------------------------------------------------------------ Regenerate keeps the network
+
+
+def test_regenerate_keeps_the_trained_network(page: Page, server_url: str, api: httpx.Client) -> None:
+    sid = open_app(page, server_url, "?dataset=moons&noise=0.2")
+    initial = weights(api, sid)
+    play_button(page).click()
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 20, "20 epochs")
+    epoch = pause_and_settle(page, api, sid)
+    trained = weights(api, sid)
+    old = api.get(f"sessions/{sid}/data").json()
+    page.get_by_role("button", name="Regenerate: new points from a new data seed").click()
+    wait_until(page, lambda: session(api, sid)["data"]["seed"] != 1, "new points on the server")
+    s = session(api, sid)
+    assert attr(page, "data-session-id") == sid, "Regenerate made a new session"
+    assert s["epoch"] == epoch and weights(api, sid) == trained  # the same network, carried on
+    new = api.get(f"sessions/{sid}/data").json()
+    assert new["train"]["x"] != old["train"]["x"]
+    seed_field = page.get_by_label("Data seed", exact=True)
+    wait_until(page, lambda: str(s["data"]["seed"]) == seed_field.input_value(), "the seed shown")
+    wait_until(page, lambda: f"dseed={s['data']['seed']}" in page.url, "the URL to carry the new data seed")
+    # the plot shows the new points
+    first = new["train"]["x"][0]
+    plotted = page.locator("#boundary .nnp-boundary-plot")
+    has_point = ("(e, p) => e.data.some((t) => t.mode === 'markers' && "
+                 "t.x.some((x, i) => x === p[0] && t.y[i] === p[1]))")
+    wait_until(page, lambda: plotted.evaluate(has_point, first), "the new points on the plot")
+    assert shown_epoch(page) == epoch
+    play_button(page).click()
+    wait_until(page, lambda: session(api, sid)["epoch"] >= epoch + 5, "training on, on the new points")
+    pause_and_settle(page, api, sid)
+    assert len(history(api, sid)["epoch"]) >= epoch + 5  # one curve, carried on
+    page.locator("#transport").get_by_role("button", name="Reset to the initial weights (r)").click()
+    wait_until(page, lambda: session(api, sid)["epoch"] == 0, "reset")
+    assert weights(api, sid) == initial and session(api, sid)["data"]["seed"] == s["data"]["seed"]
+
+
+# ------------------------------------------------------------------ 1366×768: nothing cut, nothing jumps
+
+
+def test_loading_shifts_nothing_and_cuts_no_name(page: Page, server_url: str,
+                                                 screenshot: Callable[[Page, str], Any]) -> None:
+    page.add_init_script(CLS_OBSERVER)
+    open_app(page, server_url)
+    page.wait_for_timeout(1500)  # the thumbnails, the charts' first draws
+    cls = page.evaluate("window.__cls")
+    assert cls < 0.1, f"layout shift while loading: {cls:.3f}"
+    # every data-set name whole: no ellipsis, no word broken over two lines, at most two lines
+    cut = page.evaluate("""() => [...document.querySelectorAll('.thumb-label')].filter((el) => {
+      const range = document.createRange();
+      const text = el.firstChild, words = text.textContent.split(' ');
+      let at = 0, broken = false;
+      for (const w of words) {
+        range.setStart(text, at); range.setEnd(text, at + w.length); at += w.length + 1;
+        if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) broken = true;
+      }
+      range.selectNodeContents(el);
+      const rows = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      return broken || rows > 2 || el.scrollWidth > el.clientWidth + 1;
+    }).map((el) => el.textContent)""")
+    assert cut == [], f"cut data-set names: {cut}"
+    screenshot(page, "rough-edges-default-1366x768")
+
+
+SELECTS_CUT = """() => [...document.querySelectorAll('select')].filter((e) => e.offsetParent !== null).map((e) => {
+  const o = e.options[e.selectedIndex];
+  if (!o) return null;
+  const c = document.createElement('select');
+  c.append(o.cloneNode(true));
+  c.style.cssText = 'position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none';
+  c.style.font = getComputedStyle(e).font;
+  c.style.padding = getComputedStyle(e).padding;
+  e.parentElement.append(c);
+  const need = c.getBoundingClientRect().width;
+  c.remove();
+  return need > e.getBoundingClientRect().width + 1 ? `${e.getAttribute('aria-label')}: ${o.text}` : null;
+}).filter(Boolean)"""
+
+
+def test_no_select_cuts_its_choice_and_a_lesson_does_not_shrink_the_plot(
+        page: Page, server_url: str, screenshot: Callable[[Page, str], Any]) -> None:
+    open_app(page, server_url)
+    size = plot_box(page)[2:]
+    open_app(page, server_url, "?more=1")  # every setting on show: optimizer, batch, output, loss…
+    cut = page.evaluate(SELECTS_CUT)
+    assert cut == [], f"selects that cut their choice: {cut}"
+    page.get_by_label("Loss", exact=True).select_option("mse")  # a longer name than the default's
+    assert page.evaluate(SELECTS_CUT) == []
+    screenshot(page, "rough-edges-more-settings-1366x768")
+    open_app(page, server_url, "?preset=logistic-regression")
+    assert page.locator("#lesson").is_visible()
+    assert plot_box(page)[2:] == size, "the lesson caption shrank the output plot"
+    screenshot(page, "rough-edges-lesson-1366x768")
