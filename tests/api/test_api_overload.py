@@ -1,13 +1,13 @@
 """Overload degrades, never fails: a real uvicorn with more work than any machine can do (24
 sessions all training as fast as they go, each watched). Every viewer still gets frames, fairly
 shared; training is shared evenly; /healthz and REST keep answering; nothing errors. Asserted on
-counts and ratios between sessions of the same run (never on wall-clock figures: the speed and the
-capacity themselves belong to `python -m bench.capacity`)."""
+counts and ratios between sessions of the same run, over windows that close on counts, not on the
+clock (a busy machine only takes longer to get there; the speed and the capacity themselves belong
+to `python -m bench.capacity`)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import statistics
 import time
 from collections.abc import Coroutine
@@ -22,7 +22,8 @@ from tests.conftest import start_server, stop_server
 
 API = "/api/v1"
 SESSIONS = 24
-WINDOW_S = 6.0
+ENOUGH = 10  # the window closes once the median viewer has had this many frames
+BOUND_S = 300.0  # a bound on waiting for that, no claim about speed (~2 min at a load of 15)
 
 
 T = TypeVar("T")
@@ -35,28 +36,11 @@ def _run_apart(work: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, work).result()
 
 
-async def _watch(http: httpx.AsyncClient, sid: str, until: float) -> int:
-    """Frames one viewer received until `until` (a quiet stream is cut off then, not at its next
-    keepalive)."""
-    frames = 0
-
-    async def read() -> None:
-        nonlocal frames
-        async with http.stream("GET", f"{API}/sessions/{sid}/stream?fps=30") as r:
-            assert r.status_code == 200
-            async for chunk in r.aiter_raw():
-                frames += chunk.count(b"event: frame")
-
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(read(), max(0.0, until - time.monotonic()))
-    return frames
-
-
-async def _probe(http: httpx.AsyncClient, sids: list[str], until: float) -> list[int]:
+async def _probe(http: httpx.AsyncClient, sids: list[str], done: asyncio.Event) -> list[int]:
     """/healthz and a session read, again and again while the load runs: their status codes."""
     codes = []
     i = 0
-    while time.monotonic() < until:
+    while not done.is_set():
         codes.append((await http.get("/healthz")).status_code)
         codes.append((await http.get(f"{API}/sessions/{sids[i % len(sids)]}")).status_code)
         i += 1
@@ -73,9 +57,20 @@ async def _run(url: str) -> tuple[list[int], list[int], list[int], dict[str, obj
             sids.append(r.json()["id"])
         for sid in sids:  # as fast as it goes: more than any machine has, whatever its speed
             assert (await http.post(f"{API}/sessions/{sid}/play", json={})).status_code == 200
-        until = time.monotonic() + WINDOW_S
         started = [(await http.get(f"{API}/sessions/{sid}")).json()["epoch"] for sid in sids]
-        *frames, codes = await asyncio.gather(*(_watch(http, s, until) for s in sids), _probe(http, sids, until))
+        counts = [0] * SESSIONS
+        watching = [asyncio.create_task(_count(http, sid, counts, i)) for i, sid in enumerate(sids)]
+        done = asyncio.Event()
+        probing = asyncio.create_task(_probe(http, sids, done))
+        deadline = time.monotonic() + BOUND_S
+        while statistics.median(counts) < ENOUGH and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        frames = list(counts)
+        done.set()
+        for task in watching:
+            task.cancel()
+        await asyncio.gather(*watching, return_exceptions=True)
+        codes = await probing
         ended = [(await http.get(f"{API}/sessions/{sid}")).json()["epoch"] for sid in sids]
         epochs = [b - a for a, b in zip(started, ended, strict=True)]  # trained while all were playing
         health = (await http.get("/healthz")).json()
@@ -89,7 +84,8 @@ def test_an_overloaded_server_shares_fairly_and_keeps_answering() -> None:
         frames, epochs, codes, health = _run_apart(_run(url))
     finally:
         stop_server(proc)
-    assert min(frames) >= 3, frames  # every viewer gets frames
+    assert statistics.median(frames) >= ENOUGH, frames  # frames come (within BOUND_S)
+    assert min(frames) >= 3, frames  # to every viewer
     assert min(frames) >= 0.3 * statistics.median(frames), frames  # fairly shared
     assert min(epochs) >= 0.5 * max(epochs), epochs  # training slows evenly
     assert codes and set(codes) == {200}  # REST and /healthz answered throughout
@@ -114,7 +110,10 @@ async def _many_streams(url: str) -> tuple[list[int], dict[str, object], list[in
             if viewers[-1] == 300:
                 break
             await asyncio.sleep(0.1)
-        for _ in range(20):  # then a few seconds with all of them open
+        opened = time.monotonic()
+        # then with all of them open: at least a few seconds (a paused session's viewers must stay
+        # quiet that long), and until every playing session's viewer has had a few frames
+        while (time.monotonic() - opened < 3.0 or min(frames[:20]) < 3) and time.monotonic() - opened < BOUND_S:
             r = await http.get("/healthz")
             codes.append(r.status_code)
             viewers.append(r.json()["viewers"])
