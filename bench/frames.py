@@ -6,11 +6,17 @@ page keeps on <html>: `data-frames-shown` (frames decoded and drawn) and `data-e
 page load → first boundary (the page's performance mark "nnp:first-boundary", cold cache and
 warm), and the bytes of one frame as the API streams it (the SSE `data:` JSON of
 GET api/v1/sessions/{id}/stream, read with httpx while the same session trains).
+
+Then the smoothness matrix of issue 12 (item 3): [4,2] and [8×6] on spiral at 30 epochs/s and at max,
+each at 1× and 4× CPU (DevTools `Emulation.setCPUThrottlingRate`): frames the server sent on the page's
+stream and frames the page drew per second, the main thread's share in long tasks, and the p95 of a
+click's latency (a CDP click every 300 ms), beside the issue's targets.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -19,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.owners import keep_owner_tokens
 
@@ -30,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-QUERY = "?layers=8,8,8,8,8,8&act=tanh&speed=max"  # speed=max: "as fast as it goes"
+QUERY = "?dataset=spiral&layers=8,8,8,8,8,8&act=tanh&speed=max"  # speed=max: "as fast as it goes"
 MARK = "nnp:first-boundary"
 
 # targets from the issue
@@ -118,6 +125,158 @@ def run(base: str, seconds: float, frames_to_read: int) -> Result:
                   frame_bytes_max=max(sizes, default=0), frames_read=len(sizes), seconds=t1 - t0)
 
 
+# --- the smoothness matrix (issue 12, item 3): [4,2] and [8×6] on spiral, 30 epochs/s and max, 1× and 4× CPU
+
+NETS = {"[4,2]": "4,2", "[8×6]": "8,8,8,8,8,8"}
+SPEEDS = {"30/s": "30", "max": "max"}
+THROTTLES = (1.0, 4.0)
+# the issue's targets: (fps drawn at max speed, long-task share, click p95 ms); under 4× throttle no long-task target
+TARGETS = {1.0: (55.0, 0.25, 100.0), 4.0: (25.0, None, 250.0)}
+CLICK_EVERY_MS = 300
+CLICK_LABEL = "Show test data"  # a view-only control: toggling it redraws the points, training goes on
+
+# Installed before the page's own scripts: counts the stream's frame events (what the server sent), sums
+# main-thread long tasks, and times each click from the input's timestamp to the frame after its handlers
+# (requestAnimationFrame, then a task: the paint has happened), beside the Event Timing API's durations.
+PROBE = """
+(() => {
+  const p = window.__nnp = {framesIn: 0, longtasks: [], clicks: [], events: []};
+  const ES = window.EventSource;
+  window.EventSource = class extends ES {
+    constructor(...a) { super(...a); this.addEventListener("frame", () => { p.framesIn++; }); }
+  };
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) p.longtasks.push([e.startTime, e.duration]); })
+      .observe({type: "longtask", buffered: true});
+  } catch (e) {}
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries())
+      if (e.interactionId) p.events.push([e.interactionId, e.duration]); })
+      .observe({type: "event", durationThreshold: 16, buffered: true});
+  } catch (e) {}
+  addEventListener("click", (ev) => {
+    const t = ev.timeStamp;
+    requestAnimationFrame(() => setTimeout(() => p.clicks.push(performance.now() - t), 0));
+  }, true);
+})();
+"""
+
+
+@dataclass
+class Cell:
+    net: str
+    speed: str
+    throttle: float
+    fps_drawn: float
+    fps_sent: float  # frame events the server sent on the page's stream, per second
+    epochs_per_s: float
+    longtask_share: float
+    click_p95_ms: float
+    event_p95_ms: float  # Event Timing API: entries ≥ 16 ms only; a click without one counts as 16 ms
+    clicks: int
+    seconds: float
+
+
+def _p95(xs: list[float]) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle: float, seconds: float) -> Cell:
+    """One page: load, play, warm up 1 s, then a window of `seconds` with a click every 300 ms."""
+    page = ctx.new_page()
+    try:
+        page.add_init_script(PROBE)
+        _load(page, f"{base}/?dataset=spiral&layers={NETS[net]}&act=tanh&speed={SPEEDS[speed]}")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+        page.locator("#transport button.play").click()
+        page.wait_for_function("Number(document.documentElement.dataset.epoch || 0) > 0", timeout=60_000)
+        page.wait_for_timeout(1000)
+        box = page.get_by_label(CLICK_LABEL).bounding_box()
+        assert box is not None, f"{CLICK_LABEL!r} is not on the screen"
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+        def snap() -> tuple[float, int, int, int]:
+            v = page.evaluate("[performance.now(), Number(document.documentElement.dataset.framesShown || 0),"
+                              " Number(document.documentElement.dataset.epoch || 0), window.__nnp.framesIn,"
+                              " window.__nnp.clicks.length]")
+            return float(v[0]), int(v[1]), int(v[2]), int(v[3])
+
+        c0 = int(page.evaluate("window.__nnp.clicks.length"))
+        n_ids = {int(i) for i, _ in page.evaluate("window.__nnp.events")}
+        t0, f0, e0, s0 = snap()
+        end = time.perf_counter() + seconds
+        clicks = 0
+        while time.perf_counter() < end:
+            for kind in ("mousePressed", "mouseReleased"):
+                cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
+            clicks += 1
+            page.wait_for_timeout(CLICK_EVERY_MS)
+        t1, f1, e1, s1 = snap()
+        with contextlib.suppress(PlaywrightTimeoutError):  # every click's paint, however late (throttled: seconds)
+            page.wait_for_function(f"window.__nnp.clicks.length >= {c0 + clicks}", timeout=20_000)
+        lat = [float(v) for v in page.evaluate("window.__nnp.clicks")][c0:]
+        longtask_ms = sum(min(s + d, t1) - max(s, t0)
+                          for s, d in page.evaluate("window.__nnp.longtasks") if s + d > t0 and s < t1)
+        per_id: dict[int, float] = {}
+        for i, d in page.evaluate("window.__nnp.events"):
+            if int(i) not in n_ids:
+                per_id[int(i)] = max(per_id.get(int(i), 0.0), float(d))
+        events = list(per_id.values()) + [16.0] * max(0, clicks - len(per_id))
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        wall = (t1 - t0) / 1000
+        return Cell(net, speed, throttle, fps_drawn=(f1 - f0) / wall, fps_sent=(s1 - s0) / wall,
+                    epochs_per_s=(e1 - e0) / wall, longtask_share=longtask_ms / (t1 - t0),
+                    click_p95_ms=_p95(lat), event_p95_ms=_p95(events), clicks=clicks, seconds=wall)
+    finally:
+        page.close()  # the page deletes its session as it goes
+
+
+def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
+               speeds: tuple[str, ...] = tuple(SPEEDS), throttles: tuple[float, ...] = THROTTLES) -> list[Cell]:
+    cells: list[Cell] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            ctx = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+            for throttle in throttles:
+                for net in nets:
+                    for speed in speeds:
+                        cells.append(measure_cell(ctx, base, net, speed, throttle, seconds))
+            ctx.close()
+        finally:
+            browser.close()
+    return cells
+
+
+def report_matrix(cells: list[Cell]) -> str:
+    rows = []
+    for c in cells:
+        fps_t, lt_t, click_t = TARGETS.get(c.throttle, (None, None, None))
+        fps_ok = (f"≥{fps_t:g} {verdict(c.fps_drawn >= fps_t)}" if fps_t is not None and c.speed == "max"
+                  else "—")
+        lt_ok = f"<{lt_t:.0%} {verdict(c.longtask_share < lt_t)}" if lt_t is not None else "—"
+        click_ok = f"<{click_t:g} {verdict(c.click_p95_ms < click_t)}" if click_t is not None else "—"
+        rows.append([f"{c.net} {c.speed} CPU {c.throttle:g}×", f"{c.fps_sent:.1f}", f"{c.fps_drawn:.1f}", fps_ok,
+                     f"{c.epochs_per_s:,.0f}", f"{c.longtask_share:.0%}", lt_ok,
+                     f"{c.click_p95_ms:.0f}", f"{c.event_p95_ms:.0f}", click_ok])
+    secs = statistics.fmean(c.seconds for c in cells) if cells else 0.0
+    return table(f"Smooth on a modest laptop (issue 12): spiral, tanh, headless chromium 1366×768, {secs:.1f} s a cell",
+                 ["cell", "sent/s", "drawn/s", "target", "epochs/s", "long tasks", "target",
+                  "click p95 ms", "Event Timing p95", "target"], rows,
+                 notes=["sent/s: frame events the server sent on the page's stream; drawn/s: the page's "
+                        "data-frames-shown (frames decoded and drawn); fps target at max speed only",
+                        "long tasks: PerformanceObserver 'longtask' ms / wall ms over the window",
+                        f"click: a CDP mouse click on {CLICK_LABEL!r} every {CLICK_EVERY_MS} ms; input timestamp → "
+                        "requestAnimationFrame + a task after the handlers; Event Timing: entries ≥ 16 ms "
+                        "(a click without one counts 16)",
+                        "throttle: Emulation.setCPUThrottlingRate after the page loaded",
+                        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end"])
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -150,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.frames", description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="measurement window (default 10)")
     ap.add_argument("--frames", type=int, default=30, help="stream frames to size (default 30)")
+    ap.add_argument("--cell-seconds", type=float, default=6.0,
+                    help="window of each smoothness cell (default 6; 0 leaves the matrix out)")
+    ap.add_argument("--matrix-only", action="store_true", help="only the smoothness matrix")
     ap.add_argument("--url", help="an already running server instead of starting one")
     args = ap.parse_args(argv)
     proc = None
@@ -157,7 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     if base is None:
         proc, base = start_server()
     try:
-        print(report(run(base.rstrip("/"), args.seconds, args.frames)))
+        if not args.matrix_only:
+            print(report(run(base.rstrip("/"), args.seconds, args.frames)))
+        if args.cell_seconds > 0:
+            print(report_matrix(run_matrix(base.rstrip("/"), args.cell_seconds)))
     finally:
         if proc is not None:
             stop_server(proc)

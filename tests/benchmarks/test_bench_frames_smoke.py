@@ -1,0 +1,40 @@
+"""bench.frames' smoothness matrix (issue 12, item 3) runs end to end in a tiny form (a real server,
+headless chromium, one network at max speed, 1× and 4× CPU, 1 s windows) and reports what it should.
+Structure only: no timing or threshold is asserted, since the machines running the tests are shared
+and noisy."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench import frames
+from bench.server import start_server, stop_server
+
+
+def test_the_table_has_a_row_a_cell_and_the_issues_targets():
+    cells = [frames.Cell("[8×6]", "max", t, fps_drawn=60.0, fps_sent=60.0, epochs_per_s=1000.0, longtask_share=0.1,
+                         click_p95_ms=50.0, event_p95_ms=16.0, clicks=10, seconds=1.0) for t in frames.THROTTLES]
+    text = frames.report_matrix(cells)
+    assert "[8×6] max CPU 1×" in text and "[8×6] max CPU 4×" in text
+    assert "≥55 PASS" in text and "≥25 PASS" in text and "<100 PASS" in text and "<250 PASS" in text
+    cells[0].fps_drawn = 10.0
+    assert "≥55 MISS" in frames.report_matrix(cells)
+
+
+@pytest.mark.browser
+@pytest.mark.slow  # a server, a browser and two page loads: ~15 s
+def test_a_tiny_matrix_measures_every_number():
+    proc, base = start_server()
+    try:
+        cells = frames.run_matrix(base, 1.0, nets=("[4,2]",), speeds=("max",), throttles=(1.0, 4.0))
+    finally:
+        stop_server(proc)
+    assert [(c.net, c.speed, c.throttle) for c in cells] == [("[4,2]", "max", 1.0), ("[4,2]", "max", 4.0)]
+    for c in cells:
+        assert c.clicks >= 1 and c.seconds > 0
+        for v in (c.fps_drawn, c.fps_sent, c.epochs_per_s, c.longtask_share):
+            assert math.isfinite(v) and v >= 0
+        assert math.isfinite(c.click_p95_ms) and c.click_p95_ms >= 0  # every click was timed
+    assert "[4,2] max CPU 4×" in frames.report_matrix(cells)
