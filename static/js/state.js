@@ -160,6 +160,10 @@ export function effectiveBatch(state) {
 export function trainCount(state) {
   const n = state.dataset === CUSTOM ? (state.labels ?? []).length : state.n;
   if (n < 2) return 0;
+  // own points drawn as training or test points: the server trains on those drawn as training points
+  if (state.dataset === CUSTOM && Array.isArray(state.split) && state.split.length === n) {
+    return state.split.filter((p) => p === "train").length;
+  }
   return Math.min(Math.max(pyRound(n * state.ratio), 1), n - 1);
 }
 

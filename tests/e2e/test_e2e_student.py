@@ -270,6 +270,8 @@ def _tasks(page: Page, context: BrowserContext, server_url: str, api: httpx.Clie
                and session(api, sid)["epoch"] >= 20, "own points to be learnt")
     pause_and_settle(page, api, sid)
     s = session(api, sid)
+    # batch 10 over 6 training points: the whole training set, one update an epoch (it was 4: 8 points · 50 %)
+    assert s["config"]["batch_size"] == 6 and s["step"] == s["epoch"], "the batch is not the 6 training points"
     assert s["metrics"]["train"]["cost"] < cost0 and s["metrics"]["test"]["accuracy"] == 1.0
     wait_until(page, lambda: shown_accuracy(page, 0) == 100 and shown_accuracy(page, 1) == 100,
                "the page to show 100 % train and test accuracy")
@@ -319,7 +321,10 @@ def _tasks(page: Page, context: BrowserContext, server_url: str, api: httpx.Clie
     assert h["epoch"][0] == 1, "the restart did not start from the initial weights"
     assert min(h["train_cost"][9:]) < h["train_cost"][0] - 0.03, "the cost does not fall after the restart"
     wait_until(page, lambda: banner_text(page) == "", "the banner to go")
-    assert session(api, sid)["status"] == "running" and session(api, sid)["unstable"] is None
+    s = session(api, sid)
+    assert s["status"] == "running" and s["unstable"] is None, (
+        f"after the recovery: {s['status']}, unstable {s['unstable']}, epoch {s['epoch']}; "
+        f"{httpx.get(f'{server_url}/healthz').text[:600]}")
     pause_and_settle(page, api, sid)
     shot(page, "student-6-recovered")
 

@@ -160,6 +160,10 @@ test("batch size follows the training set; custom data needs 4 points of 2 class
   const small = normalize(D, { ...D, n: 10, ratio: 0.5 }, CATALOG);
   assert.equal(small.batch, 10, "the state keeps what the student chose");
   assert.equal(toConfig(small).batch_size, 5, "the server gets what fits");
+  const drawn = { ...D, dataset: "custom", points: Array(10).fill([0, 0]), labels: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1],
+    split: ["train", "train", "train", ...Array(7).fill("test")] };
+  assert.equal(trainCount(drawn), 3, "own points: those drawn as training points, whatever the ratio");
+  assert.equal(toConfig(drawn).batch_size, 3, "never more than the points drawn for training (the server refuses it)");
   assert.match(customProblem({ ...D, dataset: "custom", points: [[0, 0]], labels: [0] }), /at least 4/);
   assert.match(customProblem({ ...D, dataset: "custom", points: [[0, 0], [1, 1], [2, 2], [3, 3]], labels: [0, 0, 0, 0] }),
     /two classes/);
