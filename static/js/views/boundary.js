@@ -1,7 +1,10 @@
 // The decision boundary: the output map over [−extent, extent]² as a Plotly layout image under the
 // data points, redrawn with Plotly.react at most once per animation frame; click/touch/keyboard picks.
-import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, hexRgb, lineWidth, markerSize, plotly,
-         symbol, toData } from '../plot.js';
+// The ŷ = 0.5 line is an SVG of its own laid over the plotting area, not a Plotly trace: a frame then
+// changes only the layout image, which Plotly redraws without recalculating and redrawing every point
+// (bench/frames.py; a new line trace a frame made Plotly.react 40 % of the page's main thread).
+import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, hexRgb, lineWidth, markerSize, plotArea,
+         plotly, symbol, toData } from '../plot.js';
 import { boundaryLine, contourSegments } from './contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
 
@@ -47,7 +50,22 @@ export function createBoundaryView(el, opts = {}) {
   el.setAttribute('aria-roledescription', 'plot');
   el.setAttribute('aria-label', opts.label ?? 'Decision boundary. Arrow keys move a crosshair; Enter picks the point under it.');
   el.dataset.showing = 'output';  // or the unit/feature whose map is shown instead (showMap)
-  el.replaceChildren(div, live);
+  const SVG = 'http://www.w3.org/2000/svg';
+  const lineSvg = document.createElementNS(SVG, 'svg');
+  lineSvg.setAttribute('class', 'nnp-boundary-line');
+  lineSvg.setAttribute('aria-hidden', 'true');
+  lineSvg.setAttribute('preserveAspectRatio', 'none');
+  lineSvg.style.cssText = 'position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0';
+  const linePaths = [HALO, LINE].map((color) => {
+    const path = document.createElementNS(SVG, 'path');
+    path.setAttribute('fill', 'none');
+    path.setAttribute('stroke', color);
+    path.setAttribute('stroke-linejoin', 'round');
+    path.setAttribute('vector-effect', 'non-scaling-stroke');  // widths in px whatever the data scale
+    lineSvg.append(path);
+    return path;
+  });
+  el.replaceChildren(div, lineSvg, live);
   autoResize(div);
 
   let colors = classColors(el);
@@ -111,7 +129,6 @@ export function createBoundaryView(el, opts = {}) {
                             { visible: options.showTest, showlegend: k === 0 }));
       }
     }
-    traces.push(...lineTraces());
     // the keyboard crosshair: a pale halo under a dark cross, visible on any map colour
     for (const [color, width] of [['rgba(255,255,255,0.9)', 3 + ring], [OUTLINE, ring]]) {
       traces.push({ type: 'scatter', mode: 'markers', name: 'crosshair', showlegend: false, hoverinfo: 'skip',
@@ -167,16 +184,45 @@ export function createBoundaryView(el, opts = {}) {
   }
 
   function changed({ image = false } = {}) {
-    if (image) {
-      imageDirty = true;
-      traces = [...traces.slice(0, -4), ...lineTraces(), ...traces.slice(-2)];  // a new array: Plotly.react diffs by reference
-    } else { staticLayout = null; buildTraces(); imageDirty = true; }
+    if (!image) { staticLayout = null; buildTraces(); }
+    imageDirty = true;
     draw();
   }
 
+  /** The line's path in data coordinates (y up: the svg's viewBox is flipped), its halo under it. */
+  function drawLine() {
+    const [halo, line] = lineTraces();
+    let d = '';
+    let pen = false;
+    for (let i = 0; i < halo.x.length; i++) {
+      const x = halo.x[i], y = halo.y[i];
+      if (x === null || y === null) { pen = false; continue; }
+      d += `${pen ? 'L' : 'M'}${+x.toFixed(4)} ${+(-y).toFixed(4)}`;
+      pen = true;
+    }
+    linePaths.forEach((path, i) => {
+      path.setAttribute('d', d);
+      path.setAttribute('stroke-width', String([halo, line][i].line.width));
+    });
+  }
+
+  /** Lays the line's svg over the plotting area (after every Plotly draw: a resize moves it). */
+  function placeLine() {
+    const a = plotArea(div);
+    if (!a) return;
+    const box = el.getBoundingClientRect();
+    Object.assign(lineSvg.style, { left: `${a.left - box.left - el.clientLeft}px`, top: `${a.top - box.top - el.clientTop}px`,
+                                   width: `${a.width}px`, height: `${a.height}px` });
+    lineSvg.setAttribute('viewBox', `${a.x[0]} ${-a.y[1]} ${a.x[1] - a.x[0]} ${a.y[1] - a.y[0]}`);
+  }
+
+  let listening = false;
   const draw = everyFrame(() => {
     renderImage();
+    drawLine();
     plotly().react(div, traces, layout(), baseConfig);
+    placeLine();
+    if (!listening && div.on) { listening = true; div.on('plotly_afterplot', placeLine); }
   }, 'boundary');
 
   function moveCross(x1, x2, announce = true) {
@@ -256,7 +302,10 @@ export function createBoundaryView(el, opts = {}) {
     },
     onPick(fn) { pick = fn; },
     /** A PNG data URL of the plot as shown (map + points), e.g. for a download link. */
-    toImage({ width = 800, height = 800 } = {}) { return plotly().toImage(div, { format: 'png', width, height }); },
+    toImage({ width = 800, height = 800 } = {}) {
+      const data = [...traces.slice(0, -2), ...lineTraces(), ...traces.slice(-2)];  // the line as drawn over the points
+      return plotly().toImage({ data, layout: layout(), config: baseConfig }, { format: 'png', width, height });
+    },
     /** Re-read the CSS colour variables (after a theme change). */
     refreshTheme() {
       colors = classColors(el);
