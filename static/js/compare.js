@@ -175,18 +175,27 @@ function createPage({ catalog, initial, lesson, embed = null }) {
   showChart(lesson?.preset.chart ?? "train");  // overfitting opens on the test cost, vanishing gradients by layer
   showCaption();
 
-  /** The maps' cards tile the space left to them: the largest squares that fit. */
+  /** The maps' cards tile the space left to them: the largest squares that fit. A card's title and
+   *  the line under its map wrap by the map's width, so they are measured again at the new size until
+   *  the cards fit (in a small frame "train acc. 67.5%" takes two lines under a narrow map, one under a
+   *  wide one). The page scrolls below 90 px a map; the embed never scrolls: its maps shrink instead. */
   function layoutCards() {
     const n = cur?.cards.length ?? 0;
     if (!n) return;
     const style = getComputedStyle(mapsBox);
     const gap = parseFloat(style.columnGap) || 8;
-    const head = cur.cards[0].head.offsetHeight || 24;
-    const stat = cur.cards[0].stat ? cur.cards[0].stat.offsetHeight + 3 : 0;
-    const fit = fitGrid(n, mapsBox.clientWidth, mapsBox.clientHeight, { gap, extra: head + stat + 4, min: 90 });
-    const size = fit.size - 2;  // a map's 1px border on each side, outside --map-size (content-box)
-    mapsBox.style.gridTemplateColumns = `repeat(${fit.cols}, ${size + 2}px)`;
-    mapsBox.style.setProperty("--map-size", `${size}px`);
+    let extra = -1;
+    for (let i = 0; i < 4; i++) {
+      const card = cur.cards.reduce((a, k) => (k.el.offsetHeight > a.el.offsetHeight ? k : a));
+      const head = card.head.offsetHeight || 24;
+      const stat = card.stat ? card.stat.offsetHeight + 3 : 0;
+      if (head + stat + 4 <= extra) break;
+      extra = head + stat + 4;
+      const fit = fitGrid(n, mapsBox.clientWidth, mapsBox.clientHeight, { gap, extra, min: embed ? 24 : 90 });
+      const size = fit.size - 2;  // a map's 1px border on each side, outside --map-size (content-box)
+      mapsBox.style.gridTemplateColumns = `repeat(${fit.cols}, ${size + 2}px)`;
+      mapsBox.style.setProperty("--map-size", `${size}px`);
+    }
   }
   new ResizeObserver(() => layoutCards()).observe(mapsBox);
 
@@ -451,6 +460,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
   function showVariants(variants, step) {
     table.update(variants);
     layersP.then((v) => v.update(variants));
+    let restated = false;
     variants.forEach((v, i) => {
       const card = cur.cards[i];
       if (!card) return;
@@ -458,7 +468,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
         // the target's epoch has the map's badge once reached; a divergence has the map's overlay
         const keys = shows.filter((k) => k !== "diverged" && !(k === "target_epoch" && v.target_epoch !== null));
         const text = quantityTexts(keys, v).join(" · ");
-        if (text !== card.shown) { card.shown = text; card.statText.textContent = text; }
+        if (text !== card.shown) { card.shown = text; card.statText.textContent = text; restated = true; }
         card.strip?.set(v.units);
       }
       const row = tableRow(v);
@@ -474,6 +484,16 @@ function createPage({ catalog, initial, lesson, embed = null }) {
         card.badge.title = reached ?? "";
       }
     });
+    // a line under a map took another line (or one less): the maps make room. One read of the
+    // layout for all the cards, after every write.
+    if (restated) {
+      let changed = false;
+      for (const k of cur.cards) {
+        const height = k.stat?.offsetHeight ?? 0;
+        if (height !== k.statHeight) { k.statHeight = height; changed = true; }
+      }
+      if (changed) layoutCards();
+    }
     const epoch = Math.max(...variants.map((v) => v.epoch));
     transport?.setEpoch(epoch, step);
     root.dataset.epoch = String(epoch);

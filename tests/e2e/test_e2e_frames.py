@@ -241,6 +241,82 @@ def test_embed_lays_out_for_every_frame(page: Page, server_url: str, size: tuple
                 assert m["boxes"]["chart"][3] - m["boxes"]["chart"][1] >= 0.3 * h, what
 
 
+# --------------------------------------------------------------------------- /embed of a comparison lesson
+
+COMPARE_LESSONS = ["activation-race", "flower-hidden-sizes", "dead-relu"]  # 4, 6 and 2 variants
+# the least side of every variant's map: 6 maps and the curves in a 520×300 notebook cell (3 × 2 of 67-72 px)
+LEAST_MAP = {520: 60, 800: 110, 1920: 280}
+
+COMPARE_EMBED = """() => {
+  const g = window.__nnp, $ = (s) => document.querySelector(s), all = (s) => [...document.querySelectorAll(s)];
+  const parts = { caption: '#caption', banner: '#banner', chart: '#curves .main-svg', table: '.cmp-table-wrap',
+                  buttons: '#embed-controls', status: '#embed-status', open: '#embed-open' };
+  const on = (el) => el && el.getClientRects().length && !el.closest('[hidden]');
+  const boxes = {}, shown = {};
+  for (const [name, sel] of Object.entries(parts)) {
+    const el = $(sel);
+    if (!on(el)) continue;
+    boxes[name] = g.box(el); shown[name] = g.shown(el);
+  }
+  all('.cmp-map-box').forEach((el, i) => { boxes['map' + i] = g.box(el); shown['map' + i] = g.shown(el); });
+  // a card is its title, its map and the lesson's line under it: whole, or the maps' panel cuts it
+  all('.cmp-card').forEach((el, i) => { shown['card' + i] = g.shown(el); });
+  const scrolls = all('#maps-panel, #maps, .cmp-side, .cmp-curves-fig, .cmp-table-wrap')
+    .filter((el) => on(el) && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1))
+    .map((el) => el.id || el.className);
+  const text = (sel) => all(sel).filter(on).map((el) => [el.textContent.trim(), g.shown(el)]);
+  return { boxes, shown, scrolls, viewport: [innerWidth, innerHeight],
+           title: text('#caption .lesson-title'), caption: text('#caption .lesson-caption'),
+           labels: text('.cmp-card .cmp-label'), stats: text('.cmp-card .cmp-stat-text'),
+           variants: all('.cmp-card').length };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["", "projector"])
+@pytest.mark.parametrize("lesson", COMPARE_LESSONS)
+def test_comparison_embed_lays_out_for_every_frame(page: Page, server_url: str, lesson: str, theme: str) -> None:
+    """A comparison lesson's /embed (every variant's map, the overlaid curves, the table while there is
+    room) in each frame: nothing overlaps, nothing is cut off or scrolls inside its panel, every map is
+    of a usable size, and caption=1 shows the caption (at 520×300 beside the maps, over the curves; its
+    text may scroll there, as a session embed's does). A comparison always shows its curves: curve=0/1
+    must both lay out."""
+    for w, h in FRAME_SIZES:
+        page.set_viewport_size({"width": w, "height": h})
+        for caption in (0, 1):
+            for curve in (0, 1):
+                query = f"preset={lesson}&caption={caption}&curve={curve}&autoplay=0{theme and '&theme=' + theme}"
+                page.goto(f"{server_url}/embed?{query}")
+                wait_until(page, lambda: frames_shown(page) >= 1, f"the first frame of /embed?{query}")
+                page.locator("#curves .main-svg").first.wait_for()
+                page.wait_for_timeout(300)
+                SCREENSHOTS.mkdir(exist_ok=True)
+                name = f"frames-compare-{lesson}{theme and '-' + theme}-{w}x{h}-caption{caption}-curve{curve}.png"
+                page.screenshot(path=str(SCREENSHOTS / name))
+                m = measure(page, COMPARE_EMBED)
+                what = f"{w}×{h} {query}: {m}"
+                n = m["variants"]
+                assert n >= 2, what
+                named = {"chart", "buttons", "status"} | {f"map{i}" for i in range(n)} \
+                    | ({"open"} if h > 300 else set()) | ({"caption"} if caption and h > 260 else set())
+                assert named <= set(m["boxes"]), what
+                assert whole(m["shown"]) == [], what  # every card, the curves, the bar: inside the frame
+                assert m["scrolls"] == [], what  # the second row of maps used to scroll in its panel
+                assert overlaps(m["boxes"]) == [], what
+                sides = [side(m["boxes"][f"map{i}"]) for i in range(n)]
+                assert min(sides) >= LEAST_MAP[w], (sides, what)
+                chart = m["boxes"]["chart"]
+                assert chart[3] - chart[1] >= 0.3 * h and chart[2] - chart[0] >= 0.3 * w, what
+                # the text: every variant's name and the lesson's quantity under its map, whole
+                assert len(m["labels"]) == n and all(t and s >= 0.99 for t, s in m["labels"]), what
+                assert all(s >= 0.99 for _, s in m["stats"]), what
+                if caption and h > 260:  # the caption shows: its title whole, its text begun on screen
+                    assert m["title"] and m["title"][0][0] and m["title"][0][1] >= 0.99, what
+                    assert m["caption"] and m["caption"][0][0] and m["caption"][0][1] > 0.2, what
+                else:
+                    assert "caption" not in m["boxes"], what
+
+
 # --------------------------------------------------------------------------- the keyboard in a frame
 
 

@@ -72,7 +72,9 @@ export function createCurves(el, opts = {}) {
                exponentformat: 'power', nticks: 6, ...axis, ...empty.axis },
       margin: { l: 52, r: 12, t: 8, b: 36 },
       hovermode: 'x unified',
-      showlegend: true,
+      // a short chart (a 520×300 frame with the caption) leaves the legend to the maps' titles, whose
+      // swatches are the same colour and dash: three rows of legend would take most of its height
+      showlegend: labels.length <= 2 || el.clientHeight >= 180,
       legend: { orientation: 'h', x: 0, y: 1.01, yanchor: 'bottom', traceorder: 'normal' },
     });
   }
