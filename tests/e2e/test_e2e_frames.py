@@ -5,7 +5,9 @@
   axis) are whole on screen, nothing overlaps, nothing scrolls, and at 1280×720 no visible text is
   under 16 px.
 - /embed at 520×300, 800×500 and 1920×1080 with each combination of `caption` and `curve`: the named
-  parts inside the frame and apart, the map as large as the frame allows, the curve beside it.
+  parts inside the frame and apart, the map as large as the frame allows, the curve beside it. The same
+  for comparison lessons' /embed (4, 6 and 2 variants), both themes: every variant's map whole and of a
+  usable size (≥ 60 px at 520×300), no panel scrolling, the caption on screen when asked for.
 - A reveal.js deck on another origin with the playground as a full-bleed background (keys=0): after a
   click inside the frame, → and PageDown still move the deck; keys given to the frame are forwarded.
 - keys on: Space, → and r work after a click anywhere in the frame, the map included.
