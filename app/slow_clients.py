@@ -75,6 +75,14 @@ class _Timeouts:
     timeout_keep_alive: int  # uvicorn's annotation; a float works as well (loop.call_later)
     limit_concurrency: int | None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._take_settings()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]  # uvicorn's protocol, after this in the MRO
+        self._await_head(begun=False)
+
     def _take_settings(self) -> None:
         settings = get_settings()
         self.timeout_keep_alive = settings.keep_alive_s  # type: ignore[assignment]
@@ -113,14 +121,6 @@ class _Timeouts:
 
 
 class H11Protocol(_Timeouts, UvicornH11):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._take_settings()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._await_head(begun=False)
-
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         # h11 has no "a request began" event: a head is awaited while the peer is IDLE (h11 holds
@@ -151,14 +151,6 @@ except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
 else:
 
     class HttpToolsProtocol(_Timeouts, UvicornHttpTools):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._take_settings()
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._await_head(begun=False)
-
         def on_message_begin(self) -> None:  # the first byte of a request (the next one, on keep-alive)
             super().on_message_begin()
             self._await_head(begun=True)

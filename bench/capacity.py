@@ -293,7 +293,7 @@ def _window(base: str, server_pid: int, viewers: Viewers, seconds: float) -> dic
             "server_cpu": (s1 - s0) / dt, "client_cpu": (c1 - c0) / dt, "latencies": latencies}
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
     """Linear interpolation between the closest ranks (q in [0, 100])."""
     if not values:
         return float("nan")
@@ -315,7 +315,7 @@ def summarise(n: int, w: dict[str, Any], epochs: list[float], status: list[int],
     row = {"sessions": n, "window_s": w["seconds"],
            "fps_median": statistics.median(w["fps"]), "fps_worst": min(w["fps"]),
            "epochs_median": statistics.median(epochs), "epochs_worst": min(epochs),
-           "healthz_p50_ms": _percentile(lat, 50), "healthz_p99_ms": _percentile(lat, 99), "probes": len(lat),
+           "healthz_p50_ms": percentile(lat, 50), "healthz_p99_ms": percentile(lat, 99), "probes": len(lat),
            "server_cpu_cores": w["server_cpu"], "client_cpu_cores": w["client_cpu"],
            "errors": {"streams": sum(s != 200 for s in status), "play": refused,
                       "probes": sum(x >= PROBE_TIMEOUT_S * 1e3 for x in lat)},

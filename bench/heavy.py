@@ -53,7 +53,7 @@ from typing import Any
 import httpx
 
 from . import machine
-from .capacity import CONFIG, FPS, SPEED, Viewers, server_command, tree_cpu_seconds
+from .capacity import CONFIG, FPS, SPEED, Viewers, percentile, server_command, tree_cpu_seconds
 from .report import table
 from .server import start_server, stop_server
 
@@ -94,17 +94,6 @@ QUICK = Profile(layers=2, units=8, samples=200, updates=40, rest_sessions=1, cal
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear interpolation between the closest ranks (q in [0, 100]); nan for no values."""
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * q / 100
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 def stats(values: Sequence[float]) -> dict[str, float]:
