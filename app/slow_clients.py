@@ -83,6 +83,10 @@ class _Timeouts:
         super().connection_made(transport)  # type: ignore[misc]  # uvicorn's protocol, after this in the MRO
         self._await_head(begun=False)
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_complete()
+        super().connection_lost(exc)  # type: ignore[misc]  # uvicorn's protocol, after this in the MRO
+
     def _take_settings(self) -> None:
         settings = get_settings()
         self.timeout_keep_alive = settings.keep_alive_s  # type: ignore[assignment]
@@ -137,10 +141,6 @@ class H11Protocol(_Timeouts, UvicornH11):
         if unread:
             self._close_unread()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._head_complete()
-        super().connection_lost(exc)
-
 
 HttpProtocol: type[asyncio.Protocol] = H11Protocol
 
@@ -165,10 +165,6 @@ else:
             super().on_response_complete()
             if unread:
                 self._close_unread()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._head_complete()
-            super().connection_lost(exc)
 
     HttpProtocol = HttpToolsProtocol  # what uvicorn's "auto" would pick
 

@@ -3,33 +3,22 @@ preset's `shows` and `chart` in GET /api/v1/presets."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 import pytest
 
 from app.presets import PRESETS, QUANTITIES
+from tests.stream_frame import stream_frame
 
 API = "/api/v1"
-
-
-def _frame(client: Any, url: str) -> dict[str, Any]:
-    with client.stream("GET", f"{url}/stream?frames=1") as r:
-        event = None
-        for line in r.iter_lines():
-            if line.startswith("event:"):
-                event = line.partition(":")[2].strip()
-            elif line.startswith("data:") and event == "frame":
-                return json.loads(line.partition(":")[2])  # type: ignore[no-any-return]
-    raise AssertionError("no frame")
 
 
 def test_a_session_frame_reports_every_hidden_layers_units(client: Any) -> None:
     r = client.post(f"{API}/sessions", json={"layers": [{"units": 5, "activation": "tanh"},
                                                        {"units": 3, "activation": "relu"}]})
     sid = r.json()["id"]
-    units = _frame(client, f"{API}/sessions/{sid}")["units"]  # from the first frame, epoch 0
+    units = stream_frame(client, f"{API}/sessions/{sid}")["units"]  # from the first frame, epoch 0
     assert [u["units"] for u in units] == [5, 3]
     assert 0.0 <= units[0]["saturated"] <= 1.0 and units[1]["saturated"] is None  # tanh saturates, ReLU not
     assert all(isinstance(u["dead"], list) and 1 <= u["distinct"] <= u["units"] for u in units)
@@ -37,7 +26,7 @@ def test_a_session_frame_reports_every_hidden_layers_units(client: Any) -> None:
 
 def test_a_session_without_hidden_layers_has_no_units(client: Any) -> None:
     sid = client.post(f"{API}/sessions", json={"layers": []}).json()["id"]
-    assert _frame(client, f"{API}/sessions/{sid}")["units"] == []
+    assert stream_frame(client, f"{API}/sessions/{sid}")["units"] == []
 
 
 def test_a_comparison_frame_carries_units_and_the_recent_mean_gradient_of_every_layer(client: Any) -> None:
@@ -45,11 +34,11 @@ def test_a_comparison_frame_carries_units_and_the_recent_mean_gradient_of_every_
                                                 "vary": {"field": "init", "values": ["zeros", "xavier"]}})
     c = r.json()
     url = f"{API}/comparisons/{c['id']}"
-    first = _frame(client, url)["variants"]
+    first = stream_frame(client, url)["variants"]
     assert [v["layer_grads"] for v in first] == [None, None]  # no update yet: nothing to average
     assert [[u["distinct"] for u in v["units"]] for v in first] == [[1, 1], [4, 4]]
     assert client.post(f"{url}/step", json={"epochs": 12}).status_code == 200
-    for v in _frame(client, url)["variants"]:
+    for v in stream_frame(client, url)["variants"]:
         norms = np.array(client.get(f"{API}/sessions/{v['session_id']}/history").json()["grad_norms"], float)
         assert len(v["layer_grads"]) == 3  # two hidden layers and the output
         assert v["layer_grads"] == pytest.approx(norms[-10:].mean(axis=0), rel=1e-9)

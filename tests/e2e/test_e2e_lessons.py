@@ -13,7 +13,6 @@ variant's weights, epoch and curves, its dead units crossed out on the diagram),
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,6 +24,7 @@ from test_e2e_playground import attr, frames_shown, shown_epoch, wait_until
 
 from app.presets import PRESETS
 from tests.e2e.conftest import WAIT_MS
+from tests.stream_frame import stream_frame
 
 pytestmark = pytest.mark.browser
 
@@ -69,19 +69,6 @@ def open_page(contexts: dict[str, BrowserContext], problems: list[str]) -> Itera
     for p in made:
         p.goto("about:blank")  # pagehide deletes the page's session or comparison
         p.close()
-
-
-def stream_frame(api: httpx.Client, path: str) -> dict[str, Any]:
-    """The frame the page draws: one `event: frame` of GET {path}/stream, as JSON."""
-    with api.stream("GET", f"{path}/stream?frames=1") as r:
-        r.raise_for_status()
-        event = None
-        for line in r.iter_lines():
-            if line.startswith("event:"):
-                event = line.partition(":")[2].strip()
-            elif line.startswith("data:") and event == "frame":
-                return json.loads(line.partition(":")[2])  # type: ignore[no-any-return]
-    raise AssertionError(f"no frame from {path}")
 
 
 def on_screen(page: Page, selector: str) -> bool:
