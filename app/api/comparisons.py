@@ -168,11 +168,16 @@ def pause_comparison(request: Request, c: OwnedComparisonDep) -> ComparisonOut:
 
 
 @router.get("/{comparison_id}/history", responses=NOT_FOUND)
-def comparison_history(c: ComparisonDep) -> dict[str, Any]:
+def comparison_history(c: ComparisonDep,
+                       since: Annotated[int, Query(description="only epochs after this (every variant)"),
+                                        QueryIn(int, -1, 10**9)] = -1,
+                       ) -> dict[str, Any]:
+    """Every variant's recorded epochs; `since` = the last epoch a page has charted, so a page whose
+    stream skipped epochs fetches only those (the playground's GET sessions/{id}/history?since=)."""
     with c.lock:
         return {"variants": [
             {"label": label, "session_id": s.id,
-             **{k: [present.finite_tree(v) for v in col] for k, col in s.history.cols.items()}}
+             **{k: [present.finite_tree(v) for v in col] for k, col in s.history.since(since).items()}}
             for label, s in zip(c.labels, c.sessions, strict=True)]}
 
 

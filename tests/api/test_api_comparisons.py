@@ -264,6 +264,29 @@ def test_history_has_one_set_of_columns_per_variant(client):
     assert rows[0]["train_cost"] != rows[1]["train_cost"]
 
 
+def test_history_since_has_only_the_later_epochs_of_every_variant(client):
+    """What a page whose stream skipped epochs asks for: the rows after the last one it charted."""
+    c = _step(client, _create(client, CIRCLE, "learning_rate", [0.03, 0.3])["id"], epochs=4)
+    whole = client.get(f"{API}/comparisons/{c['id']}/history").json()["variants"]
+    r = client.get(f"{API}/comparisons/{c['id']}/history?since=2")
+    assert r.status_code == 200, r.text
+    for row, full in zip(r.json()["variants"], whole, strict=True):
+        assert row["label"] == full["label"] and row["session_id"] == full["session_id"]
+        assert row["epoch"] == [3, 4]
+        assert row["train_cost"] == full["train_cost"][2:] and row["grad_norms"] == full["grad_norms"][2:]
+    later = client.get(f"{API}/comparisons/{c['id']}/history?since=4").json()["variants"]
+    assert [v["epoch"] for v in later] == [[], []]
+    assert client.get(f"{API}/comparisons/{c['id']}/history?since=-1").json()["variants"] == whole
+
+
+@pytest.mark.parametrize("since", ["-2", "1000000001", "two", "1.5", "nan"])
+def test_history_since_out_of_range_is_422_naming_since(client, since):
+    c = _create(client, CIRCLE)
+    r = client.get(f"{API}/comparisons/{c['id']}/history?since={since}")
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["field"] == "since", r.text
+
+
 def test_read_returns_the_same_as_step(client):
     c = _step(client, _create(client, CIRCLE)["id"], steps=3)
     r = client.get(f"{API}/comparisons/{c['id']}")
