@@ -28,7 +28,7 @@ from tests.e2e.conftest import WAIT_MS
 
 pytestmark = pytest.mark.browser
 
-BIG_MAP = "#boundary .imagelayer image"  # the output plot's map: a data-URL image under the points
+BIG_MAP = "#boundary .nnp-boundary-map canvas"  # the output plot's map: a canvas laid under the points
 # axe on what exploring adds: the output plot (its caption), the diagram (units, cards, legend), the bars
 AXE_ON_PARTS = """async (tags) => {
   const r = await axe.run({ include: [["#boundary"], ["#network"], [".subbar"], [".topbar"], ["#metrics"]] },
@@ -46,8 +46,9 @@ def showing(page: Page) -> str:
 
 
 def map_href(page: Page) -> str:
-    img = page.locator(BIG_MAP)
-    return (img.first.get_attribute("href") or "") if img.count() else ""
+    """The output plot's map as a PNG data URL ("" while it shows none)."""
+    c = page.locator(BIG_MAP)
+    return str(c.first.evaluate("c => c.width > 1 && c.checkVisibility() ? c.toDataURL() : ''")) if c.count() else ""
 
 
 def title(page: Page) -> Locator:

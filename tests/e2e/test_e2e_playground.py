@@ -154,10 +154,13 @@ def tool(page: Page, name: str) -> None:
         b.click()
 
 
+MAP_CANVAS = "#boundary .nnp-boundary-map canvas"  # the output map: a canvas laid under the plot's points
+
+
 def heatmap_ok(page: Page) -> bool:
-    """The boundary plot shows its output map: a data-URL image under the points."""
-    img = page.locator("#boundary .imagelayer image")  # Plotly's layout images
-    return img.count() > 0 and (img.first.get_attribute("href") or "").startswith("data:image/png")
+    """The boundary plot shows its output map: its canvas on screen, painted (a grid's worth of pixels)."""
+    c = page.locator(MAP_CANVAS)
+    return c.count() > 0 and c.is_visible() and int(c.evaluate("c => c.width")) > 1
 
 
 # ------------------------------------------------------------------ one page, many steps
@@ -219,6 +222,42 @@ def test_build_network_play_pause_step_reset(playground: Page, api: httpx.Client
     assert weights(api, sid) == initial
     wait_until(page, lambda: shown_epoch(page) == 0 and shown_step(page) == 0, "the page's counters at 0")
     assert attr(page, "data-session-id") == sid  # reset keeps the session
+
+
+# the map canvas's pixel (row 0 at the top: x2 = +extent) against the colour paint.js gives P(class 1)
+# (the page's own lookup table, at the map's strength 0.7): how far apart, per channel, at most
+MAP_PIXELS_OFF = """async ([cells, ps]) => {
+  const { divergingLUT } = await import('/static/js/views/paint.js');
+  const { classColors } = await import('/static/js/plot.js');
+  const lut = divergingLUT(...classColors(document.querySelector('#boundary')).slice(0, 2), 0.7);
+  const c = document.querySelector('#boundary .nnp-boundary-map canvas');
+  const g = c.getContext('2d');
+  return cells.map(([i, j], k) => {
+    const px = g.getImageData(j, c.height - 1 - i, 1, 1).data;
+    const idx = Math.max(0, Math.min(255, Math.round(127.5 + (ps[k] - 0.5) * 255)));
+    return Math.max(...[0, 1, 2].map((ch) => Math.abs(px[ch] - lut[idx * 4 + ch])));
+  });
+}"""
+
+
+def test_the_map_canvas_carries_the_output_grid(playground: Page, api: httpx.Client) -> None:
+    """The output map is painted on a canvas under the points (not a Plotly image): its pixels are
+    the session's P(class 1) at the grid points, in the map's colours."""
+    page = playground
+    sid = attr(page, "data-session-id")
+    assert sid
+    play_button(page).click()  # away from the initial weights' pale map
+    wait_until(page, lambda: shown_epoch(page) >= 30, "epoch 30 on the page")
+    pause_and_settle(page, api, sid)
+    b = api.get(f"sessions/{sid}/boundary", params={"resolution": 100}).json()
+    p = np.asarray(b["output"])
+    cells = [(i, j) for i in (0, 17, 50, 83, 99) for j in (0, 31, 50, 68, 99)]
+    assert np.ptp([p[i, j] for i, j in cells]) > 0.05, "a map of one colour would prove nothing"
+    off = lambda: page.evaluate(MAP_PIXELS_OFF, [cells, [float(p[i, j]) for i, j in cells]])  # noqa: E731
+    wait_until(page, lambda: max(off()) <= 3, "the canvas to show the paused session's map")
+    assert heatmap_ok(page)
+    # laid over the plotting area, under the points: Plotly's own layout has no image
+    assert page.evaluate("document.querySelector('#boundary .nnp-boundary-plot')._fullLayout.images.length") == 0
 
 
 def test_learning_rate_change_while_running(playground: Page, api: httpx.Client) -> None:

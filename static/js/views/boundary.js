@@ -1,8 +1,9 @@
-// The decision boundary: the output map over [−extent, extent]² as a Plotly layout image under the
-// data points, redrawn with Plotly.react at most once per animation frame; click/touch/keyboard picks.
-// The ŷ = 0.5 line is an SVG of its own laid over the plotting area, not a Plotly trace: a frame then
-// changes only the layout image, which Plotly redraws without recalculating and redrawing every point
-// (bench/frames.py; a new line trace a frame made Plotly.react 40 % of the page's main thread).
+// The decision boundary: the output map over [−extent, extent]² painted on a canvas of its own under
+// the Plotly plot (whose background is transparent), the data points drawn by Plotly over it;
+// click/touch/keyboard picks. The ŷ = 0.5 line is an SVG of its own laid over the plotting area.
+// A frame repaints only the canvas and the line's path: Plotly.react runs only when the points, the
+// options, the crosshair or the theme change (bench/frames.py: a layout image per frame cost a PNG
+// encode, an image decode and a Plotly.react with its forced layout, every frame).
 import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, hexRgb, lineWidth, markerSize, plotArea,
          plotly, symbol, toData } from '../plot.js';
 import { boundaryLine, contourSegments } from './contour.js';
@@ -65,7 +66,15 @@ export function createBoundaryView(el, opts = {}) {
     lineSvg.append(path);
     return path;
   });
-  el.replaceChildren(div, lineSvg, live);
+  // the map: a canvas clipped to the plotting area, laid under the plot (before it, both positioned)
+  const mapBox = document.createElement('div');
+  mapBox.className = 'nnp-boundary-map';
+  mapBox.setAttribute('aria-hidden', 'true');
+  mapBox.style.cssText = 'position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0;display:none';
+  const canvas = document.createElement('canvas');
+  canvas.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
+  mapBox.append(canvas);
+  el.replaceChildren(mapBox, div, lineSvg, live);
   autoResize(div);
 
   let colors = classColors(el);
@@ -80,13 +89,14 @@ export function createBoundaryView(el, opts = {}) {
   let valueScale = 1;
   let hint = null;  // lines shown on the plot while it has no map (setHint)
   let traces = [];
-  let imageSource = '';
+  let hasImage = false;  // a map is painted on the canvas (else the plot shows gridlines and the hint)
   let cross = { x1: 0, x2: 0, on: false };
   let pick = null;
-  const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d');
   let image = null;
   let imageDirty = false;
+  let plotDirty = true;  // the traces or the layout changed: Plotly.react at the next draw
+  let placed = '';  // the plotting area and map size the canvas and the line were last laid over
   let staticLayout = null;  // everything but the map image; rebuilt when points, options or theme change
 
   /** Marker diameter and outline widths from --marker-size and --line-width (thicker on a projector). */
@@ -141,7 +151,9 @@ export function createBoundaryView(el, opts = {}) {
     if (!imageDirty) return;
     imageDirty = false;
     const shown = shownMap();
-    if (!shown) { imageSource = ''; return; }
+    if (!!shown !== hasImage) { hasImage = !!shown; plotDirty = true; }  // gridlines and the hint come or go
+    mapBox.style.display = shown ? '' : 'none';
+    if (!shown) return;
     const r = outputSize(shown);
     if (!image || image.width !== r) {
       canvas.width = canvas.height = r;
@@ -149,23 +161,24 @@ export function createBoundaryView(el, opts = {}) {
     }
     paintOutput(image.data, shown, { luts, hard: options.discretize, scale: map ? map.scale : valueScale });
     ctx.putImageData(image, 0, 0);
-    imageSource = canvas.toDataURL();
   }
 
-  function layout() {
+  /** The plot's layout; `source`: the map as an image under the points (toImage only: on the page the
+   *  canvas under the plot carries it). */
+  function layout(source = '') {
     const shown = shownMap();
     const half = shown ? extent / (outputSize(shown) - 1) : 0;  // grid points are cell centres
     staticLayout ||= layoutWithoutImage();
     return { ...staticLayout, ...withoutMap(),
-             images: imageSource ? [{ source: imageSource, xref: 'x', yref: 'y', x: -extent - half, y: extent + half,
-                                      sizex: 2 * (extent + half), sizey: 2 * (extent + half), sizing: 'stretch',
-                                      xanchor: 'left', yanchor: 'top', layer: 'below' }] : [] };
+             images: source ? [{ source, xref: 'x', yref: 'y', x: -extent - half, y: extent + half,
+                                 sizex: 2 * (extent + half), sizey: 2 * (extent + half), sizing: 'stretch',
+                                 xanchor: 'left', yanchor: 'top', layer: 'below' }] : [] };
   }
 
   /** No map to show (own points not ready yet, or all cleared): gridlines and what to do, instead of
    *  an empty white square. */
   function withoutMap() {
-    if (imageSource) return {};
+    if (hasImage) return {};
     return { xaxis: { ...staticLayout.xaxis, showgrid: true }, yaxis: { ...staticLayout.yaxis, showgrid: true },
              annotations: hint ? [{ text: hint.join('<br>'), showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.97,
                                     yanchor: 'top', bgcolor: 'rgba(255,255,255,0.85)', borderpad: 4 }] : [] };
@@ -184,7 +197,7 @@ export function createBoundaryView(el, opts = {}) {
   }
 
   function changed({ image = false } = {}) {
-    if (!image) { staticLayout = null; buildTraces(); }
+    if (!image) { staticLayout = null; buildTraces(); plotDirty = true; }
     imageDirty = true;
     draw();
   }
@@ -206,23 +219,47 @@ export function createBoundaryView(el, opts = {}) {
     });
   }
 
-  /** Lays the line's svg over the plotting area (after every Plotly draw: a resize moves it). */
-  function placeLine() {
+  /** Lays the line's svg and the map's canvas over the plotting area: after every Plotly draw (a
+   *  resize moves it) and when the map's size changes; a frame reads no layout. */
+  function place() {
     const a = plotArea(div);
     if (!a) return;
     const box = el.getBoundingClientRect();
-    Object.assign(lineSvg.style, { left: `${a.left - box.left - el.clientLeft}px`, top: `${a.top - box.top - el.clientTop}px`,
-                                   width: `${a.width}px`, height: `${a.height}px` });
+    const at = { left: `${a.left - box.left - el.clientLeft}px`, top: `${a.top - box.top - el.clientTop}px`,
+                 width: `${a.width}px`, height: `${a.height}px` };
+    const r = image ? image.width : 0;
+    const key = JSON.stringify([at, a.x, a.y, r]);
+    if (key === placed) return;
+    placed = key;
+    Object.assign(lineSvg.style, at);
     lineSvg.setAttribute('viewBox', `${a.x[0]} ${-a.y[1]} ${a.x[1] - a.x[0]} ${a.y[1] - a.y[0]}`);
+    Object.assign(mapBox.style, at);
+    if (r > 1) Object.assign(canvas.style, mapPlacement(a, r));
+  }
+
+  /** The canvas inside the plotting area: its pixels' centres on the grid points, so the outer
+   *  half-cells spill over the edges (clipped), as the layout image of toImage does. */
+  function mapPlacement(a, r) {
+    const half = extent / (r - 1);
+    const [x0, x1] = a.x, [y0, y1] = a.y;
+    const pct = (v) => `${(v * 100).toFixed(4)}%`;
+    return { left: pct((-extent - half - x0) / (x1 - x0)), width: pct((2 * (extent + half)) / (x1 - x0)),
+             top: pct((y1 - extent - half) / (y1 - y0)), height: pct((2 * (extent + half)) / (y1 - y0)) };
   }
 
   let listening = false;
   const draw = everyFrame(() => {
+    const size = image ? image.width : 0;
     renderImage();
     drawLine();
-    plotly().react(div, traces, layout(), baseConfig);
-    placeLine();
-    if (!listening && div.on) { listening = true; div.on('plotly_afterplot', placeLine); }
+    if (plotDirty) {
+      plotDirty = false;
+      plotly().react(div, traces, layout(), baseConfig);
+      place();
+    } else if (image && image.width !== size) {
+      place();
+    }
+    if (!listening && div.on) { listening = true; div.on('plotly_afterplot', place); }
   }, 'boundary');
 
   function moveCross(x1, x2, announce = true) {
@@ -230,6 +267,7 @@ export function createBoundaryView(el, opts = {}) {
     cross = { ...cross, x1: clamp(x1), x2: clamp(x2) };
     for (const t of traces.slice(-2)) { t.x = [cross.x1]; t.y = [cross.x2]; t.visible = cross.on; }
     if (announce) live.textContent = `x₁ ${cross.x1.toFixed(2)}, x₂ ${cross.x2.toFixed(2)}`;
+    plotDirty = true;
     draw();
   }
 
@@ -294,6 +332,7 @@ export function createBoundaryView(el, opts = {}) {
       const lines = text ? ['Pick a class under “Your own points”, then click here.', text] : null;
       if (JSON.stringify(lines) === JSON.stringify(hint)) return;
       hint = lines;
+      plotDirty = true;
       draw();
     },
     setOptions(o) {
@@ -304,7 +343,8 @@ export function createBoundaryView(el, opts = {}) {
     /** A PNG data URL of the plot as shown (map + points), e.g. for a download link. */
     toImage({ width = 800, height = 800 } = {}) {
       const data = [...traces.slice(0, -2), ...lineTraces(), ...traces.slice(-2)];  // the line as drawn over the points
-      return plotly().toImage({ data, layout: layout(), config: baseConfig }, { format: 'png', width, height });
+      const source = hasImage ? canvas.toDataURL() : '';
+      return plotly().toImage({ data, layout: layout(source), config: baseConfig }, { format: 'png', width, height });
     },
     /** Re-read the CSS colour variables (after a theme change). */
     refreshTheme() {
