@@ -23,6 +23,7 @@ from app.presets import PRESETS
 from app.training.boundary import grid_features
 from app.training.encoding import encode_grid
 from app.training.spec import DEFAULT_LOSS, DEFAULT_OUTPUT, OUTPUTS_FOR_KIND, SessionConfig
+from app.training.vary import VARY_FIELDS
 
 from .deps import SettingsDep
 
@@ -67,6 +68,8 @@ def _catalog(settings: Any) -> dict[str, Any]:
         "default_loss": DEFAULT_LOSS,
         "presets": [{"name": p.name, "title": p.title, "week": p.week, "kind": p.kind} for p in PRESETS.values()],
         "defaults": SessionConfig().model_dump(mode="json"),
+        # what a comparison may vary (POST /api/v1/comparisons validates from the same table)
+        "vary_fields": [f.public() for f in VARY_FIELDS.values()],
         "limits": {k: getattr(settings, k) for k in (
             "max_layers", "max_units", "max_classes", "min_samples", "max_samples", "max_custom_points",
             "max_csv_bytes", "max_predict_points", "max_resolution", "max_neuron_resolution",

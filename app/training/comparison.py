@@ -13,10 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from app.nn.lockstep import Lockstep, compatible
 from app.request_error import RequestError
@@ -27,17 +27,19 @@ from .metrics import Measured
 from .session import Session, SessionError, Status
 from .spec import SessionConfig, Strict
 from .store import ClientShareFull, SessionNotFound, StoreFull
+from .vary import VARY_FIELDS, vary_field
 
-VaryField = Literal["activation", "learning_rate", "optimizer", "init", "layers", "batch_size",
-                    "regularization", "dropout"]
-DEFAULT_RACE = ["sigmoid", "tanh", "relu", "leaky_relu"]
+DEFAULT_FIELD = next(iter(VARY_FIELDS.values()))  # the activation race: the page's default too (its first)
 RECENT_EPOCHS = 10  # the first layer's gradient norm is averaged over this many recent epochs
 
 
 class Vary(Strict):
-    field: VaryField = Field("activation", description="the one setting that differs between variants")
-    values: list[Any] = Field(default_factory=lambda: list(DEFAULT_RACE), min_length=2, max_length=6,
+    field: str = Field(DEFAULT_FIELD.name, json_schema_extra={"enum": list(VARY_FIELDS)}, description=(
+        "the one setting that differs between variants (GET /api/v1/catalog's vary_fields describe each)"))
+    values: list[Any] = Field(default_factory=lambda: list(DEFAULT_FIELD.default_values), min_length=2, max_length=6,
                               description="one value per variant, of that field's type in the session config")
+
+    _known = field_validator("field")(lambda cls, v: vary_field(v).name)
 
 
 class ComparisonConfig(Strict):
@@ -52,58 +54,21 @@ class ComparisonConfig(Strict):
         return self
 
 
-def _apply(data: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
-    """The base config (as JSON data) with one field set to value, in that field's own shape."""
-    if field == "activation":
-        if not data["layers"]:
-            raise RequestError("base.layers: no hidden layers, so no activation to vary")
-        data["layers"] = [{**layer, "activation": value} for layer in data["layers"]]
-    elif field == "learning_rate":
-        data["optimizer"] = {**data["optimizer"], "learning_rate": value}
-    elif field == "optimizer":
-        lr = data["optimizer"]["learning_rate"]
-        data["optimizer"] = {"name": value, "learning_rate": lr} if isinstance(value, str) else \
-            {"learning_rate": lr, **value} if isinstance(value, dict) else value
-    elif field == "regularization" and isinstance(value, str):
-        data["regularization"] = {"kind": value, "rate": data["regularization"]["rate"] or 0.01}
-    else:
-        data[field] = value
-    return data
-
-
-def label_of(field: str, value: Any) -> str:
-    if field == "layers" and isinstance(value, list):
-        return "[" + ", ".join(str(v.get("units", "?")) if isinstance(v, dict) else "?" for v in value) + "]"
-    if isinstance(value, dict):
-        return str(value.get("name") or value.get("kind") or value)
-    if field == "learning_rate":
-        return f"α = {value:g}" if isinstance(value, int | float) else str(value)
-    if field == "batch_size":
-        return "full batch" if value is None else f"batch {value}"
-    if field == "dropout":
-        return f"dropout {value:g}" if isinstance(value, int | float) else str(value)
-    return str(value)
-
-
-# where each varied field lives in a session config, to tell a bad value from a bad base
-_VARIED_PATH = {"activation": "layers", "learning_rate": "optimizer.learning_rate", "optimizer": "optimizer",
-                "init": "init", "layers": "layers", "batch_size": "batch_size",
-                "regularization": "regularization", "dropout": "dropout"}
-
-
 def _blame(message: str, field: str, i: int) -> str:
     """'batch_size: …' -> 'vary.values.1: batch_size: …' when the varied value is at fault,
     else 'base.batch_size: …' (every variant would fail the same way)."""
     where, _, _ = message.partition(": ")
-    return f"vary.values.{i}: {message}" if where.startswith(_VARIED_PATH[field]) else f"base.{message}"
+    return f"vary.values.{i}: {message}" if where.startswith(VARY_FIELDS[field].path) else f"base.{message}"
 
 
 def variant_configs(base: SessionConfig, vary: Vary) -> list[tuple[str, SessionConfig]]:
     out = []
     base_data = base.model_dump(mode="json")  # nulls kept: "batch_size": null means full batch
+    field = vary_field(vary.field)
     for i, value in enumerate(vary.values):
         try:
-            data = _apply(_copy(base_data), vary.field, value)
+            data = _copy(base_data)
+            field.apply(data, value)
             config = SessionConfig.model_validate(data)
         except ValidationError as e:
             err = e.errors()[0]
@@ -112,7 +77,7 @@ def variant_configs(base: SessionConfig, vary: Vary) -> list[tuple[str, SessionC
             raise RequestError(f"vary.values.{i}: {where}: {msg}") from None
         except RequestError as e:
             raise RequestError(str(e) if str(e).startswith("base.") else f"vary.values.{i}: {e}") from None
-        out.append((label_of(vary.field, value), config))
+        out.append((field.variant_label(value), config))
     return out
 
 

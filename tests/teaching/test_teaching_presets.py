@@ -366,10 +366,11 @@ def _overfit(client, preset: Preset, seed: int) -> tuple[Body, Body, dict[str, f
 
 
 def check_overfitting_l2(client, preset: Preset, seed: int) -> Verdict:
-    plain, _, m = _overfit(client, preset, seed)
-    ok = _cost(plain) < 0.05 and m["rise"] >= 2.0 and m["none"] > m["l2"]
+    plain, fixed, m = _overfit(client, preset, seed)
+    l2 = m[fixed["label"]]  # "l2 λ = 0.01"
+    ok = _cost(plain) < 0.05 and m["rise"] >= 2.0 and m["none"] > l2
     return ok, (f"none: train cost {_cost(plain):.3f}, test cost ×{m['rise']:.2f} its lowest, gap {m['none']:.3f}; "
-                f"l2 gap {m['l2']:.3f}")
+                f"{fixed['label']} gap {l2:.3f}")
 
 
 def check_overfitting_dropout(client, preset: Preset, seed: int) -> Verdict:
