@@ -324,6 +324,41 @@ def test_a_diverging_variant(shared_context: BrowserContext, server_url: str, ap
         blank_and_close(page)
 
 
+def test_the_form_offers_exactly_the_catalogs_vary_fields(shared_context: BrowserContext, server_url: str,
+                                                          api: httpx.Client, problems: list[str]) -> None:
+    """The Vary menu is GET api/v1/catalog's vary_fields (names, labels, order); choosing each starts the
+    comparison the server gets with that field's default values, offered as check boxes for a registry's
+    names or as text with the catalog's hint."""
+    fields = get(api, "catalog")["vary_fields"]
+    page = new_page(shared_context, problems)
+    try:
+        cid = open_compare(page, f"{server_url}/compare?dataset=circle&n=100&layers=3&act=relu")
+        options = page.locator("#cmp-field option")
+        assert [(o.get_attribute("value"), o.text_content()) for o in options.all()] == \
+            [(f["name"], f["label"]) for f in fields]
+        for f in fields:
+            if f["name"] != page.locator("#cmp-field").input_value():
+                page.locator("#cmp-field").select_option(f["name"])
+                cid = wait_new_comparison(page, cid)
+            vary = comparison(api, cid)["config"]["vary"]
+            assert vary["field"] == f["name"] and f"vary={f['name']}" in page.url
+            expected = [[{"activation": "relu", **layer} for layer in v] if f["kind"] == "layers" else v
+                        for v in f["default_values"]]  # a layer list without activations takes the base's
+            assert vary["values"] == expected, (f["name"], vary["values"])
+            boxes = page.locator("#compare-form .cmp-values input[type=checkbox]")
+            if f["kind"] == "name":
+                names = [e["name"] for e in get(api, "catalog")[f["registry"]]]
+                assert [b.get_attribute("value") for b in boxes.all()] == names
+                assert [b.get_attribute("value") for b in boxes.all() if b.is_checked()] == \
+                    [n for n in names if n in f["default_values"]]
+            else:
+                assert boxes.count() == 0
+                assert page.locator("#cmp-values-hint").text_content() == f["hint"]
+                assert page.locator("#compare-form .cmp-values-text").input_value()
+    finally:
+        blank_and_close(page)
+
+
 def test_no_page_errors(problems: list[str]) -> None:
     """Placed last: no console error or page error on any page of this file."""
     assert problems == [], problems

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  comparisonBody, defaultValues, experimentKey, fillConfig, FIELDS, formatValues, fromCompareQuery, fromPreset,
+  comparisonBody, defaultValues, experimentKey, fieldNames, fillConfig, formatValues, fromCompareQuery, fromPreset,
   parseValues, playgroundQuery, toCompareQuery, variantLabels,
 } from "../../static/js/compare/query.js";
 import { defaultState, fromQuery, toConfig } from "../../static/js/state.js";
-import { DEFAULT_LOSS, LIMITS, LOSSES, OUTPUT_ACTIVATIONS } from "./fixtures/catalog.mjs";
+import { DEFAULT_LOSS, LIMITS, LOSSES, OUTPUT_ACTIVATIONS, VARY_FIELDS } from "./fixtures/catalog.mjs";
 
 const CATALOG = {
   activations: ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "swish"].map((name) => ({ name })),
@@ -31,7 +31,9 @@ const CATALOG = {
     batch_size: 10, regularization: { kind: "none", rate: 0.0 }, dropout: 0.0, init: "xavier", seed: 1,
   },
   limits: LIMITS,
+  vary_fields: VARY_FIELDS,
 };
+const FIELDS = fieldNames(CATALOG);
 const D = defaultState(CATALOG);
 const roundTrip = (c) => fromCompareQuery(toCompareQuery(c, CATALOG), CATALOG);
 
@@ -112,6 +114,28 @@ test("every field has 2–6 valid defaults", () => {
     assert.ok(v.length >= 2 && v.length <= 6, field);
     assert.deepEqual(parseValues(field, formatValues(field, v, D, CATALOG), D, CATALOG).values, v);
   }
+});
+
+test("the fields are the catalog's: one it adds is read, written and started by its kind alone", () => {
+  assert.deepEqual(FIELDS, VARY_FIELDS.map((f) => f.name));
+  const noise = { name: "noise", label: "Noise", kind: "number", min: 0, max: 1, min_exclusive: false, integer: false,
+    default_values: [0, 0.2, 0.4] };
+  const withNoise = { ...CATALOG, vary_fields: [...VARY_FIELDS, noise] };
+  const c = fromCompareQuery("vary=noise&values=0.1,0.3", withNoise);
+  assert.deepEqual([c.field, c.values], ["noise", [0.1, 0.3]]);
+  assert.equal(toCompareQuery(c, withNoise), "vary=noise&values=0.1,0.3&target=0.1");
+  assert.deepEqual(defaultValues("noise", D, withNoise), [0, 0.2, 0.4]);
+  assert.match(parseValues("noise", "0.1,1.5", D, withNoise).error, /“1\.5” is not a valid noise value/);
+  assert.equal(fromCompareQuery("vary=noise&values=0.1,0.3", CATALOG).field, "activation", "not in the catalog: not offered");
+  const first = { ...CATALOG, vary_fields: [VARY_FIELDS[1], VARY_FIELDS[0]] };
+  assert.deepEqual([fromCompareQuery("", first).field, fromCompareQuery("", first).values], ["learning_rate",
+    [0.003, 0.03, 0.3, 3]], "no vary=: the catalog's first field and its defaults, as the server's default");
+});
+
+test("the catalog's layer defaults take the base's activation, as the server gives them", () => {
+  const base = fromQuery("act=relu", CATALOG);
+  assert.deepEqual(defaultValues("layers", base, CATALOG)[2], [{ units: 8, activation: "relu" }, { units: 8, activation: "relu" }]);
+  assert.equal(formatValues("layers", defaultValues("layers", base, CATALOG), base, CATALOG), "2|4|8-8|16-16");
 });
 
 test("the POST body: the base's config and the values in the server's shape", () => {

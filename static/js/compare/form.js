@@ -1,19 +1,12 @@
 // compare/form.js — what to compare: the field, its 2–6 values (check boxes for names, text for the
 // rest, in the URL's syntax), the target cost; and the base it varies, with a link to edit it.
+// The fields, their labels, hints and the names offered are the catalog's `vary_fields` (the server's).
 import { toQuery, defaultState } from '../state.js';
 import { themed } from '../links.js';
 import { h } from './dom.js';
 import {
-  defaultValues, describeBase, FIELD_LABELS, FIELDS, formatValues, MAX_VALUES, MIN_VALUES, NAME_FIELDS, parseValues,
+  defaultValues, describeBase, formatValues, MAX_VALUES, MIN_VALUES, parseValues, varyField, varyFields,
 } from './query.js';
-
-const HINTS = {
-  learning_rate: 'numbers > 0, e.g. 0.003, 0.03, 0.3',
-  dropout: 'shares from 0 to 0.9, e.g. 0, 0.2, 0.5',
-  batch_size: 'sizes or “full”, e.g. 1, 10, full',
-  layers: 'units a layer: 8-8 | 4 | none; 8-8:relu also sets the activation',
-  regularization: 'none | l2:0.01 | l1:0.001 (kind:λ)',
-};
 
 /** The form in `root`; `onChange({field, values, target})` runs with valid settings only. */
 export function createForm(root, { catalog, onChange }) {
@@ -26,7 +19,7 @@ export function createForm(root, { catalog, onChange }) {
     const field = fieldSelect.value;
     const values = defaultValues(field, c.base, catalog);
     submit({ field, values });
-  } }, FIELDS.map((f) => h('option', { value: f, text: FIELD_LABELS[f] })));
+  } }, varyFields(catalog).map((f) => h('option', { value: f.name, text: f.label })));
   const valuesBox = h('div', { class: 'cmp-values', role: 'group', 'aria-labelledby': id('values-label') });
   const valuesLabel = h('span', { class: 'label-like', id: id('values-label'), text: 'Values (2–6)' });
   const targetInput = h('input', { type: 'number', id: id('target'), class: 'num', min: '0', step: 'any',
@@ -59,7 +52,7 @@ export function createForm(root, { catalog, onChange }) {
   }
 
   function checkboxes(field) {
-    const list = catalog[NAME_FIELDS[field]] ?? [];
+    const list = catalog[varyField(catalog, field).registry] ?? [];
     let chosen = [...c.values];
     const boxes = list.map((e) => h('input', { type: 'checkbox', value: e.name, checked: chosen.includes(e.name) }));
     const limit = () => boxes.forEach((b) => { b.disabled = !b.checked && chosen.length >= MAX_VALUES; });
@@ -88,7 +81,7 @@ export function createForm(root, { catalog, onChange }) {
     input.addEventListener('input', fit);
     input.addEventListener('change', apply);
     input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); apply(); } });
-    return [input, h('span', { class: 'hint', id: id('values-hint'), text: HINTS[field] })];
+    return [input, h('span', { class: 'hint', id: id('values-hint'), text: varyField(catalog, field)?.hint ?? '' })];
   }
 
   return {
@@ -100,7 +93,8 @@ export function createForm(root, { catalog, onChange }) {
       fieldSelect.value = c.field;
       if (document.activeElement !== targetInput) targetInput.value = String(c.target);
       builtFor = c.field;
-      if (rebuild) valuesBox.replaceChildren(...(NAME_FIELDS[c.field] ? checkboxes(c.field) : textInput(c.field)));
+      const names = varyField(catalog, c.field)?.kind === 'name';  // a registry's names: one check box each
+      if (rebuild) valuesBox.replaceChildren(...(names ? checkboxes(c.field) : textInput(c.field)));
       baseText.textContent = describeBase(c.base, c.field, catalog);
       const q = themed(toQuery(c.base, defaultState(catalog)), document.documentElement.dataset.theme);
       baseLink.href = q ? `./?${q}` : './';

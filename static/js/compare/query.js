@@ -5,9 +5,14 @@
 // in the server's shape (what POST api/v1/comparisons takes), `target` the train cost to reach and
 // `preset` a lesson's name while the experiment is still exactly that lesson's.
 //
+// The fields a comparison may vary are the server's: GET api/v1/catalog `vary_fields` (app/training/
+// vary.py, which POST api/v1/comparisons validates from) names each with its label, its value shape
+// (`kind`), its range or registry and the values it starts with. This module knows the kinds, never a
+// field: a field's values are parsed and written by its kind's code below.
+//
 // URL: the playground's keys for the base, plus
-//   vary=activation|learning_rate|optimizer|init|layers|batch_size|regularization|dropout
-//   values=…   2–6 values: names (sigmoid,tanh), numbers (0.01,0.3), batch sizes (full,10),
+//   vary=NAME  a field of the catalog's vary_fields (activation, learning_rate, layers…)
+//   values=…   2–6 values, by kind: names (sigmoid,tanh), numbers (0.01,0.3), batch sizes (full,10),
 //              layer lists (8-8|4|none; "8-8:relu" all layers relu, "8-8:relu.tanh" one activation a
 //              layer; no suffix: the base's activation), regularizers (none|l2:0.01|l1:0.001)
 //   target=0.1 the train cost whose first epoch the table reports
@@ -15,36 +20,20 @@
 
 import { defaultState, effectiveOutput, fromConfig, fromQuery, normalize, toConfig, toQuery } from "../state.js";
 
-export const FIELDS = ["activation", "learning_rate", "optimizer", "init", "layers", "batch_size", "regularization",
-  "dropout"];
-export const FIELD_LABELS = {
-  activation: "Activation", learning_rate: "Learning rate α", optimizer: "Optimizer",
-  init: "Initialisation", layers: "Hidden layers", batch_size: "Batch size",
-  regularization: "Regularisation", dropout: "Dropout",
-};
-/** Fields whose values are names from the catalog (the form offers them as check boxes). */
-export const NAME_FIELDS = { activation: "activations", optimizer: "optimizers", init: "initializers" };
-export const DEFAULT_FIELD = "activation";
+/** The catalog's vary fields, in its order (the first is the default comparison's, as on the server). */
+export const varyFields = (catalog) => catalog?.vary_fields ?? [];
+/** Their names: what `vary=` may be. */
+export const fieldNames = (catalog) => varyFields(catalog).map((f) => f.name);
+/** One field's description ({name, label, kind, registry?, min?, max?, …, default_values}), or undefined. */
+export const varyField = (catalog, name) => varyFields(catalog).find((f) => f.name === name);
+/** The field a comparison varies when the URL names none. */
+export const defaultField = (catalog) => varyFields(catalog)[0]?.name ?? null;
 export const DEFAULT_TARGET = 0.1;
 export const MIN_VALUES = 2;
 export const MAX_VALUES = 6;
 /** The keys this page adds to the playground's. */
 export const COMPARE_KEYS = ["vary", "values", "target", "preset"];
 
-/** What a new comparison of a field starts with (the activation race for activations). */
-const DEFAULT_TEXT = {
-  activation: "sigmoid,tanh,relu,leaky_relu",
-  learning_rate: "0.003,0.03,0.3,3",
-  optimizer: "sgd,momentum,rmsprop,adam",
-  init: "zeros,xavier,he,large",
-  layers: "2|4|8-8|16-16",
-  batch_size: "1,10,50,full",
-  regularization: "none|l2:0.001|l2:0.01|l2:0.1",
-  dropout: "0,0.2,0.5",
-};
-
-const LIMITS = { max_layers: 8, max_units: 64, max_samples: 2000 };
-const limits = (catalog) => ({ ...LIMITS, ...(catalog?.limits ?? {}) });
 const names = (catalog, key) => (catalog?.[key] ?? []).map((e) => e.name);
 const num = (x) => String(x);
 const NAME_RE = /^[a-z][a-z0-9_]*$/;
@@ -62,6 +51,9 @@ function number(text, lo, hi, { integer = false, loOpen = false } = {}) {
   return x;
 }
 
+/** A number in a range the catalog describes ({min, max, min_exclusive, integer}). */
+const inRange = (text, r) => number(text, r.min, r.max, { integer: r.integer, loOpen: r.min_exclusive });
+
 function nameIn(catalog, key, text) {
   const list = names(catalog, key);
   return (list.length ? list.includes(text) : NAME_RE.test(text)) ? text : undefined;
@@ -69,32 +61,29 @@ function nameIn(catalog, key, text) {
 
 // ------------------------------------------------------------------ one value: text ↔ server shape
 
-/** One value's text → its server JSON, or undefined when invalid. */
+/** One value's text → its server JSON, or undefined when invalid (dispatched on the field's kind). */
 export function parseValue(field, text, base, catalog) {
+  const f = varyField(catalog, field);
   const t = String(text).trim();
-  const L = limits(catalog);
-  switch (field) {
-    case "activation": return nameIn(catalog, "activations", t);
-    case "optimizer": return nameIn(catalog, "optimizers", t);
-    case "init": return nameIn(catalog, "initializers", t);
-    case "learning_rate": return number(t, 0, 100, { loOpen: true });
-    case "dropout": return number(t, 0, 0.9);
-    case "batch_size": return t === "full" ? null : number(t, 1, L.max_samples, { integer: true });
-    case "regularization": {
+  switch (f?.kind) {
+    case "name": return nameIn(catalog, f.registry, t);
+    case "number": return inRange(t, f);
+    case "batch_size": return t === "full" ? null : inRange(t, f);
+    case "regularizer": {
       if (t === "none") return { kind: "none", rate: 0 };
       const [kind, rateText, ...rest] = t.split(":");
-      if (rest.length || kind === "none" || nameIn(catalog, "regularizers", kind) === undefined) return undefined;
-      const rate = rateText === undefined ? (base.rate || 0.01) : number(rateText, 0, 10);
+      if (rest.length || kind === "none" || nameIn(catalog, f.registry, kind) === undefined) return undefined;
+      const rate = rateText === undefined ? (base.rate || 0.01) : inRange(rateText, f.rate);
       return rate === undefined ? undefined : { kind, rate };
     }
     case "layers": {
       const [unitsText, actText, ...rest] = t.split(":");
       if (rest.length) return undefined;
-      const units = unitsText === "none" ? [] : unitsText.split("-").map((u) => number(u, 1, L.max_units, { integer: true }));
-      if (units.length > L.max_layers || units.some((u) => u === undefined)) return undefined;
+      const units = unitsText === "none" ? [] : unitsText.split("-").map((u) => inRange(u, f.units));
+      if (units.length > f.max_layers || units.some((u) => u === undefined)) return undefined;
       let acts = units.map(() => baseActivation(base, catalog));
       if (actText !== undefined) {
-        const parts = actText.split(".").map((a) => nameIn(catalog, "activations", a));
+        const parts = actText.split(".").map((a) => nameIn(catalog, f.registry, a));
         if (parts.some((a) => a === undefined) || (parts.length !== 1 && parts.length !== units.length)) return undefined;
         acts = units.map((_, i) => parts[parts.length === 1 ? 0 : i]);
       }
@@ -104,12 +93,12 @@ export function parseValue(field, text, base, catalog) {
   }
 }
 
-/** One value (server JSON) → its text. */
+/** One value (server JSON) → its text (dispatched on the field's kind). */
 export function formatValue(field, value, base, catalog) {
-  switch (field) {
+  switch (varyField(catalog, field)?.kind) {
     case "batch_size": return value === null ? "full" : num(value);
-    case "learning_rate": case "dropout": return num(value);
-    case "regularization": return value.kind === "none" ? "none" : `${value.kind}:${num(value.rate)}`;
+    case "number": return num(value);
+    case "regularizer": return value.kind === "none" ? "none" : `${value.kind}:${num(value.rate)}`;
     case "layers": {
       if (!value.length) return "none";
       const units = value.map((l) => l.units).join("-");
@@ -122,7 +111,8 @@ export function formatValue(field, value, base, catalog) {
 }
 
 /** The separator written between values: "|" where a value reads like a list itself. */
-export const separator = (field) => (field === "layers" || field === "regularization" ? "|" : ",");
+export const separator = (field, catalog) => (["layers", "regularizer"].includes(varyField(catalog, field)?.kind)
+  ? "|" : ",");
 
 /** Text of 2–6 values (either separator) → {values} or {error} (a sentence for the form). */
 export function parseValues(field, text, base, catalog) {
@@ -132,7 +122,9 @@ export function parseValues(field, text, base, catalog) {
   const values = [];
   for (const p of parts) {
     const v = parseValue(field, p, base, catalog);
-    if (v === undefined) return { error: `“${p}” is not a valid ${FIELD_LABELS[field]?.toLowerCase() ?? field} value` };
+    if (v === undefined) {
+      return { error: `“${p}” is not a valid ${varyField(catalog, field)?.label.toLowerCase() ?? field} value` };
+    }
     values.push(v);
   }
   const keys = values.map((v) => JSON.stringify(v));
@@ -141,23 +133,27 @@ export function parseValues(field, text, base, catalog) {
 }
 
 export function formatValues(field, values, base, catalog) {
-  return values.map((v) => formatValue(field, v, base, catalog)).join(separator(field));
+  return values.map((v) => formatValue(field, v, base, catalog)).join(separator(field, catalog));
 }
 
-/** The values a field starts with; names the catalog lacks are left out. */
+/** The values a field starts with (the catalog's `default_values`); names the catalog lacks are left out. */
 export function defaultValues(field, base, catalog) {
-  const text = DEFAULT_TEXT[field].split(/[|,]/).filter((t) => parseValue(field, t, base, catalog) !== undefined);
-  const r = parseValues(field, text.join(","), base, catalog);
-  return r.values ?? parseValues(field, DEFAULT_TEXT[field], base, null).values;
+  const all = (varyField(catalog, field)?.default_values ?? []).map((v) => canonicalValue(field, v, base, catalog));
+  const text = all.map((v) => formatValue(field, v, base, catalog))
+    .filter((t) => parseValue(field, t, base, catalog) !== undefined);
+  return parseValues(field, text.join(separator(field, catalog)), base, catalog).values ?? all;
 }
 
-/** A value given as the server accepts it (a preset's) → the canonical shape this page uses. */
+/** A value given as the server accepts it (a preset's, the catalog's defaults) → the canonical shape this
+ *  page uses: a name for an object naming one, a regulariser's kind alone with the base's rate, every layer
+ *  with its activation (the base's where it has none, as the server does). */
 export function canonicalValue(field, value, base, catalog) {
-  if (field === "optimizer" && value && typeof value === "object") return value.name;
-  if (field === "regularization" && typeof value === "string") {
+  const kind = varyField(catalog, field)?.kind;
+  if (kind === "name" && value && typeof value === "object") return value.name;
+  if (kind === "regularizer" && typeof value === "string") {
     return value === "none" ? { kind: "none", rate: 0 } : { kind: value, rate: base.rate || 0.01 };
   }
-  if (field === "layers" && Array.isArray(value)) {
+  if (kind === "layers" && Array.isArray(value)) {
     return value.map((l) => ({ units: l.units, activation: l.activation ?? baseActivation(base, catalog) }));
   }
   return value;
@@ -170,7 +166,7 @@ export function fromCompareQuery(search, catalog) {
   let q;
   try { q = new URLSearchParams(String(search ?? "")); } catch { q = new URLSearchParams(); }
   const base = { ...fromQuery(search, catalog), weights: null };
-  const field = FIELDS.includes(q.get("vary")) ? q.get("vary") : DEFAULT_FIELD;
+  const field = fieldNames(catalog).includes(q.get("vary")) ? q.get("vary") : defaultField(catalog);
   const parsed = q.get("values") !== null ? parseValues(field, q.get("values"), base, catalog) : {};
   const values = parsed.values ?? defaultValues(field, base, catalog);
   const target = number(q.get("target") ?? "", 0, 1000, { loOpen: true }) ?? DEFAULT_TARGET;
@@ -236,10 +232,10 @@ export function fromPreset(preset, search, catalog) {
   for (const [k, v] of q) if (!COMPARE_KEYS.includes(k)) merged.set(k, v);
   for (const k of ["vary", "values", "target"]) if (q.has(k)) merged.set(k, q.get(k));
   const c = fromCompareQuery(merged.toString(), catalog);
-  if (!q.has("vary") && !q.has("values") && cfg.vary && FIELDS.includes(cfg.vary.field)) {
+  if (!q.has("vary") && !q.has("values") && cfg.vary && fieldNames(catalog).includes(cfg.vary.field)) {
     c.field = cfg.vary.field;
     const text = cfg.vary.values.map((v) => formatValue(c.field, canonicalValue(c.field, v, c.base, catalog), c.base,
-      catalog)).join(separator(c.field));
+      catalog)).join(separator(c.field, catalog));
     c.values = parseValues(c.field, text, c.base, catalog).values ?? defaultValues(c.field, c.base, catalog);
   }
   if (!q.has("target") && cfg.target_loss !== undefined && cfg.target_loss !== null) c.target = cfg.target_loss;
@@ -263,11 +259,12 @@ export function playgroundQuery(config, base, catalog) {
   return toQuery(stateOf(config, base, catalog), defaultState(catalog));
 }
 
-/** The server's labels, told apart where they would read the same (layer lists that differ in activation). */
+/** The server's labels, told apart where they would read the same (layer lists that differ in activation:
+ *  a layer list is the one value that is a list). */
 export function variantLabels(field, values, serverLabels) {
   const labels = [...serverLabels];
   const repeated = new Set(labels.filter((l, i) => labels.indexOf(l) !== i));
-  if (field === "layers") {
+  if (values.length && values.every(Array.isArray)) {
     values.forEach((v, i) => { if (!v.length) labels[i] = "no hidden layer"; });
     labels.forEach((l, i) => {
       if (!repeated.has(l)) return;
