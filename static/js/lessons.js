@@ -4,7 +4,7 @@
 // out keep `base`'s values, a dataset's missing fields take the server's defaults.
 
 import {
-  CUSTOM, defaultState, effectiveOutput, FALLBACK_CATALOG, HYPER_NAMES, normalize, problemKind, VIEW_KEYS,
+  CUSTOM, defaultState, effectiveOutput, FALLBACK_CATALOG, normalize, problemKind, VIEW_KEYS,
 } from "./state.js";
 
 /** Preset names as the server spells them (also what a URL or a postMessage may ask for). */
@@ -46,10 +46,11 @@ export function configToState(config, base, catalog = FALLBACK_CATALOG) {
   if (o) {
     s.opt = o.name ?? d0.opt;
     s.lr = o.learning_rate ?? d0.lr;
+    // the optimizer's parameters as the catalog describes them: the server fills in every one; only the
+    // ones that differ from their default go in the state
     const params = (catalog.optimizers ?? []).find((x) => x.name === s.opt)?.params ?? [];
-    const dflt = (k) => params.find((p) => p.name === k)?.default;
-    // the server fills in every parameter; only the ones that differ from their default go in the state
-    s.hyper = Object.fromEntries(HYPER_NAMES.filter((k) => typeof o[k] === "number" && o[k] !== dflt(k)).map((k) => [k, o[k]]));
+    s.hyper = Object.fromEntries(params.filter((p) => typeof o[p.name] === "number" && o[p.name] !== p.default)
+      .map((p) => [p.name, o[p.name]]));
   }
   if ("batch_size" in config) s.batch = config.batch_size ?? null;
   if (config.regularization) {

@@ -1,170 +1,248 @@
-// query.js — a state as the playground's query string and back: readable keys for the common fields,
-// compact base64url (codec.js) for custom points and weights, fields equal to the defaults left out;
-// reading never throws, anything invalid keeps its default. DOM-free; state.js re-exports both.
+// query.js — a state as the playground's query string and back, both driven by one table, URL_KEYS:
+// each row names the URL key, the state field it carries and its type (how the value is written, and
+// how a text is checked on reading). Fields equal to the defaults are left out; reading never throws,
+// anything invalid keeps its default. DOM-free; imports only leaf modules (defaults.js, codec.js), and
+// state.js re-exports toQuery and builds fromQuery (this reading, normalised) on readQuery.
 
 import { decodePoints, decodeSplit, decodeWeights, encodePoints, encodeSplit, encodeWeights } from "./codec.js";
-import { CUSTOM, defaultState, FALLBACK_CATALOG, HYPER_NAMES, normalize, sameJson, SEED_MAX } from "./state.js";
+import { CUSTOM, defaultState, FALLBACK_CATALOG, SEED_MAX } from "./defaults.js";
 
-// ------------------------------------------------------------------ the URL
+// ------------------------------------------------------------------ types
+// A type: write(value) → text, and read(text, ctx) → the value, or undefined when the text is not a
+// valid one (a read that throws counts as invalid). ctx = {q: the URLSearchParams, catalog, limits,
+// base: the state keys missing from the query keep, s: the state read so far (rows read in order)}.
 
-/** Numbers shown the shortest way that reads back to the same double. */
-const num = (x) => String(x);
-const DEFAULT_ACT = "tanh";
+/** A bound: a number, the name of a catalog limit, or a function of ctx. */
+const bound = (b, ctx) => (typeof b === "string" ? ctx.limits[b] : typeof b === "function" ? b(ctx) : b);
 
-function defaultActs(defaults, n) {
-  const first = defaults.layers[0]?.activation ?? DEFAULT_ACT;
-  return Array.from({ length: n }, (_, i) => defaults.layers[i]?.activation ?? first);
+/** A number in [lo, hi] (lo excluded with loOpen), written the shortest way that reads back the same. */
+function number(lo, hi, { integer = false, loOpen = false } = {}) {
+  return {
+    write: (x) => String(x),
+    read(text, ctx) {
+      if (text.trim() === "") return undefined;
+      const x = Number(text), min = bound(lo, ctx), max = bound(hi, ctx);
+      if (!Number.isFinite(x) || (integer && !Number.isInteger(x)) || min === undefined || max === undefined) return undefined;
+      return x < min || x > max || (loOpen && x === min) ? undefined : x;
+    },
+  };
 }
+const int = (lo, hi) => number(lo, hi, { integer: true });
+
+/** null written as `word` (batch=full, speed=max), any other value as `type`. */
+const orWord = (word, type) => ({
+  write: (v) => (v === null ? word : type.write(v)),
+  read: (text, ctx) => (text === word ? null : type.read(text, ctx)),
+});
+
+/** A page toggle: 1 or 0. */
+const flag = {
+  write: (v) => (v ? "1" : "0"),
+  read: (text) => (text === "1" ? true : text === "0" ? false : undefined),
+};
+
+const names = (list) => (list ?? []).map((e) => e.name);
+const NAME_LIKE = /^[a-z_]+$/;
+
+/** A name from one of the catalog's registries; without that registry (a test's catalog, the fallback),
+ *  any name-like text when `loose`, else none. */
+const registryName = (registry, { loose = false } = {}) => ({
+  write: (v) => v,
+  read(text, ctx) {
+    const known = names(ctx.catalog[registry]);
+    if (known.length) return known.includes(text) ? text : undefined;
+    return loose && NAME_LIKE.test(text) ? text : undefined;
+  },
+});
+
+/** Own points and labels, base64url (codec.js), within the server's limits on count and extent. */
+const ownPoints = {
+  write: ({ points, labels }) => encodePoints(points ?? [], labels ?? []),
+  read(text, ctx) {
+    const { points, labels } = decodePoints(text);
+    const inside = points.every(([a, b]) => Math.abs(a) <= ctx.limits.grid_extent && Math.abs(b) <= ctx.limits.grid_extent);
+    return points.length <= ctx.limits.max_custom_points && inside ? { points, labels } : undefined;
+  },
+};
+
+/** A generated data set by name, or "custom" — only together with own points that read. */
+const dataset = {
+  write: (v) => v,
+  read(text, ctx) {
+    if (text !== CUSTOM) return registryName("datasets", { loose: true }).read(text, ctx);
+    return tryRead(ownPoints, ctx.q.get("pts"), ctx) === undefined ? undefined : CUSTOM;
+  },
+};
+
+/** Own points' train/test parts, a bit a point (codec.js), for the points read before them. */
+const ownSplit = {
+  write: encodeSplit,
+  read: (text, ctx) => decodeSplit(text, (ctx.s.points ?? []).length),
+};
+
+/** The features switched on: known names, in the catalog's order. */
+const featureList = {
+  write: (v) => v.join(","),
+  read(text, ctx) {
+    const known = names(ctx.catalog.features);
+    const wanted = text.split(",").filter((x) => !known.length || known.includes(x));
+    const ordered = known.length ? known.filter((x) => wanted.includes(x)) : [...new Set(wanted)];
+    return ordered.length ? ordered : undefined;
+  },
+};
+
+const DEFAULT_ACT = "tanh";
+/** The activations `n` hidden layers have when the URL names none: the defaults' (`base`'s), layer by layer. */
+function defaultActs(base, n) {
+  const first = base.layers[0]?.activation ?? DEFAULT_ACT;
+  return Array.from({ length: n }, (_, i) => base.layers[i]?.activation ?? first);
+}
+
+/** The hidden layers' sizes (layers=8,3; "none": no hidden layer); each layer the base's activation. */
+const hiddenUnits = {
+  write: (layers) => (layers.length ? layers.map((l) => l.units).join(",") : "none"),
+  read(text, ctx) {
+    const units = text === "none" || text === "" ? [] : text.split(",").map((u) => int(1, "max_units").read(u, ctx));
+    if (units.length > ctx.limits.max_layers || units.some((u) => u === undefined)) return undefined;
+    const acts = defaultActs(ctx.base, units.length);
+    return units.map((u, i) => ({ units: u, activation: acts[i] }));
+  },
+};
+
+/** The hidden layers' activations (act=relu: one for all; act=relu,tanh: one a layer). */
+const activations = {
+  write(layers) {
+    const acts = layers.map((l) => l.activation);
+    return acts.every((a) => a === acts[0]) ? acts[0] : acts.join(",");
+  },
+  read(text, ctx) {
+    const parts = text.split(","), layers = ctx.s.layers;
+    const one = registryName("activations", { loose: true });
+    if (!parts.every((a) => one.read(a, ctx) !== undefined)) return undefined;
+    if (parts.length !== 1 && parts.length !== layers.length) return undefined;
+    return layers.map((l, i) => ({ units: l.units, activation: parts.length === 1 ? parts[0] : parts[i] }));
+  },
+};
+
+/** The chosen optimizer's hyperparameters, a key each under the catalog's own name (beta1=0.8&eps=1e-7),
+ *  each within the catalog's range for it. A multi-key type: entries(value) → [[key, text]] to write,
+ *  readAll(ctx) → the value. Another optimizer than the base's starts from none. */
+const optimizerParams = {
+  entries: (hyper) => Object.entries(hyper ?? {}).map(([k, v]) => [k, String(v)]),
+  readAll(ctx) {
+    const params = (ctx.catalog.optimizers ?? []).find((o) => o.name === ctx.s.opt)?.params ?? [];
+    const hyper = ctx.s.opt === ctx.base.opt ? { ...ctx.base.hyper } : {};
+    for (const p of params) {
+      const v = ONE_KEY.has(p.name) ? undefined : tryRead(number(p.low, p.high), ctx.q.get(p.name), ctx);
+      if (v !== undefined) hyper[p.name] = v;
+    }
+    return hyper;
+  },
+};
+
+const weights = { write: encodeWeights, read: (text) => decodeWeights(text) };
+
+// ------------------------------------------------------------------ the table
+
+/**
+ * The URL's keys, in the order a link writes them (and they are read: a row may look at the state read
+ * so far — classes at the data set, act at the layers, the parameters at the optimizer).
+ * Row: {key, field (a state field, or several carried by one key), type, and optionally
+ *   when(state): the row applies only then, in writing and reading;
+ *   write: "changed" (the default: when its text differs from the defaults'), "set" (when not null),
+ *          "always";
+ *   dflt(defaults, state): the default to compare with, when not the defaults' own field;
+ *   invalid: the value an invalid text gives (else the base's stays);
+ *   resets: fields a read of this key starts over}.
+ * tests/js/query-table.test.mjs round-trips every row, so a key cannot be written and not read.
+ */
+export const URL_KEYS = Object.freeze([
+  { key: "dataset", field: "dataset", type: dataset },
+  { key: "pts", field: ["points", "labels"], type: ownPoints, when: (s) => s.dataset === CUSTOM, write: "always",
+    resets: { split: null } },
+  { key: "split", field: "split", type: ownSplit, when: (s) => s.dataset === CUSTOM, write: "set", invalid: null },
+  { key: "n", field: "n", type: int("min_samples", "max_samples") },
+  { key: "noise", field: "noise", type: number(0, 1) },
+  { key: "classes", field: "classes", write: "set",
+    type: int((c) => classRange(c)?.min, (c) => classRange(c)?.max) },
+  { key: "ratio", field: "ratio", type: number(0.1, 0.9) },
+  { key: "dseed", field: "dseed", type: int(0, SEED_MAX) },
+  { key: "features", field: "features", type: featureList },
+  { key: "layers", field: "layers", type: hiddenUnits },
+  { key: "act", field: "layers", type: activations, when: (s) => s.layers.length > 0,
+    dflt: (d, s) => { const acts = defaultActs(d, s.layers.length); return s.layers.map((l, i) => ({ ...l, activation: acts[i] })); } },
+  { key: "out", field: "out", type: registryName("output_activations", { loose: true }), write: "set" },
+  { key: "loss", field: "loss", type: registryName("losses", { loose: true }), write: "set" },
+  { key: "opt", field: "opt", type: registryName("optimizers") },
+  { key: "lr", field: "lr", type: number(0, 100, { loOpen: true }) },
+  { key: "*", field: "hyper", type: optimizerParams },  // a key per parameter: beta, eps, beta1 …
+  { key: "batch", field: "batch", type: orWord("full", int(1, "max_samples")) },
+  { key: "reg", field: "reg", type: registryName("regularizers") },
+  { key: "rate", field: "rate", type: number(0, 10) },
+  { key: "dropout", field: "dropout", type: number(0, 0.9) },
+  { key: "init", field: "init", type: registryName("initializers", { loose: true }) },
+  { key: "seed", field: "seed", type: int(0, SEED_MAX) },
+  { key: "w", field: "weights", type: weights, write: "set", invalid: null },
+  { key: "test", field: "showTest", type: flag },
+  { key: "discrete", field: "discretize", type: flag },
+  { key: "log", field: "logScale", type: flag },
+  { key: "speed", field: "speed", type: orWord("max", number(0.1, "max_epochs_per_second")) },
+  { key: "more", field: "more", type: flag },
+].map(Object.freeze));
+
+/** The table's one-key rows' keys: a hyperparameter named like one of them would be ambiguous, so none is. */
+const ONE_KEY = new Set(URL_KEYS.filter((r) => !r.type.entries).map((r) => r.key));
+
+function classRange(ctx) {
+  return (ctx.catalog.datasets ?? []).find((d) => d.name === ctx.s.dataset)?.classes;
+}
+
+function tryRead(type, text, ctx) {
+  if (text === null || text === undefined) return undefined;
+  try { return type.read(text, ctx); } catch { return undefined; }
+}
+
+const valueOf = (s, row) => (Array.isArray(row.field) ? Object.fromEntries(row.field.map((f) => [f, s[f]])) : s[row.field]);
+
+// ------------------------------------------------------------------ both ways
 
 /** The state as a query string (no leading "?"); fields equal to `defaults` are left out. */
 export function toQuery(state, defaults = defaultState()) {
   const q = new URLSearchParams();
-  const put = (key, value, dflt) => { if (!sameJson(value, dflt)) q.set(key, value === null ? "" : value); };
-  put("dataset", state.dataset, defaults.dataset);
-  if (state.dataset === CUSTOM) q.set("pts", encodePoints(state.points ?? [], state.labels ?? []));
-  if (state.dataset === CUSTOM && state.split) q.set("split", encodeSplit(state.split));
-  put("n", num(state.n), num(defaults.n));
-  put("noise", num(state.noise), num(defaults.noise));
-  if (state.classes !== null) q.set("classes", num(state.classes));
-  put("ratio", num(state.ratio), num(defaults.ratio));
-  put("dseed", num(state.dseed), num(defaults.dseed));
-  put("features", state.features.join(","), defaults.features.join(","));
-  const units = state.layers.map((l) => l.units), acts = state.layers.map((l) => l.activation);
-  if (!sameJson(units, defaults.layers.map((l) => l.units))) q.set("layers", units.length ? units.join(",") : "none");
-  if (units.length && !sameJson(acts, defaultActs(defaults, units.length))) {
-    q.set("act", acts.every((a) => a === acts[0]) ? acts[0] : acts.join(","));
+  for (const row of URL_KEYS) {
+    if (row.when && !row.when(state)) continue;
+    const value = valueOf(state, row);
+    if (row.type.entries) {
+      for (const [k, text] of row.type.entries(value)) if (!ONE_KEY.has(k)) q.set(k, text);
+      continue;
+    }
+    const mode = row.write ?? "changed";
+    if (mode === "set" && (value === null || value === undefined)) continue;
+    const text = row.type.write(value);
+    if (mode === "changed" && text === row.type.write(row.dflt ? row.dflt(defaults, state) : valueOf(defaults, row))) continue;
+    q.set(row.key, text);
   }
-  if (state.out !== null) q.set("out", state.out);
-  if (state.loss !== null) q.set("loss", state.loss);
-  put("opt", state.opt, defaults.opt);
-  put("lr", num(state.lr), num(defaults.lr));
-  for (const k of HYPER_NAMES) if (k in state.hyper) q.set(k, num(state.hyper[k]));
-  put("batch", state.batch === null ? "full" : num(state.batch), defaults.batch === null ? "full" : num(defaults.batch));
-  put("reg", state.reg, defaults.reg);
-  put("rate", num(state.rate), num(defaults.rate));
-  put("dropout", num(state.dropout), num(defaults.dropout));
-  put("init", state.init, defaults.init);
-  put("seed", num(state.seed), num(defaults.seed));
-  if (state.weights) q.set("w", encodeWeights(state.weights));
-  if (state.showTest !== defaults.showTest) q.set("test", state.showTest ? "1" : "0");
-  if (state.discretize !== defaults.discretize) q.set("discrete", state.discretize ? "1" : "0");
-  if (state.logScale !== defaults.logScale) q.set("log", state.logScale ? "1" : "0");
-  put("speed", state.speed === null ? "max" : num(state.speed), defaults.speed === null ? "max" : num(defaults.speed));
-  if (!!state.more !== !!defaults.more) q.set("more", state.more ? "1" : "0");
   return q.toString();
 }
 
-// --- reading: every value checked; anything invalid falls back to its default, never throws
-
-function number(text, lo, hi, { integer = false, loOpen = false } = {}) {
-  if (text === null || text.trim() === "") return undefined;
-  const x = Number(text);
-  if (!Number.isFinite(x) || (integer && !Number.isInteger(x))) return undefined;
-  if (x < lo || x > hi || (loOpen && x === lo)) return undefined;
-  return x;
-}
-
-const names = (list) => (list ?? []).map((e) => e.name);
-const oneOf = (text, list) => (text !== null && list.includes(text) ? text : undefined);
-
-/** Parse a query string (with or without "?") into a complete, valid state; keys missing from the
- *  query keep `base`'s values (the defaults, or a lesson preset's state). */
-export function fromQuery(search, catalog = FALLBACK_CATALOG, base = defaultState(catalog)) {
+/** A query string (with or without "?") read over `base`: keys missing from it keep base's values,
+ *  invalid ones too (or their row's `invalid` value). Not normalised: state.js's fromQuery is. */
+export function readQuery(search, catalog = FALLBACK_CATALOG, base = defaultState(catalog)) {
   let q;
   try { q = new URLSearchParams(String(search ?? "")); } catch { return base; }
   const s = { ...base };
-  const L = { ...FALLBACK_CATALOG.limits, ...(catalog.limits ?? {}) };
-  const pick = (key, value) => { if (value !== undefined) s[key] = value; };
-  try { readData(q, s, catalog, L, pick); } catch { Object.assign(s, dataOf(base)); }
-  readNetwork(q, s, base, catalog, L, pick);
-  readTraining(q, s, base, catalog, L, pick);
-  const w = q.get("w");
-  if (w) { try { s.weights = decodeWeights(w); } catch { s.weights = null; } }
-  if (q.get("test") === "0" || q.get("test") === "1") s.showTest = q.get("test") === "1";
-  if (q.get("discrete") === "0" || q.get("discrete") === "1") s.discretize = q.get("discrete") === "1";
-  if (q.get("log") === "0" || q.get("log") === "1") s.logScale = q.get("log") === "1";
-  if (q.get("more") === "0" || q.get("more") === "1") s.more = q.get("more") === "1";
-  if (q.get("speed") === "max") s.speed = null;
-  else pick("speed", number(q.get("speed"), 0.1, L.max_epochs_per_second ?? 10000));
-  return normalize(s, s, catalog);
-}
-
-function dataOf(s) {
-  const { dataset, n, noise, ratio, dseed, classes, points, labels, split } = s;
-  return { dataset, n, noise, ratio, dseed, classes, points, labels, split };
-}
-
-function readData(q, s, catalog, L, pick) {
-  const sets = catalog.datasets ?? [];
-  const name = q.get("dataset");
-  if (name === CUSTOM && q.get("pts") !== null) {
-    const { points, labels } = decodePoints(q.get("pts"));
-    if (points.length <= L.max_custom_points && points.every(([a, b]) => Math.abs(a) <= L.grid_extent && Math.abs(b) <= L.grid_extent)) {
-      Object.assign(s, { dataset: CUSTOM, points, labels });
-      try { s.split = q.get("split") === null ? null : decodeSplit(q.get("split"), points.length); } catch { s.split = null; }
+  const ctx = { q, catalog, base, s, limits: { ...FALLBACK_CATALOG.limits, ...(catalog.limits ?? {}) } };
+  for (const row of URL_KEYS) {
+    if (row.when && !row.when(s)) continue;
+    let value;
+    if (row.type.readAll) value = row.type.readAll(ctx);
+    else if (q.has(row.key)) {
+      value = tryRead(row.type, q.get(row.key), ctx);
+      if (value === undefined && "invalid" in row) value = row.invalid;
     }
-  } else if (name !== CUSTOM) {
-    pick("dataset", sets.length ? oneOf(name, names(sets)) : (/^[a-z_]+$/.test(name ?? "") ? name : undefined));
+    if (value === undefined) continue;
+    if (Array.isArray(row.field)) Object.assign(s, row.resets ?? {}, value);
+    else Object.assign(s, row.resets ?? {}, { [row.field]: value });
   }
-  pick("n", number(q.get("n"), L.min_samples, L.max_samples, { integer: true }));
-  pick("noise", number(q.get("noise"), 0, 1));
-  pick("ratio", number(q.get("ratio"), 0.1, 0.9));
-  pick("dseed", number(q.get("dseed"), 0, SEED_MAX, { integer: true }));
-  const range = sets.find((d) => d.name === s.dataset)?.classes;
-  if (range) pick("classes", number(q.get("classes"), range.min, range.max, { integer: true }));
-}
-
-function readNetwork(q, s, base, catalog, L, pick) {
-  const feats = names(catalog.features);
-  const f = q.get("features");
-  if (f !== null) {
-    const wanted = f.split(",").filter((x) => !feats.length || feats.includes(x));
-    const ordered = feats.length ? feats.filter((x) => wanted.includes(x)) : [...new Set(wanted)];
-    if (ordered.length) s.features = ordered;
-  }
-  const lt = q.get("layers");
-  let units = s.layers.map((l) => l.units);
-  if (lt === "none" || lt === "") units = [];
-  else if (lt !== null) {
-    const parsed = lt.split(",").map((u) => number(u, 1, L.max_units, { integer: true }));
-    if (parsed.length <= L.max_layers && parsed.every((u) => u !== undefined)) units = parsed;
-  }
-  const acts = names(catalog.activations);
-  const valid = (a) => (acts.length ? acts.includes(a) : /^[a-z_]+$/.test(a));
-  let act = defaultActs(base, units.length);
-  const at = q.get("act");
-  if (at) {
-    const parts = at.split(",");
-    if (parts.every(valid) && (parts.length === 1 || parts.length === units.length)) {
-      act = units.map((_, i) => parts.length === 1 ? parts[0] : parts[i]);
-    }
-  }
-  s.layers = units.map((u, i) => ({ units: u, activation: act[i] }));
-  const outs = names(catalog.output_activations);
-  pick("out", outs.length ? oneOf(q.get("out"), outs) : (q.get("out") || undefined));
-  const losses = names(catalog.losses);
-  pick("loss", losses.length ? oneOf(q.get("loss"), losses) : (q.get("loss") || undefined));
-  const inits = names(catalog.initializers);
-  pick("init", inits.length ? oneOf(q.get("init"), inits) : (/^[a-z_]+$/.test(q.get("init") ?? "") ? q.get("init") : undefined));
-  pick("seed", number(q.get("seed"), 0, SEED_MAX, { integer: true }));
-}
-
-function readTraining(q, s, base, catalog, L, pick) {
-  const opts = catalog.optimizers ?? [];
-  pick("opt", opts.length ? oneOf(q.get("opt"), names(opts)) : undefined);
-  pick("lr", number(q.get("lr"), 0, 100, { loOpen: true }));
-  const params = opts.find((o) => o.name === s.opt)?.params ?? [];
-  const hyper = s.opt === base.opt ? { ...base.hyper } : {};
-  for (const p of params) {
-    const v = number(q.get(p.name), p.low, p.high);
-    if (v !== undefined) hyper[p.name] = v;
-  }
-  s.hyper = hyper;
-  const b = q.get("batch");
-  if (b === "full") s.batch = null;
-  else pick("batch", number(b, 1, L.max_samples, { integer: true }));
-  const regs = names(catalog.regularizers);
-  pick("reg", regs.length ? oneOf(q.get("reg"), regs) : undefined);
-  pick("rate", number(q.get("rate"), 0, 10));
-  pick("dropout", number(q.get("dropout"), 0, 0.9));
+  return s;
 }

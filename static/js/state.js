@@ -1,54 +1,25 @@
 // state.js — the experiment as plain data, its URL form, and what a change means for the server.
-// DOM-free: `node --test tests/js/` runs it. The URL is the serialised state: readable keys for
-// the common fields, compact base64url for custom points and weights, defaults left out.
+// DOM-free: `node --test tests/js/` runs it. The URL is the serialised state (query.js's table of keys:
+// readable keys for the common fields, compact base64url for custom points and weights, defaults left out).
 
 export { decodePoints, decodeSplit, decodeWeights, encodePoints, encodeSplit, encodeWeights, roundWeights } from "./codec.js";
-// the URL form of a state (query.js imports this module back: only functions cross, at call time)
-export { fromQuery, toQuery } from "./query.js";
+// constants and defaults live in the leaf module defaults.js (query.js builds on them too: no import circle)
+export {
+  CUSTOM, defaultState, FALLBACK_CATALOG, hyperNames, LIVE_KEYS, sameJson, SEED_MAX, VIEW_KEYS,
+} from "./defaults.js";
+export { toQuery, URL_KEYS } from "./query.js";
 
-// ------------------------------------------------------------------ defaults
+import { CUSTOM, FALLBACK_CATALOG, defaultState, hyperNames, sameJson } from "./defaults.js";
+import { readQuery } from "./query.js";
 
-/** Mirrors the server's SessionConfig() and limits, for use without the catalog (node tests, a default
- *  argument): every page reads its defaults from GET api/v1/catalog's `defaults` (defaultState(catalog)),
- *  and tests/api/test_api_sessions.py checks this copy against them. */
-export const FALLBACK_CATALOG = {
-  defaults: {
-    dataset: { name: "circle", n_samples: 500, noise: 0.0, train_ratio: 0.5, seed: 1, classes: null },
-    features: ["x1", "x2"],
-    layers: [{ units: 4, activation: "tanh" }, { units: 2, activation: "tanh" }],
-    output: { activation: null }, loss: null,
-    optimizer: { name: "sgd", learning_rate: 0.03 },
-    batch_size: 10, regularization: { kind: "none", rate: 0.0 }, dropout: 0.0, init: "xavier", seed: 1,
-  },
-  limits: { max_layers: 8, max_units: 64, max_classes: 5, min_samples: 10, max_samples: 2000,
-    max_custom_points: 2000, grid_extent: 6.0, max_epochs_per_second: 10000 },
-};
-
-export const SEED_MAX = 2 ** 31 - 1;
-export const CUSTOM = "custom";
-/** Fields PATCH changes on a live session; everything else of the config needs a new session. The
- *  data seed is one: Regenerate draws new points for the trained network (the TF Playground's way). */
-export const LIVE_KEYS = ["opt", "lr", "hyper", "batch", "reg", "rate", "dropout", "dseed"];
-/** Page-only fields: in the URL, never sent to the server (`more`: the "More settings" row is open). */
-export const VIEW_KEYS = ["showTest", "discretize", "logScale", "speed", "more"];
-export const HYPER_NAMES = ["beta", "rho", "eps", "beta1", "beta2"];
 /** The learning rate a diverged or bouncing run starts again with (the banner's button). */
 export const lowerRate = (lr) => Number((lr / 10).toPrecision(6));
 
-/** The default state, from the catalog's defaults (or the built-in mirror of them). */
-export function defaultState(catalog = FALLBACK_CATALOG) {
-  const d = catalog.defaults ?? FALLBACK_CATALOG.defaults;
-  return {
-    dataset: d.dataset.name, n: d.dataset.n_samples, noise: d.dataset.noise, ratio: d.dataset.train_ratio,
-    dseed: d.dataset.seed, classes: d.dataset.classes ?? null, points: null, labels: null, split: null,
-    features: [...d.features],
-    layers: d.layers.map((l) => ({ units: l.units, activation: l.activation })),
-    out: d.output?.activation ?? null, loss: d.loss ?? null,
-    opt: d.optimizer.name, lr: d.optimizer.learning_rate, hyper: {},
-    batch: d.batch_size, reg: d.regularization.kind, rate: d.regularization.rate,
-    dropout: d.dropout, init: d.init, seed: d.seed, weights: null,
-    showTest: true, discretize: false, logScale: false, speed: 30, more: false,
-  };
+/** Parse a query string (with or without "?") into a complete, valid state; keys missing from the
+ *  query keep `base`'s values (the defaults, or a lesson preset's state). The keys: query.js's URL_KEYS. */
+export function fromQuery(search, catalog = FALLBACK_CATALOG, base = defaultState(catalog)) {
+  const s = readQuery(search, catalog, base);
+  return s === base ? base : normalize(s, s, catalog);
 }
 
 // ------------------------------------------------------------------ store
@@ -130,7 +101,11 @@ export function normalize(prev, next, catalog = FALLBACK_CATALOG) {
   const s = { ...next };
   if (s.opt !== prev.opt && s.hyper === prev.hyper) s.hyper = {};
   const params = (catalog.optimizers ?? []).find((o) => o.name === s.opt)?.params;
-  if (params) s.hyper = Object.fromEntries(Object.entries(s.hyper).filter(([k]) => params.some((p) => p.name === k)));
+  // only the chosen optimizer's parameters, in the catalog's order (so a link always lists them alike)
+  if (params) {
+    s.hyper = Object.fromEntries(hyperNames(catalog).filter((k) => k in s.hyper && params.some((p) => p.name === k))
+      .map((k) => [k, s.hyper[k]]));
+  }
   const kind = problemKind(s, catalog);
   const outs = catalog.problems?.[kind]?.outputs;
   if (s.out !== null && outs && !outs.includes(s.out)) s.out = null;
@@ -215,7 +190,7 @@ export function livePatch(prev, next) {
 export function fromConfig(config, base) {
   const d = config.dataset;
   const hyper = {};
-  for (const k of HYPER_NAMES) if (k in (base.hyper ?? {})) hyper[k] = config.optimizer[k];
+  for (const k of Object.keys(base.hyper ?? {})) hyper[k] = config.optimizer[k];
   return {
     ...base, dataset: d.name, n: d.n_samples, noise: d.noise, ratio: d.train_ratio, dseed: d.seed,
     classes: d.classes ?? null, features: [...config.features],
@@ -225,5 +200,3 @@ export function fromConfig(config, base) {
     dropout: config.dropout, init: config.init, seed: config.seed,
   };
 }
-
-export function sameJson(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
