@@ -104,6 +104,8 @@ export function createApi({ fetchImpl, base = BASE, tokens } = {}) {
     fork: (id) => request("POST", s(id, "/fork")),
     presets: () => request("GET", "presets"),
     preset: (name) => request("GET", `presets/${encodeURIComponent(name)}`),
+    /** A small sample of a generated data set for its thumbnail: {kind, n_classes, points, labels}. */
+    datasetPreview: (name) => request("GET", `datasets/${encodeURIComponent(name)}/preview`),
     uploadCsv(file) {
       const form = new FormData();
       form.append("file", file, file.name ?? "points.csv");

@@ -112,7 +112,7 @@ async function becomeOwner(page, { first = false } = {}) {
   page.writeUrl = keepUrl(page);
   page.lessons.setLoader((name) => loadLesson(page, name));
   await page.firstDraw;
-  controls.picker.loadThumbnails(session.preview, new URL(import.meta.url).searchParams.get("v") ?? "");
+  controls.picker.loadThumbnails(api.datasetPreview, new URL(import.meta.url).searchParams.get("v") ?? "");
 }
 
 /** A session lesson chosen from the menu: paused, its settings, its caption. */

@@ -8,7 +8,7 @@ import { clearErrors, showError } from "./controls/dom.js";
 import { createChartFeed } from "./chartFeed.js";
 import { frameRow } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
-import { localPoints, networkSpec, pick, preview, withStubs } from "./sessionViews.js";
+import { localPoints, networkSpec, pick, withStubs } from "./sessionViews.js";
 import {
   CUSTOM, customProblem, defaultState, LIVE_KEYS, livePatch, lowerRate, sessionKey, toConfig, VIEW_KEYS,
 } from "./state.js";
@@ -18,7 +18,7 @@ const FPS = 60;
 /**
  * ctx: {catalog, store, live, viewsP, announce, hooks: {onFrame(decoded), onGone(), onError(err)}, watching}
  * (`watching`: start read only, for watch()). Views the page does not have (an embed has no network
- * diagram) may be null. Returns {sync, actions, preview, firstDraw, watch, adopt, readOnly(), setHooks()}.
+ * diagram) may be null. Returns {sync, actions, firstDraw, watch, adopt, readOnly(), setHooks()}.
  */
 export function createSession({ catalog, store, live, viewsP: allViewsP, announce = () => {}, hooks = {}, watching = false }) {
   const viewsP = allViewsP.then(withStubs);
@@ -354,6 +354,6 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     else { cur = null; sync(); }
   });
 
-  return { sync, actions, preview, firstDraw, watch, adopt, readOnly: () => readOnly, current: () => cur?.id ?? null,
+  return { sync, actions, firstDraw, watch, adopt, readOnly: () => readOnly, current: () => cur?.id ?? null,
     setHooks: (h) => Object.assign(hooks, h) };
 }

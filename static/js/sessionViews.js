@@ -1,7 +1,6 @@
 // sessionViews.js — what session.js hands the views: the diagram's spec, own points before the server
-// has split them, no-op stand-ins for views a page does not have; and the data sets' thumbnails.
+// has split them, no-op stand-ins for views a page does not have.
 
-import { api } from "./api.js";
 import { classCount, problemKind } from "./state.js";
 
 /** Views a page does not have become no-ops (an embed has only the boundary, maybe the loss chart). */
@@ -41,17 +40,4 @@ export function localPoints(catalog, s, data) {
     sets[part].y.push(s.labels[i]);
   });
   return { ...sets, kind: problemKind(s, catalog), nClasses: classCount(s, catalog) };
-}
-
-/** Points of one generated set for its thumbnail: a throwaway data-only session, deleted at once. */
-export async function preview(name) {
-  const s = await api.create({ dataset: { name, n_samples: 120 }, layers: [], batch_size: null });
-  try {
-    const d = await api.data(s.id);
-    const r = (x) => Math.round(x * 100) / 100;
-    return { points: [...d.train.x, ...d.test.x].map(([a, b]) => [r(a), r(b)]), labels: [...d.train.y, ...d.test.y],
-      kind: d.kind };
-  } finally {
-    api.remove(s.id).catch(() => {});
-  }
 }

@@ -509,7 +509,7 @@ def test_under_a_sub_path(page: Page, subpath_url: str) -> None:
     page.on("request", lambda r: urls.append(r.url))
     open_app(page, subpath_url)
     assert (attr(page, "data-session-id") or "") != ""
-    page.wait_for_timeout(1000)  # the data-set thumbnails (throwaway sessions) after the first draw
+    page.wait_for_timeout(1000)  # the data-set thumbnails (a preview each) after the first draw
     open_embed(page, subpath_url, f"preset={LESSON}&autoplay=1&caption=1")
     wait_until(page, lambda: epoch_attr(page) >= 5, "the embed to train behind the sub-path")
     assert page.locator("#lesson math").count() == 1

@@ -537,14 +537,62 @@ def test_page_works_under_its_csp_without_console_errors(context_factory: Callab
     play_button(p).click()
     wait_until(p, lambda: shown_epoch(p) >= 10, "training under the CSP")
     pause_and_settle(p, api, sid)
-    # the data-set thumbnails load after the first draw (a throwaway session each): let them finish
+    # the data-set thumbnails load after the first draw (GET datasets/{name}/preview each): let them finish
     n_sets = len(api.get("catalog").json()["datasets"])
-    wait_until(p, lambda: sum(u.endswith("/data") for u in seen) >= 1 + n_sets, "the thumbnails' data")
+    wait_until(p, lambda: sum(u.endswith("/preview") for u in seen) >= n_sets, "the thumbnails' data")
     p.wait_for_timeout(500)
     p.close()
     assert problems == [], problems
     foreign = [u for u in seen if not u.startswith(f"{server_url}/")]
     assert foreign == [], foreign
+
+
+# what each data-set thumbnail shows: colours filling more than a few pixels (a point's inside, not the
+# blended edges of anti-aliasing) other than the most common one (the background)
+THUMB_COLOURS = """() => Object.fromEntries([...document.querySelectorAll('#datasets button.thumb')].map((b) => {
+  const c = b.querySelector('canvas');
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const counts = new Map();
+  for (let i = 0; i < px.length; i += 4) {
+    const k = `${px[i]},${px[i + 1]},${px[i + 2]},${px[i + 3]}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const bg = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  return [b.getAttribute('aria-label'), [...counts.entries()].filter(([k, n]) => k !== bg && n >= 12).length];
+}))"""
+
+
+def test_thumbnails_come_from_the_preview_endpoint_not_sessions(context_factory: Callable[..., BrowserContext],
+                                                                server_url: str, api: httpx.Client) -> None:
+    """The data-set picker draws every set's thumbnail from GET datasets/{name}/preview: loading the page
+    makes no session but its own (it used to make and delete a throwaway one per data set)."""
+    ctx = context_factory()  # storage of its own: no thumbnail kept from an earlier page
+    calls: list[tuple[str, str]] = []
+    ctx.on("request", lambda r: calls.append((r.method, r.url.removeprefix(f"{server_url}/"))))
+    sets = api.get("catalog").json()["datasets"]
+    health = f"{server_url}/healthz"
+    before = api.get(health).json()["sessions"]
+    p = ctx.new_page()
+    p.set_default_timeout(WAIT_MS)
+    sid = open_app(p, server_url)
+    wait_until(p, lambda: sum(u.endswith("/preview") for _, u in calls) >= len(sets), "a preview per data set")
+
+    def drawn() -> dict[str, int] | None:
+        shown: dict[str, int] = p.evaluate(THUMB_COLOURS)
+        need = {"binary": 2, "multiclass": 3, "regression": 3}  # classes, or a colour scale of targets
+        ok = all(shown.get(f"{d['label']} ({d['kind']})", 0) >= need[d["kind"]] for d in sets)
+        return shown if ok else None
+
+    shown = wait_until(p, drawn, "every thumbnail drawn, in the colours of its classes or targets")
+    assert len(shown) == len(sets) + 1  # and "Your own"
+    previews = sorted(u for m, u in calls if m == "GET" and u.startswith("api/v1/datasets/"))
+    assert previews == sorted(f"api/v1/datasets/{d['name']}/preview" for d in sets)
+    made = [(m, u) for m, u in calls if u.startswith("api/v1/sessions") and m in ("POST", "DELETE")
+            and not u.endswith(("/play", "/pause", "/step", "/reset"))]
+    assert made == [("POST", "api/v1/sessions")], made
+    assert api.get(f"sessions/{sid}").status_code == 200
+    assert api.get(health).json()["sessions"] == before + 1, "the page's own session, and no other"
+    p.close()
 
 
 def test_nothing_requested_from_another_origin(recorder: Any, server_url: str) -> None:

@@ -39,6 +39,15 @@ test("lessons and forks: relative URLs, names encoded", async () => {
     ["GET", "api/v1/presets/dead-relu"], ["GET", "api/v1/presets/a%2Fb"], ["POST", "api/v1/sessions/s1/fork"]]);
 });
 
+test("a data set's preview (the picker's thumbnail): a GET, no session", async () => {
+  const f = fakeFetch(200, { kind: "multiclass", n_classes: 3, points: [[0, 1]], labels: [2] });
+  const api = createApi({ fetchImpl: f.impl });
+  assert.deepEqual(await api.datasetPreview("spiral_multi"), { kind: "multiclass", n_classes: 3, points: [[0, 1]], labels: [2] });
+  await api.datasetPreview("a/b");
+  assert.deepEqual(f.calls.map((c) => [c.init.method, c.url]), [["GET", "api/v1/datasets/spiral_multi/preview"],
+    ["GET", "api/v1/datasets/a%2Fb/preview"]]);
+});
+
 test("a 422 becomes an ApiError naming the field", async () => {
   const api = createApi({ fetchImpl: fakeFetch(422, { detail: [{ field: "csv line 3", msg: "x1 must be a number" }] }).impl });
   await assert.rejects(api.create({}), (e) => e instanceof ApiError && e.field === "csv line 3" &&

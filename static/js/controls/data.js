@@ -1,4 +1,4 @@
-// controls/data.js — the data-set picker (thumbnails drawn from a real preview of each set),
+// controls/data.js — the data-set picker (thumbnails drawn from each set's GET datasets/{name}/preview),
 // classes, train/test ratio, noise, number of points, data seed; and the display toggles.
 
 import { classColors } from "../plot.js";
@@ -30,7 +30,8 @@ export function buildDataPicker(root, { catalog, store, custom }) {
   if (store.get().dataset !== CUSTOM) drawThumb(buttons.get(CUSTOM).canvas, { points: [], labels: [] });
   store.subscribe(render);
   return {
-    /** Draw each generated set's thumbnail from `preview(name)` (one at a time; kept per app version). */
+    /** Draw each generated set's thumbnail from `preview(name)` → {points, labels, kind} (api.datasetPreview:
+     *  a sample the server draws without a session), one at a time; kept per app version. */
     async loadThumbnails(preview, version = "") {
       for (const d of catalog.datasets) {
         const key = `nnp-thumb:${version}:${d.name}`;
