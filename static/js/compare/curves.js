@@ -1,75 +1,65 @@
 // compare/curves.js — every variant's cost over the epochs in one chart: one colour AND one dash
-// pattern a variant (model.js), bounded points a trace (decimate.js), appended with extendTraces and
-// redrawn at most once per animation frame, taking turns with other heavy draws (plot.js everyFrame).
-import { Series } from '../decimate.js';
-import { autoResize, baseConfig, baseLayout, emptyLayout, everyFrame, logTicks, plotly } from '../plot.js';
+// pattern a variant (model.js), on the chart-series engine (views/seriesChart.js: bounded points a
+// trace, extendTraces, a few redraws a second). Two lines a variant, train and test cost, one on show;
+// a diverging variant's cost (up to 1e10) caps the linear axis instead of flattening the others.
+import { baseLayout, emptyLayout, lineWidth, logTicks } from '../plot.js';
+import { createSeriesChart, rangeOf } from '../views/seriesChart.js';
 import { fmtCost, variantStyle } from './model.js';
 
-const MAX_POINTS = 1000;
 const MIN_INTERVAL = 250;  // ms: six traces redrawn 4× a second look live; each Plotly redraw costs 10–30 ms
 const METRICS = { train: 'train cost', test: 'test cost' };
+const KEYS = Object.keys(METRICS);  // a variant's lines, in this order
 /** A diverging variant's cost may climb to 1e10: the linear axis stops at this many times a start. */
-const CAP = 3;
+export const CAP = 3;
 
+/** The linear y axis over curves whose first values are `firsts`: capped at CAP × the highest start
+ *  (+2 %) when some curve climbs above that, else Plotly's own range ({}). */
+export function cappedAxis(hi, firsts) {
+  const cap = Math.max(...firsts.map((f) => CAP * (f ?? 0)));
+  return cap > 0 && hi > cap ? { range: [0, cap * 1.02], autorange: false } : {};
+}
+
+/** Creates the chart in `el`; opts: {maxPoints, minInterval, env}. */
 export function createCurves(el, opts = {}) {
-  const div = document.createElement('div');
-  div.className = 'nnp-chart-plot';
-  el.classList.add('nnp-chart');
-  el.replaceChildren(div);
-  autoResize(div);
   let labels = [];
-  let series = [];  // per variant: {train, test, first}
+  let firsts = [];  // per variant: its first finite {train, test} (where the cap is measured from)
   let metric = 'train';
-  let logScale = false;
   let target = null;
-  let needsReact = true;
-  let axisKey = '';
-  let axis = {};
 
-  const shown = () => series.map((s) => s[metric]);
-  /** The page's line width and plot font (CSS variables: the projector theme thickens and enlarges them). */
-  const cssNumber = (name) => parseFloat(getComputedStyle(el).getPropertyValue(name)) || 0;
-  const lineWidth = () => Math.max(2.25, cssNumber('--line-width'));
+  const at = (i, key = metric) => chart.line(i * KEYS.length + KEYS.indexOf(key));
+  /** The page's plot font (a CSS variable: the projector theme enlarges it). */
+  const cssNumber = (name) => (typeof getComputedStyle === 'function'
+    ? parseFloat(getComputedStyle(el).getPropertyValue(name)) || 0 : 0);
   const noteSize = () => Math.max(11, (cssNumber('--plot-font-size') || 13) - 3);
 
-  function traces() {
-    const width = lineWidth();
+  function traces(data) {
+    const width = Math.max(2.25, lineWidth(el));
     return labels.map((label, i) => {
       const { color, dash } = variantStyle(i);
-      const { x, y } = series[i][metric].plotted();
-      return { type: 'scatter', mode: 'lines', name: label, x, y, line: { color, dash, width },
+      return { type: 'scatter', mode: 'lines', name: label, x: data[i].x, y: data[i].y, line: { color, dash, width },
                hovertemplate: `${label.replace(/%/g, '%%')}: %{y:.4g}<extra></extra>` };
     });
   }
 
   /** The y axis follows the data: log ticks, or a linear range capped above a diverging run. */
-  function axisChanged() {
-    const ss = shown().filter((s) => s.length);
-    if (!ss.length) { axis = {}; } else if (logScale) {
-      axis = logTicks(Math.min(...ss.map((s) => s.lo)), Math.max(...ss.map((s) => s.hi)));
-    } else {
-      const hi = Math.max(...ss.map((s) => s.hi));
-      const cap = Math.max(...series.filter((s) => s[metric].length).map((s) => CAP * (s.first[metric] ?? 0)));
-      axis = cap > 0 && hi > cap ? { range: [0, cap * 1.02], autorange: false } : {};
-    }
-    const key = JSON.stringify(axis);
-    if (key === axisKey) return false;
-    axisKey = key;
-    return true;
+  function axis(lines, log) {
+    const { lo, hi } = rangeOf(lines);
+    if (log) return logTicks(lo, hi);
+    return cappedAxis(hi, firsts.filter((_, i) => lines[i].length).map((f) => f[metric]));
   }
 
-  function layout() {
-    const empty = emptyLayout(shown().every((s) => s.length === 0));
+  function layout({ axis: dataAxis, empty: none, log }) {
+    const empty = emptyLayout(none);
     const withTarget = metric === 'train' && target !== null;
     return baseLayout(el, {
       annotations: [...empty.annotations, ...(withTarget ? [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y',
-        y: logScale ? Math.log10(target) : target, yanchor: 'bottom', showarrow: false, text: `target ${fmtCost(target)}`,
+        y: log ? Math.log10(target) : target, yanchor: 'bottom', showarrow: false, text: `target ${fmtCost(target)}`,
         font: { size: noteSize(), color: '#555' } }] : [])],
       shapes: withTarget ? [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: target, y1: target,
         line: { color: '#555', width: 1, dash: 'dot' }, layer: 'below' }] : [],
       xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', ...empty.axis },
-      yaxis: { title: { text: METRICS[metric] }, type: logScale ? 'log' : 'linear', rangemode: logScale ? 'normal' : 'tozero',
-               exponentformat: 'power', nticks: 6, ...axis, ...empty.axis },
+      yaxis: { title: { text: METRICS[metric] }, type: log ? 'log' : 'linear', rangemode: log ? 'normal' : 'tozero',
+               exponentformat: 'power', nticks: 6, ...dataAxis, ...empty.axis },
       margin: { l: 52, r: 12, t: 8, b: 36 },
       hovermode: 'x unified',
       // a short chart (a 520×300 frame with the caption) leaves the legend to the maps' titles, whose
@@ -79,78 +69,51 @@ export function createCurves(el, opts = {}) {
     });
   }
 
-  const draw = everyFrame(() => {
-    const P = plotly();
-    const changes = shown().map((s) => s.drain());
-    if (axisChanged() || needsReact || changes.some((c) => c.rebuild)) {
-      needsReact = false;
-      P.react(div, traces(), layout(), baseConfig);
-      return;
-    }
-    const idx = [];
-    const update = { x: [], y: [] };
-    changes.forEach((c, i) => {
-      if (!c.x.length) return;
-      idx.push(i); update.x.push(c.x); update.y.push(c.y);
-    });
-    if (idx.length) P.extendTraces(div, update, idx);
-  }, 'compareCurves', { minInterval: opts.minInterval ?? MIN_INTERVAL, heavy: true });
+  const chart = createSeriesChart(el, {
+    name: 'compareCurves', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints,
+    shown: () => labels.map((_, i) => at(i)), axis, traces, layout,
+  }, opts.env);
 
   function push(i, rows) {
-    const s = series[i];
+    const first = firsts[i];
     for (const r of rows) {
-      if (s.first.train === undefined && Number.isFinite(r.train)) s.first.train = r.train;
-      if (s.first.test === undefined && Number.isFinite(r.test)) s.first.test = r.test;
-      s.train.push(r.epoch, r.train);
-      s.test.push(r.epoch, r.test);
+      for (const key of KEYS) {
+        if (first[key] === undefined && Number.isFinite(r[key])) first[key] = r[key];
+        at(i, key).push(r.epoch, r[key]);
+      }
     }
   }
 
-  function fresh(s) {
-    s.train.clear();
-    s.test.clear();
-    s.first = {};
-  }
-
-  draw();
   return {
     /** New variants (labels in order): every curve cleared. */
     setVariants(names) {
       labels = [...names];
-      series = labels.map(() => ({ train: new Series(opts.maxPoints ?? MAX_POINTS), test: new Series(opts.maxPoints ?? MAX_POINTS),
-                                   first: {} }));
-      needsReact = true;
-      draw();
+      firsts = labels.map(() => ({}));
+      chart.setLines(labels.length * KEYS.length);
     },
     /** Variant i's curve from these rows {epoch, train, test} (after a reset, or from its history). */
     reset(i, rows = []) {
-      if (!series[i]) return;
-      fresh(series[i]);
+      if (!firsts[i]) return;
+      for (const key of KEYS) at(i, key).clear();
+      firsts[i] = {};
       push(i, rows);
-      needsReact = true;
-      draw();
+      chart.redraw();
     },
     append(i, rows) {
-      if (!series[i]) return;
+      if (!firsts[i]) return;
       push(i, rows);
-      draw();
+      chart.changed();
     },
     /** "train" or "test" cost. */
     setMetric(m) {
       if (!METRICS[m] || m === metric) return;
       metric = m;
-      needsReact = true;
-      draw();
+      chart.redraw();
     },
-    setLogScale(on) {
-      logScale = !!on;
-      needsReact = true;
-      draw();
-    },
+    setLogScale: (on) => chart.setLogScale(on),
     setTarget(t) {
       target = t;
-      needsReact = true;
-      draw();
+      chart.redraw();
     },
   };
 }

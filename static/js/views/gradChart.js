@@ -1,12 +1,11 @@
 // ‖dW[l]‖ per layer over epochs on a log axis (vanishing/exploding gradients at a glance);
-// same bounded series and once-per-animation-frame drawing as the loss chart. A norm of exactly 0
+// one line a layer on the chart-series engine (seriesChart.js), as the loss chart. A norm of exactly 0
 // (every unit feeding the layer dead: no gradient at all) has no place on a log axis, so it is drawn
 // on a row of its own a decade under the smallest norm seen, labelled "0 (dead)": the curves drop
 // to it and the chart goes on, instead of silently stopping.
-import { Series } from '../decimate.js';
-import { autoResize, baseConfig, baseLayout, cornerSafe, emptyLayout, everyFrame, lineWidth, logTicks, plotly } from '../plot.js';
+import { baseLayout, cornerSafe, emptyLayout, lineWidth, logTicks } from '../plot.js';
+import { createSeriesChart, rangeOf } from './seriesChart.js';
 
-const MAX_POINTS = 1000;
 const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live; each full Plotly redraw costs 10–15 ms
 
 /** Sequential blues, first layer palest; the output layer in the palette's orange. */
@@ -35,103 +34,65 @@ export function gradTicks(lo, hi, hasZero) {
   return { tickvals: [floor, ...(t.tickvals ?? [])], ticktext: [DEAD_LABEL, ...(t.ticktext ?? [])] };
 }
 
+/** Creates the chart in `el`; opts: {maxPoints, minInterval, env}. */
 export function createGradChart(el, opts = {}) {
-  const div = document.createElement('div');
-  div.className = 'nnp-chart-plot';
-  el.classList.add('nnp-chart');
-  el.replaceChildren(div);
-  autoResize(div);
-  let series = [];
-  let needsReact = true;
   let lowest = Infinity;  // the lowest positive norm pushed (zeros are drawn a decade under it)
   let zeros = false;  // some norm was exactly 0
-
-  function resize(n) {
-    if (series.length === n) return;
-    series = Array.from({ length: n }, () => new Series(opts.maxPoints ?? MAX_POINTS));
-    needsReact = true;
-  }
-
-  let ticks = {};
-  let ticksKey = '';
-
-  /** Log-axis ticks follow the norms' range (and the zero row moves with it); a change of ticks
-   *  needs a full redraw, which redraws the zeros at their new row. */
-  function ticksChanged() {
-    ticks = gradTicks(lowest, Math.max(...series.map((s) => s.hi)), zeros);
-    const key = JSON.stringify(ticks);
-    if (key === ticksKey) return false;
-    ticksKey = key;
-    return true;
-  }
 
   const onLog = (ys) => (zeros ? ys.map((y) => (y === 0 ? zeroRow(lowest) : y)) : ys);
   const hoverText = (ys) => ys.map((y) => (y === 0 ? DEAD_LABEL : String(+y.toPrecision(3))));
 
-  const draw = everyFrame(() => {
-    const P = plotly();
-    const changes = series.map((s) => s.drain());
-    if (ticksChanged() || needsReact || changes.some((c) => c.rebuild)) {
-      needsReact = false;
-      const n = series.length;
+  const chart = createSeriesChart(el, {
+    name: 'gradChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints,
+    // the ticks follow the norms' range and the zero row moves with it: a change of ticks is a full
+    // redraw, which puts the zeros at their new row
+    axis: (lines) => gradTicks(lowest, rangeOf(lines).hi, zeros),
+    points: ({ x, y }) => ({ x, y: onLog(y), text: hoverText(y) }),
+    traces(data) {
+      const n = data.length;
       const width = lineWidth(el);
-      const data = series.map((s, l) => ({
+      return data.map((d, l) => ({
         type: 'scatter', mode: 'lines', name: layerName(l, n), hovertemplate: '%{text}',
-        line: { color: layerColor(l, n), width, dash: l === n - 1 ? 'dash' : 'solid' }, ...plottedOnLog(s),
+        line: { color: layerColor(l, n), width, dash: l === n - 1 ? 'dash' : 'solid' }, ...d,
       }));
-      const empty = emptyLayout(series.every((s) => s.length === 0), 'no updates yet');
-      P.react(div, data, baseLayout(el, {
+    },
+    layout({ axis, empty: none }) {
+      const empty = emptyLayout(none, 'no updates yet');
+      return baseLayout(el, {
         annotations: empty.annotations,
         xaxis: { title: { text: 'epoch', standoff: 2 }, ...empty.axis },
-        yaxis: { title: { text: '‖dW‖' }, type: 'log', exponentformat: 'power', ...ticks, ...cornerSafe(el), ...empty.axis },
+        yaxis: { title: { text: '‖dW‖' }, type: 'log', exponentformat: 'power', ...axis, ...cornerSafe(el), ...empty.axis },
         margin: { l: 52, r: 12, t: 2, b: 34 }, hovermode: 'x unified', legend: { y: 1, yanchor: 'bottom' },
-      }), baseConfig);
-      return;
-    }
-    const idx = [];
-    const update = { x: [], y: [], text: [] };
-    changes.forEach((c, i) => {
-      if (c.x.length) { idx.push(i); update.x.push(c.x); update.y.push(onLog(c.y)); update.text.push(hoverText(c.y)); }
-    });
-    if (idx.length) P.extendTraces(div, update, idx);
-  }, 'gradChart', { minInterval: opts.minInterval ?? MIN_INTERVAL, heavy: true });
-
-  function plottedOnLog(s) {
-    const p = s.plotted();
-    return { x: p.x, y: onLog(p.y), text: hoverText(p.y) };
-  }
+      });
+    },
+  }, opts.env);
 
   function push(epoch, norms) {
     if (!Array.isArray(norms)) return;
-    resize(norms.length);
+    if (chart.count !== norms.length) chart.setLines(norms.length);  // another network: start over
     norms.forEach((g, l) => {
       if (!(g >= 0) || !Number.isFinite(g)) return;  // null (non-finite on the server), NaN: nothing to draw
       if (g === 0) zeros = true;
       else lowest = Math.min(lowest, g);
-      series[l].push(epoch, g);
+      chart.line(l).push(epoch, g);
     });
   }
 
-  draw();
+  chart.setLines(0);
   return {
     /** Clears the chart; optional history: {epoch: [...], grad_norms: [[...] | null, ...]} (GET …/history). */
     reset(history = null) {
-      series = [];
       lowest = Infinity;
       zeros = false;
-      needsReact = true;
+      chart.setLines(0);
       if (history) history.epoch.forEach((e, i) => push(e, history.grad_norms[i]));
-      draw();
     },
     /** One epoch's norms, one per layer (metrics.grad_norms of a frame); a new layer count starts over. */
     append(epoch, norms) {
       push(epoch, norms);
-      draw();
+      chart.changed();
     },
     /** Re-read fonts and colours from the CSS variables (after a theme change). */
-    refreshTheme() {
-      needsReact = true;
-      draw();
-    },
+    refreshTheme: () => chart.redraw(),
   };
 }

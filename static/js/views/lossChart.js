@@ -1,24 +1,16 @@
-// Train/test cost (left axis) and accuracy (right axis) over epochs; bounded points per trace,
-// appended with Plotly.extendTraces and redrawn at most once per animation frame.
-import { Series } from '../decimate.js';
-import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, emptyLayout, everyFrame, lineWidth, logTicks, plotly } from '../plot.js';
+// Train/test cost (left axis) and accuracy (right axis) over epochs: four traces on the chart-series
+// engine (seriesChart.js: bounded points, extendTraces, a few redraws a second).
+import { baseLayout, classColors, cornerSafe, emptyLayout, lineWidth, logTicks } from '../plot.js';
+import { createSeriesChart, rangeOf } from './seriesChart.js';
 
-const MAX_POINTS = 1000;
 const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live; each full Plotly redraw costs 10–15 ms
 const KEYS = ['train', 'test', 'trainAcc', 'testAcc'];
 
-/** Creates the chart in `el`; opts: {maxPoints, showAccuracy (default true)}. */
+/** Creates the chart in `el`; opts: {maxPoints, showAccuracy (default true), minInterval, env}. */
 export function createLossChart(el, opts = {}) {
-  const div = document.createElement('div');
-  div.className = 'nnp-chart-plot';
-  el.classList.add('nnp-chart');
-  el.replaceChildren(div);
-  autoResize(div);
-  const series = KEYS.map(() => new Series(opts.maxPoints ?? MAX_POINTS));
-  let logScale = false;
   let showAccuracy = opts.showAccuracy ?? true;
   let hasAccuracy = false;
-  let needsReact = true;
+  const accuracyShown = () => showAccuracy && hasAccuracy;
 
   function traces(data) {
     const [c0, c1] = classColors(el);
@@ -28,99 +20,66 @@ export function createLossChart(el, opts = {}) {
       // short names keep the legend on one row in a narrow column; the axes say cost and accuracy
       { name: 'train', line: line(c1, 'solid'), yaxis: 'y', hovertemplate: 'cost %{y:.4g}' },
       { name: 'test', line: line(c0, 'solid'), yaxis: 'y', hovertemplate: 'cost %{y:.4g}' },
-      { name: 'train acc', line: line(c1, 'dot'), yaxis: 'y2', visible: showAccuracy && hasAccuracy },
-      { name: 'test acc', line: line(c0, 'dot'), yaxis: 'y2', visible: showAccuracy && hasAccuracy },
+      { name: 'train acc', line: line(c1, 'dot'), yaxis: 'y2', visible: accuracyShown() },
+      { name: 'test acc', line: line(c0, 'dot'), yaxis: 'y2', visible: accuracyShown() },
     ].map((t, i) => ({ type: 'scatter', mode: 'lines', hovertemplate: '%{y:.4g}', ...t, x: data[i].x, y: data[i].y }));
   }
 
-  let ticks = {};
-  let ticksKey = '';
-
-  /** Log-axis ticks follow the cost's range; a change of ticks needs a full redraw. */
-  function ticksChanged() {
-    if (!logScale) return false;
-    ticks = logTicks(Math.min(series[0].lo, series[1].lo), Math.max(series[0].hi, series[1].hi));
-    const key = JSON.stringify(ticks);
-    if (key === ticksKey) return false;
-    ticksKey = key;
-    return true;
-  }
-
-  function layout() {
-    const empty = emptyLayout(series.every((s) => s.length === 0));
+  function layout({ axis, empty: none, log }) {
+    const empty = emptyLayout(none);
     return baseLayout(el, {
       annotations: empty.annotations,
       xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', ...empty.axis },
-      yaxis: { title: { text: 'cost' }, type: logScale ? 'log' : 'linear', rangemode: logScale ? 'normal' : 'tozero',
-               exponentformat: 'power', nticks: 5, ...(logScale ? ticks : {}), ...cornerSafe(el), ...empty.axis },
+      yaxis: { title: { text: 'cost' }, type: log ? 'log' : 'linear', rangemode: log ? 'normal' : 'tozero',
+               exponentformat: 'power', nticks: 5, ...axis, ...cornerSafe(el), ...empty.axis },
       yaxis2: { title: { text: 'accuracy' }, overlaying: 'y', side: 'right', range: [0, 1.02], fixedrange: true,
-                showgrid: false, visible: showAccuracy && hasAccuracy, tickvals: [0, 0.5, 1], ticktext: ['0', '50%', '100%'],
+                showgrid: false, visible: accuracyShown(), tickvals: [0, 0.5, 1], ticktext: ['0', '50%', '100%'],
                 zeroline: false, automargin: true, ...cornerSafe(el) },
-      margin: { l: 48, r: showAccuracy && hasAccuracy ? 48 : 12, t: 2, b: 34 },
+      margin: { l: 48, r: accuracyShown() ? 48 : 12, t: 2, b: 34 },
       legend: { y: 1, yanchor: 'bottom', x: -0.16, xanchor: 'left' },
       hovermode: 'x unified',
     });
   }
 
-  const draw = everyFrame(() => {
-    const P = plotly();
-    const changes = series.map((s) => s.drain());
-    if (ticksChanged() || needsReact || changes.some((c) => c.rebuild)) {
-      needsReact = false;
-      P.react(div, traces(series.map((s) => s.plotted())), layout(), baseConfig);
-      return;
-    }
-    const idx = [];
-    const update = { x: [], y: [] };
-    changes.forEach((c, i) => {
-      if (!c.x.length) return;
-      idx.push(i); update.x.push(c.x); update.y.push(c.y);
-    });
-    if (idx.length) P.extendTraces(div, update, idx);
-  }, 'lossChart', { minInterval: opts.minInterval ?? MIN_INTERVAL, heavy: true });
+  const chart = createSeriesChart(el, {
+    name: 'lossChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, traces, layout,
+    // log ticks follow the cost (the first two lines); the accuracy has an axis of its own
+    axis(lines, log) {
+      if (!log) return {};
+      const { lo, hi } = rangeOf(lines.slice(0, 2));
+      return logTicks(lo, hi);
+    },
+  }, opts.env);
+  chart.setLines(KEYS.length);
 
   function push(rows) {
     for (const r of rows) {
-      series[0].push(r.epoch, r.train);
-      series[1].push(r.epoch, r.test);
-      series[2].push(r.epoch, r.trainAcc);
-      series[3].push(r.epoch, r.testAcc);
+      KEYS.forEach((k, i) => chart.line(i).push(r.epoch, r[k]));
       if (!hasAccuracy && (Number.isFinite(r.trainAcc) || Number.isFinite(r.testAcc))) {
         hasAccuracy = true;
-        needsReact = true;
+        chart.redraw();  // the accuracy's axis and legend appear
       }
     }
   }
 
-  draw();
   return {
     /** Clears the chart; optional rows {epoch, train, test, trainAcc, testAcc} to start from (history). */
     reset(rows = []) {
-      series.forEach((s) => s.clear());
       hasAccuracy = false;
-      needsReact = true;
+      chart.clear();
       push(rows);
-      draw();
     },
     /** Appends rows (any number: one per frame, or a whole history page). */
     append(rows) {
       push(Array.isArray(rows) ? rows : [rows]);
-      draw();
+      chart.changed();
     },
-    setLogScale(on) {
-      logScale = !!on;
-      needsReact = true;
-      draw();
-    },
+    setLogScale: (on) => chart.setLogScale(on),
     setShowAccuracy(on) {
       showAccuracy = !!on;
-      needsReact = true;
-      draw();
+      chart.redraw();
     },
     /** Re-read fonts and colours from the CSS variables (after a theme change). */
-    refreshTheme() {
-      needsReact = true;
-      draw();
-    },
+    refreshTheme: () => chart.redraw(),
   };
 }
