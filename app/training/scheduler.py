@@ -28,6 +28,7 @@ from .flock import Flock, FlockKey, flock_key, flock_key_of, may_flock
 from .session import SessionError
 
 CHUNK_S = 0.01  # at full speed, train ~10 ms at a time, then let the others have their turn
+MIN_CHUNK_S = 0.001  # … or less, to end when its next frame is due (on_chunk says when), but not less than this
 TICK_S = 1 / 30  # a paced session trains once a display frame (at 30 fps): one frame, one tick of work
 MAX_LAG_S = 0.25  # a paced session more than this far behind its schedule drops the backlog
 
@@ -67,7 +68,7 @@ class Runnable(Protocol):
     def pause(self) -> None: ...
 
 
-OnChunk = Callable[[], object]
+OnChunk = Callable[[], object]  # may return the seconds until the target's next frame is due (a float)
 
 
 @dataclass(eq=False)
@@ -105,6 +106,7 @@ class Scheduler:
     clock: Callable[[], float] = time.monotonic
     threaded: bool = True  # False: nothing runs until run_due() is called (tests with a fake clock)
     counters: Counters = field(default_factory=Counters)
+    cpu_clock: Callable[[], float] = time.thread_time  # what a chunk of training costs (a test fakes it)
 
     flocking: bool = True  # False: every session trains alone (for comparisons in tests and benches)
 
@@ -284,7 +286,7 @@ class Scheduler:
         """Train and build the frame; False when the target cannot train any more."""
         # this thread's CPU time, not the wall clock: on a loaded machine the wall time of a chunk
         # swells at random, and chunks sized from it made full-speed sessions' shares unequal
-        started = time.thread_time()
+        started = self.cpu_clock()
         try:
             entry.target.train(updates)
         except SessionError:  # diverged, deleted or paused under our feet
@@ -296,31 +298,37 @@ class Scheduler:
             self._drop(entry)
             entry.target.pause()
             return False
-        took = time.thread_time() - started
+        took = self.cpu_clock() - started
         entry.done += updates
         entry.turns += 1
         self.counters.turns += 1
         self.counters.updates += updates
+        frame_in = self._after_work(entry)
+        if frame_in is False:
+            return False
         if entry.epochs_per_second is None:
             # straight to ~CHUNK_S of CPU (at most 8× at a time, in case the first turn ran cold): a
-            # slow doubling ramp left sessions that got few turns (a loaded machine) with small chunks
-            fits = int(updates * CHUNK_S / took) if took > 0 else updates * 8
+            # slow doubling ramp left sessions that got few turns (a loaded machine) with small chunks.
+            # A viewer's next frame due sooner: end the chunk then, so frames come at the pace it reads
+            budget = CHUNK_S if frame_in is True else min(CHUNK_S, max(MIN_CHUNK_S, frame_in))
+            fits = round(updates * budget / took) if took > 0 else updates * 8
             entry.chunk = max(1, min(updates * 8, fits))
-        return self._after_work(entry)
+        return True
 
-    def _after_work(self, entry: Entry) -> bool:
-        """Build the frame if one is due; a failure stops this session only (False)."""
+    def _after_work(self, entry: Entry) -> float | bool:
+        """Build the frame if one is due: the seconds until the next one is (from on_chunk), True
+        when that is not known, False when it failed (which stops this session only)."""
         if entry.on_chunk is None:
             return True
         try:
-            entry.on_chunk()
+            due_in = entry.on_chunk()
         except Exception:
             log.exception("building the frame of %s failed", entry.target.id)
             self.counters.errors += 1
             self._drop(entry)
             entry.target.pause()
             return False
-        return True
+        return float(due_in) if isinstance(due_in, int | float) and not isinstance(due_in, bool) else True
 
     def _updates_due(self, entry: Entry | Flock, now: float, per_epoch: int) -> int:
         if entry.epochs_per_second is None:
@@ -407,7 +415,7 @@ class Scheduler:
         self.counters.flocked_updates += updates * len(flock.members)
         for m in list(flock.members):
             m.turns += 1
-            if not self._after_work(m):
+            if self._after_work(m) is False:
                 flock.members.remove(m)
                 m.flock = None
         return True
