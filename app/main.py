@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     if differ:
         raise ValueError(f"{', '.join(differ)}: read by the request schemas at import; set them in the "
                          "environment (NNP_*) before starting instead")
-    scheduler = Scheduler(clock, threaded)
+    scheduler = Scheduler(clock, threaded=threaded)  # by name: the fields after clock may grow
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
