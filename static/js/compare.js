@@ -6,7 +6,8 @@
 // to the frame, no form; the embed's options and postMessage contract (compare/embed.js).
 
 import { ApiError, api } from "./api.js";
-import { frameRow, historyRows } from "./decimate.js";
+import { comparisonSets, createChartFeed } from "./chartFeed.js";
+import { frameRow } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
 import { embedOptions, themed } from "./links.js";
 import { everyFrame } from "./plot.js";
@@ -100,7 +101,7 @@ async function start() {
 
 function createPage({ catalog, initial, lesson, embed = null }) {
   let c = initial;
-  let cur = null;  // {id, labels, row0[], lastEpoch[], cards[]}
+  let cur = null;  // {id, labels, cards[]}
   let retries = 0;  // times a full server was asked again for this page's first comparison
   let status = "idle";
   let wantPlaying = false;
@@ -151,6 +152,9 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     return curves;
   });
   const layersP = plotlyReady.then(() => createLayerChart($("layer-chart")));
+  // the curves: the history on (re)connect, then frames; epochs the stream skipped from history?since=
+  const feed = createChartFeed({ history: (id, since) => compareApi.history(id, since), views: curvesP,
+    sets: comparisonSets });
   /** The chart on show: "train" or "test" cost over the epochs, or ‖dW[l]‖ by "layers". */
   function showChart(which) {
     const radio = document.querySelector(`input[name="cmp-metric"][value="${which}"]`);
@@ -328,7 +332,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     form.showError(null);
     const labels = variantLabels(next.field, next.values, r.variants.map((v) => v.label));
     const row0 = r.variants.map((v) => frameRow(v));
-    cur = { id: r.id, labels, row0, lastEpoch: r.variants.map((v) => v.epoch), cards: null, data: null,
+    cur = { id: r.id, labels, cards: null, data: null,
       variants: r.variants.map((v) => v.session_id) };
     cur.cards = buildCards(r, labels, next.base);
     layoutCards();
@@ -343,8 +347,8 @@ function createPage({ catalog, initial, lesson, embed = null }) {
       if (cur?.id !== r.id) return;
       v.setVariants(labels);
       v.setTarget(next.target);
-      row0.forEach((row, i) => v.reset(i, [row]));
     });
+    feed.start(r.id, row0);  // its resets wait for the curves too, after setVariants (registered first)
     const mine = cur;
     api.data(r.variants[0].session_id).then((data) => {
       if (cur !== mine) return;
@@ -396,16 +400,9 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     latest = null;
   }
 
-  /** After a (re)connect: every curve from the server's history. */
+  /** After a (re)connect: every curve from the server's history (chartFeed.js). */
   async function refill(id) {
-    if (cur?.id !== id) return;
-    const [hist, curves] = await Promise.all([compareApi.history(id), curvesP]);
-    if (cur?.id !== id) return;
-    hist.variants.forEach((hv, i) => {
-      const rows = historyRows(hv);
-      curves.reset(i, [cur.row0[i], ...rows]);
-      cur.lastEpoch[i] = Math.max(cur.lastEpoch[i], rows.at(-1)?.epoch ?? 0);
-    });
+    if (cur?.id === id) await feed.refill();
   }
 
   async function decodeFrames() {
@@ -446,13 +443,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     f.variants.forEach((v, i) => cur.cards[i]?.map.setOutput(outputs[i]));
     showVariants(f.variants, f.step);
     applyStatus(f);
-    curvesP.then((curves) => {
-      f.variants.forEach((v, i) => {
-        if (v.epoch < cur.lastEpoch[i]) curves.reset(i, [frameRow(v)]);
-        else if (v.epoch > cur.lastEpoch[i]) curves.append(i, [frameRow(v)]);
-        cur.lastEpoch[i] = v.epoch;
-      });
-    });
+    feed.frame(f).catch(report);  // a reset starts the curves over; skipped epochs come from the history
   }
 
   /** Table, map badges, the lesson's line under each map, the layer chart and the epoch counter from

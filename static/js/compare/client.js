@@ -17,7 +17,7 @@ export function createCompareApi({ fetchImpl, base, tokens } = {}) {
     play: (id, epochsPerSecond = null) => request("POST", c(id, "/play"), { epochs_per_second: epochsPerSecond }),
     pause: (id) => request("POST", c(id, "/pause")),
     reset: (id) => request("POST", c(id, "/reset"), {}),
-    history: (id) => request("GET", c(id, "/history")),
+    history: (id, since = -1) => request("GET", c(id, `/history?since=${since}`)),  // epochs after `since`
     preset: (name) => request("GET", `presets/${encodeURIComponent(name)}`),
   };
 }
