@@ -1,13 +1,16 @@
 // session.js — the live session behind a page. One session at a time: a change PATCHes it when it
 // can, else a new session replaces it (POST, then DELETE the old one); one EventSource follows
 // whichever session is current. A page may also *watch* someone else's session (read only: nothing
-// is sent, nothing deleted) and later *adopt* a session of its own (a fork).
+// is sent, nothing deleted) and later *adopt* a session of its own (a fork). The stream, its newest
+// frame and the one draw per animation frame are liveView.js's.
 
 import { ApiError, api, openStream } from "./api.js";
 import { clearErrors, showError } from "./controls/dom.js";
 import { createChartFeed } from "./chartFeed.js";
 import { frameRow } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
+import { createLiveView } from "./liveView.js";
+import { serialQueue } from "./serialQueue.js";
 import { localPoints, networkSpec, pick, withStubs } from "./sessionViews.js";
 import {
   CUSTOM, customProblem, defaultState, LIVE_KEYS, livePatch, lowerRate, sessionKey, toConfig, VIEW_KEYS,
@@ -21,25 +24,40 @@ const FPS = 60;
  * diagram) may be null. Returns {sync, actions, firstDraw, watch, adopt, readOnly(), setHooks()}.
  */
 export function createSession({ catalog, store, live, viewsP: allViewsP, announce = () => {}, hooks = {}, watching = false }) {
-  const viewsP = allViewsP.then(withStubs);
+  let views = null;  // the views, once made (frames wait for them)
+  const viewsP = allViewsP.then(withStubs).then((v) => (views = v));
   let cur = null;  // {id, key, state, row0, owned}: the session the page shows (id null: custom data not ready)
   let readOnly = watching;  // watching a session that is not ours: nothing is sent to it
-  let stream = null;
   let wantPlaying = false;
   const feed = createChartFeed({ history: (id, since) => api.history(id, since), views: viewsP });
-  let pending = null, decoding = false, framesShown = 0;
   let note = null;  // shown once the next session is up
-  let chain = Promise.resolve();
   let syncQueued = false;
   let resolveFirst;
   const firstDraw = new Promise((r) => { resolveFirst = r; });
 
   /** Server calls run one at a time, in order, so a click never races a session swap. */
-  const queue = (task) => {
-    const p = chain.then(task);
-    chain = p.catch(report);
-    return p;
-  };
+  const queue = serialQueue((err) => report(err));
+
+  // read by the browser tests and bench/frames.py on <html>: data-frames-shown, data-session-id, data-epoch
+  const liveView = createLiveView({
+    open: (id, handlers) => openStream(id, { fps: FPS, ...handlers }),
+    // frames wait for the views (Plotly may still be loading) and for the session's network and points
+    decode: async (f) => {
+      const d = await decodeFrame(f);
+      await viewsP;
+      await cur?.ready;
+      return d;
+    },
+    counters: document.documentElement,
+    marks: (d) => ({ sessionId: d.id, epoch: String(d.epoch) }),
+    hooks: {
+      onFrame: (d) => { if (d.id === cur?.id) showFrame(views, d); },
+      onRefill: (id) => queue(() => refill(id)),
+      onGone: (id) => { if (cur?.id === id) expired(); },
+      onMoved: (id, next) => { if (cur?.id === id) moved(id, next); },
+      onGiveUp: (id) => { if (cur?.id === id) queue(() => api.read(id)).catch(() => {}); },
+    },
+  });
   function sync() {
     if (syncQueued || readOnly) return;
     syncQueued = true;
@@ -123,7 +141,7 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     if (cur?.id !== info.id) return;
     live.set({ data });
     feed.start(info.id, cur.row0);  // the curves: history on open, then frames (chartFeed.js)
-    openLive(info.id);  // frames wait for the views (Plotly may still be loading), not the other way round
+    liveView.open(info.id);  // frames wait for the views (Plotly may still be loading), not the other way round
     const c = cur;
     c.ready = viewsP.then((v) => {
       v.boundary.setHint?.(null);
@@ -154,9 +172,9 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
 
   /** A REST answer about the session, unless a frame (newer: the runner keeps going) came meanwhile. */
   async function fresh(request) {
-    const seen = framesShown;
+    const seen = liveView.shown();
     const r = await request;
-    if (framesShown === seen) applySession(r);
+    if (liveView.shown() === seen) applySession(r);
     else if (r.status === "diverged") wantPlaying = false;
     return r;
   }
@@ -170,21 +188,8 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
 
   // --- the stream
 
-  function openLive(id) {
-    stream = openStream(id, {
-      fps: FPS,
-      onFrame: (f) => { if (f.id === cur?.id) { pending = f; if (!decoding) drainFrames(); } },
-      onOpen: () => queue(() => refill(id)),
-      onGone: () => { if (cur?.id === id) expired(); },
-      onMoved: (next) => { if (cur?.id === id) moved(id, next); },
-      onError: (gaveUp) => { if (gaveUp && cur?.id === id) queue(() => api.read(id)).catch(() => {}); },
-    });
-  }
-
   function closeStream() {
-    stream?.close();
-    stream = null;
-    pending = null;
+    liveView.close();
     feed.stop();  // no more history requests for it (it may be about to be deleted)
   }
 
@@ -197,8 +202,8 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
   }
 
   function expired() {
+    closeStream();  // its frames, if any still come, are of a session the page no longer shows
     if (cur && !cur.owned) {  // someone else's session: nothing to restart
-      closeStream();
       cur = null;
       live.set({ status: "gone" });
       hooks.onGone?.();
@@ -213,31 +218,8 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     if (cur?.id === id) await feed.refill();
   }
 
-  async function drainFrames() {
-    decoding = true;
-    try {
-      while (pending) {
-        const f = pending;
-        pending = null;
-        const d = await decodeFrame(f);
-        const v = await viewsP;
-        await cur?.ready;
-        if (d.id !== cur?.id) continue;
-        showFrame(v, d);
-      }
-    } catch (err) {
-      console.error(err);
-    } finally {
-      decoding = false;
-    }
-  }
-
+  /** The newest decoded frame, in the live view's drawing callback. */
   function showFrame(v, d) {
-    framesShown++;
-    // read by the browser tests and bench/frames.py (attributes need no script evaluation)
-    document.documentElement.dataset.framesShown = String(framesShown);
-    document.documentElement.dataset.sessionId = d.id;
-    document.documentElement.dataset.epoch = String(d.epoch);
     applySession(d);
     if (Number.isInteger(d.viewers)) live.set({ viewers: d.viewers });
     v.boundary.setGrid(d.output);
