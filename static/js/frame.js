@@ -58,6 +58,25 @@ export async function decodeGrid(g) {
   return { shape: g.shape.slice(), lo, hi, values };
 }
 
+// The server re-encodes the unit maps and the weights at most 10 times a second (app/api/frames.py),
+// so at 60 frames a second most frames carry them unchanged: the same text decodes to the same
+// object, once. Decoded grids are read only (views paint from them, never into them).
+const RECENT_MAX = 64;  // grids remembered: a frame of the largest network has ~20
+const recent = new Map();  // kind + grid text → promise of its decoded form, oldest first
+
+/** `decode(g)` once per distinct grid among the last RECENT_MAX: the same promise (and so the same
+ *  decoded object) for a grid sent again unchanged. */
+export function decodeOnce(kind, g, decode) {
+  const key = `${kind}|${g.lo}|${g.hi}|${g.levels}|${g.shape}|${g.data}`;
+  let p = recent.get(key);
+  if (p) return p;
+  p = decode(g);
+  recent.set(key, p);
+  p.catch(() => recent.delete(key));  // a corrupt grid is not remembered
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value);
+  return p;
+}
+
 async function decodeOutput(out) {
   if (!out) return null;
   if (out.kind === 'binary') return { kind: 'binary', p: await decodeGrid(out.p) };
@@ -88,12 +107,13 @@ async function decodeWeights(layer) {
 }
 
 /** A stream frame with its grids decoded: output, neurons (per layer {units, res, values}),
- *  weights (per layer {rows, cols, W: Float32Array rows×(cols−1), b}); other fields as sent. */
+ *  weights (per layer {rows, cols, W: Float32Array rows×(cols−1), b}); other fields as sent. A unit
+ *  map or weight layer sent unchanged decodes to the very object of the frame before (decodeOnce). */
 export async function decodeFrame(frame) {
   const [output, neurons, weights] = await Promise.all([
     decodeOutput(frame.output),
-    Promise.all(((frame.neurons && frame.neurons.layers) || []).map(decodeNeurons)),
-    Promise.all((frame.weights || []).map(decodeWeights)),
+    Promise.all(((frame.neurons && frame.neurons.layers) || []).map((g) => decodeOnce('neurons', g, decodeNeurons))),
+    Promise.all((frame.weights || []).map((g) => decodeOnce('weights', g, decodeWeights))),
   ]);
   return { ...frame, output, neurons, weights };
 }

@@ -189,6 +189,27 @@ def test_a_shown_unit_follows_the_training(explore: Page, api: httpx.Client) -> 
     wait_until(page, lambda: showing(page) == "output", "the output once the pointer leaves")
 
 
+def thumb_png(page: Page, layer: int, index: int) -> str:
+    return str(unit(page, layer, index).locator("canvas").evaluate("c => c.toDataURL()"))
+
+
+def test_paused_unit_maps_take_the_projector_colours(explore: Page, api: httpx.Client) -> None:
+    """A unit's thumbnail is painted once per map the server sends (a map sent again unchanged is not
+    painted again): a theme change repaints it in the new colours all the same, paused or not."""
+    page = explore
+    sid = attr(page, "data-session-id") or ""
+    pause_and_settle(page, api, sid)
+    before = thumb_png(page, 1, 1)
+    projector = page.get_by_role("button", name="Projector")
+    projector.click()
+    try:
+        wait_until(page, lambda: attr(page, "data-theme") == "projector", "the projector theme")
+        wait_until(page, lambda: thumb_png(page, 1, 1) != before, "the paused unit's map in the projector colours")
+    finally:
+        projector.click()
+    wait_until(page, lambda: thumb_png(page, 1, 1) == before, "the unit's map in the page's own colours again")
+
+
 def test_hover_or_focus_a_link_shows_its_value(explore: Page) -> None:
     page = explore
     card = page.locator("#network .nnp-link-card")

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { decodeBytes, decodeFrame, decodeGrid } from '../../static/js/frame.js';
+import { decodeBytes, decodeFrame, decodeGrid, decodeOnce } from '../../static/js/frame.js';
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
 const rawBytes = (b64) => Uint8Array.from(Buffer.from(b64, 'base64'));
@@ -79,4 +79,32 @@ for (const kind of ['binary', 'multiclass', 'regression']) {
 
 test('corrupt data rejects', async () => {
   await assert.rejects(decodeGrid({ ...grids.ramp.grid, data: btoa('not deflate at all') }));
+});
+
+test('a unit map or weight layer sent unchanged decodes to the same object, once', async () => {
+  const { frame } = fixture('frame_binary');
+  const again = JSON.parse(JSON.stringify(frame));  // the next frame: the same text, new objects
+  again.output.p = JSON.parse(JSON.stringify(fixture('frame_binary').frame.output.p));
+  const [a, b] = [await decodeFrame(frame), await decodeFrame(again)];
+  a.neurons.forEach((layer, l) => assert.equal(b.neurons[l], layer));
+  a.weights.forEach((layer, l) => assert.equal(b.weights[l], layer));
+  assert.notEqual(b.output, a.output);  // the output map changes every frame: decoded afresh
+  // a layer re-encoded with other values is a new object
+  const moved = { ...frame, weights: [{ ...frame.weights[0], hi: frame.weights[0].hi + 1 }, ...frame.weights.slice(1)] };
+  const c = await decodeFrame(moved);
+  assert.notEqual(c.weights[0], a.weights[0]);
+  assert.equal(c.weights[1], a.weights[1]);
+});
+
+test('decodeOnce: one decode per distinct grid; a failed one is tried again', async () => {
+  let calls = 0;
+  const decode = async (g) => { calls++; return decodeGrid(g); };
+  const g = grids.ramp.grid;
+  const [x, y] = [await decodeOnce('test', g, decode), await decodeOnce('test', { ...g }, decode)];
+  assert.equal(x, y);
+  assert.equal(calls, 1);
+  const bad = { ...g, data: btoa('not deflate at all') };
+  await assert.rejects(decodeOnce('test', bad, decode));
+  await assert.rejects(decodeOnce('test', bad, decode));
+  assert.equal(calls, 3);
 });

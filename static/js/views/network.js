@@ -451,20 +451,26 @@ export function createNetworkView(el, opts = {}) {
       }
       paintFeatures();
     },
-    /** decodeFrame(frame).neurons: per hidden layer {units, res, lo, hi, values}. */
+    /** decodeFrame(frame).neurons: per hidden layer {units, res, lo, hi, values}. A layer that is the
+     *  very object painted last (decodeFrame hands the same one while the server resends it unchanged)
+     *  is not painted again. */
     setNeurons(decoded) {
       last.neurons = decoded;
+      let moved = false;
       decoded.forEach((layer, l) => {
         const ts = hiddenThumbs[l];
         if (!ts) return;
         const n = layer.res * layer.res;
         const scale = symmetricScale(layer);
         for (let u = 0; u < Math.min(layer.units, ts.length); u++) {
+          if (ts[u].shown === layer) continue;
+          ts[u].shown = layer;
+          moved = true;
           paintThumb(ts[u], layer.res, (px) => paintDiverging(px, layer.values, layer.res, layer.res,
                                                               { scale, lut: luts.diverging, offset: u * n }));
         }
       });
-      if ((hovered ?? pinned)?.l !== undefined) explore();  // the shown unit's map follows the training
+      if (moved && (hovered ?? pinned)?.l !== undefined) explore();  // the shown unit's map follows the training
     },
     /** decodeFrame(frame).weights: per layer {rows, cols, W (rows×(cols−1)), b}; stale shapes are skipped. */
     setWeights(decoded) {
@@ -472,7 +478,8 @@ export function createNetworkView(el, opts = {}) {
       if (editor.isOpen) return;  // don't move the value being edited
       decoded.forEach((layer, l) => {
         const g = grid[l];
-        if (!g || g.length !== layer.rows || g[0].length !== layer.cols) return;
+        if (!g || g.length !== layer.rows || g[0].length !== layer.cols || g.shown === layer) return;
+        g.shown = layer;  // the same object again (sent unchanged): nothing to redo
         const n = layer.cols - 1;
         for (let r = 0; r < layer.rows; r++) {
           for (let c = 0; c < n; c++) setValue(g[r][c], layer.W[r * n + c]);
@@ -555,6 +562,9 @@ export function createNetworkView(el, opts = {}) {
       colors = classColors(el);
       luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
       if (net) paintFeatures();
+      hiddenThumbs.forEach((ts) => ts.forEach((t) => { t.shown = null; }));  // in the new colours
+      if (last.neurons) this.setNeurons(last.neurons);
+      if (last.output) this.setOutput(last.output);
     },
   };
 }
