@@ -268,13 +268,17 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
       feed.refill();  // the curves from the history the server now has (not awaited: play may follow at once)
       if (!quiet) announce("Reset to the initial weights.");
     })),
-    /** The one way out of a diverged or bouncing run: α ÷ 10 (a PATCH, queued first), back to the
-     *  initial weights, and training again. Lowering α alone leaves a diverged run's weights where
-     *  they went wrong (often a dead network); reset alone brings the same blow-up back. */
+    /** The one way out of a diverged or bouncing run: back to the initial weights, α ÷ 10 (a PATCH),
+     *  and training again. Lowering α alone leaves a diverged run's weights where they went wrong
+     *  (often a dead network); reset alone brings the same blow-up back. The reset is queued before
+     *  the PATCH: PATCHed first, a bouncing run trained on from its bad weights at the new α until
+     *  the reset came, so the server showed α ÷ 10, its epochs going on and no warning (what the
+     *  recovered run looks like) while the restart was still under way. */
     restartSlower: mine(async () => {
       const playing = wantPlaying || live.get().status === "running" || live.get().status === "diverged";
+      const reset = actions.reset({ quiet: true });  // queued before the PATCH that store.set queues
       store.set({ lr: lowerRate(store.get().lr) });
-      await actions.reset({ quiet: true });
+      await reset;
       announce(`Started again from the initial weights with α = ${store.get().lr}.`);
       if (playing) await actions.play();
     }),

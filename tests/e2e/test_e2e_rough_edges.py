@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from tests.e2e.test_e2e_playground import (
     attr,
@@ -187,6 +187,14 @@ def test_gradient_chart_shows_zero_as_dead_and_goes_on(page: Page, server_url: s
 # ------------------------------------------------------------------ unstable, diverged, and the one button
 
 
+def restart_requests(page: Page) -> list[str]:
+    """The page's requests that change something (not GETs) from now on: "METHOD sessions/ID[/…]"."""
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(f"{r.method} {r.url.split('/api/v1/')[-1].split('?')[0]}")
+            if r.method != "GET" else None)
+    return calls
+
+
 def test_a_bouncing_cost_is_shown_and_one_button_recovers(page: Page, server_url: str, api: httpx.Client,
                                                           screenshot: Callable[[Page, str], Any]) -> None:
     sid = open_app(page, server_url, "?dataset=spiral&lr=10")  # tanh: the cost swings between ~1 and ~4
@@ -199,9 +207,24 @@ def test_a_bouncing_cost_is_shown_and_one_button_recovers(page: Page, server_url
     assert plot_box(page) == before, "the banner moved or shrank the plot"
     screenshot(page, "rough-edges-unstable-1366x768")
 
+    # the restart is three requests: back to the initial weights, α ÷ 10, play. The α change, held on
+    # its way, must find the run already reset (idle at epoch 0, the old α): PATCHed first, the
+    # bouncing run trained on from its bad weights at α = 1 with no warning until the reset came, which
+    # looks like the recovered run (the student test read it so and then found epoch 0, idle)
+    calls = restart_requests(page)
+    held: list[Route] = []
+    page.route(f"**/api/v1/sessions/{sid}", lambda r: held.append(r) if r.request.method == "PATCH" else r.continue_())
     page.get_by_role("button", name="Start again with α = 1: from the initial weights, the learning rate divided by ten"
                      ).click()
-    wait_until(page, lambda: session(api, sid)["config"]["optimizer"]["learning_rate"] == 1, "α = 1 on the server")
+    wait_until(page, lambda: held, "the page's α change")
+    s = session(api, sid)
+    assert (s["status"], s["epoch"], s["config"]["optimizer"]["learning_rate"]) == ("idle", 0, 10), (
+        f"α ÷ 10 went out before the run was reset: {calls}")
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(f"/sessions/{sid}/play")):
+        held[0].continue_()
+    page.unroute(f"**/api/v1/sessions/{sid}")
+    assert calls == [f"POST sessions/{sid}/reset", f"PATCH sessions/{sid}", f"POST sessions/{sid}/play"], calls
+    assert session(api, sid)["config"]["optimizer"]["learning_rate"] == 1
     # started again from the initial weights: its curve is a fresh run's at α = 1, epoch for epoch
     fresh = api.post("sessions", json=session(api, sid)["config"]).json()
     api.post(f"sessions/{fresh['id']}/step", json={"epochs": 30}).raise_for_status()
