@@ -10,19 +10,24 @@ GET api/v1/sessions/{id}/stream, read with httpx while the same session trains).
 Then the smoothness matrix of issue 12 (item 3): [4,2] and [8×6] on spiral at 30 epochs/s and at max,
 each at 1× and 4× CPU (DevTools `Emulation.setCPUThrottlingRate`): frames the server sent on the page's
 stream and frames the page drew per second, the main thread's share in long tasks, and the p95 of a
-click's latency (a CDP click every 300 ms), beside the issue's targets.
+click's latency (a CDP click every 300 ms), beside the issue's targets. `--profile` adds each cell's
+CPU profile (CDP Profiler over the window): the page's functions ranked by their share of the samples,
+self and inclusive (the page's own modules), which is steadier than fps on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
+import itertools
 import os
 import shutil
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import BrowserContext, Page, sync_playwright
@@ -175,6 +180,45 @@ class Cell:
     event_p95_ms: float  # Event Timing API: entries ≥ 16 ms only; a click without one counts as 16 ms
     clicks: int
     seconds: float
+    profile: Profile | None = None  # with --profile
+
+
+@dataclass
+class Profile:
+    """Shares of a CPU profile's sampled time: (share, "function file:line"), largest first."""
+
+    own: list[tuple[float, str]]  # self time, any function (native ones as "(program)", "(garbage collector)" …)
+    inclusive: list[tuple[float, str]]  # self + callees, the page's own modules only (not Plotly, not native)
+
+
+def profile_shares(profile: dict[str, Any], top: int = 12) -> Profile:
+    """A CDP `Profiler.stop` profile → the functions that took the most of it, self and inclusive."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
+    spent: collections.Counter[int] = collections.Counter()
+    for node, dt in zip(profile["samples"], profile["timeDeltas"], strict=False):
+        spent[node] += max(0, dt)
+    total = sum(spent.values()) or 1
+
+    def name(node: int) -> tuple[str, str]:
+        f = nodes[node]["callFrame"]
+        file = f["url"].rsplit("/", 1)[-1]
+        return f"{f['functionName'] or '(anonymous)'} {file}:{f['lineNumber'] + 1}" if file else f["functionName"], file
+
+    own: collections.Counter[str] = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    for node, t in spent.items():
+        own[name(node)[0]] += t
+        seen: set[str] = set()
+        at: int | None = node
+        while at is not None:
+            label, file = name(at)
+            if file.endswith(".js") and "plotly" not in file and label not in seen:
+                seen.add(label)
+                inclusive[label] += t
+            at = parent.get(at)
+    return Profile(own=[(t / total, k) for k, t in own.most_common(top)],
+                   inclusive=[(t / total, k) for k, t in inclusive.most_common(top)])
 
 
 def _p95(xs: list[float]) -> float:
@@ -184,8 +228,10 @@ def _p95(xs: list[float]) -> float:
     return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
 
 
-def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle: float, seconds: float) -> Cell:
-    """One page: load, play, warm up 1 s, then a window of `seconds` with a click every 300 ms."""
+def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle: float, seconds: float,
+                 profile: bool = False) -> Cell:
+    """One page: load, play, warm up 1 s, then a window of `seconds` with a click every 300 ms (and
+    a CPU profile of that window, if asked)."""
     page = ctx.new_page()
     try:
         page.add_init_script(PROBE)
@@ -205,6 +251,10 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
                               " window.__nnp.clicks.length]")
             return float(v[0]), int(v[1]), int(v[2]), int(v[3])
 
+        if profile:
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.setSamplingInterval", {"interval": 250})  # µs
+            cdp.send("Profiler.start")
         c0 = int(page.evaluate("window.__nnp.clicks.length"))
         n_ids = {int(i) for i, _ in page.evaluate("window.__nnp.events")}
         t0, f0, e0, s0 = snap()
@@ -216,6 +266,7 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
             clicks += 1
             page.wait_for_timeout(CLICK_EVERY_MS)
         t1, f1, e1, s1 = snap()
+        shares = profile_shares(cdp.send("Profiler.stop")["profile"]) if profile else None
         with contextlib.suppress(PlaywrightTimeoutError):  # every click's paint, however late (throttled: seconds)
             page.wait_for_function(f"window.__nnp.clicks.length >= {c0 + clicks}", timeout=20_000)
         lat = [float(v) for v in page.evaluate("window.__nnp.clicks")][c0:]
@@ -230,13 +281,14 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
         wall = (t1 - t0) / 1000
         return Cell(net, speed, throttle, fps_drawn=(f1 - f0) / wall, fps_sent=(s1 - s0) / wall,
                     epochs_per_s=(e1 - e0) / wall, longtask_share=longtask_ms / (t1 - t0),
-                    click_p95_ms=_p95(lat), event_p95_ms=_p95(events), clicks=clicks, seconds=wall)
+                    click_p95_ms=_p95(lat), event_p95_ms=_p95(events), clicks=clicks, seconds=wall, profile=shares)
     finally:
         page.close()  # the page deletes its session as it goes
 
 
 def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
-               speeds: tuple[str, ...] = tuple(SPEEDS), throttles: tuple[float, ...] = THROTTLES) -> list[Cell]:
+               speeds: tuple[str, ...] = tuple(SPEEDS), throttles: tuple[float, ...] = THROTTLES,
+               profile: bool = False) -> list[Cell]:
     cells: list[Cell] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -245,7 +297,7 @@ def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
             for throttle in throttles:
                 for net in nets:
                     for speed in speeds:
-                        cells.append(measure_cell(ctx, base, net, speed, throttle, seconds))
+                        cells.append(measure_cell(ctx, base, net, speed, throttle, seconds, profile))
             ctx.close()
         finally:
             browser.close()
@@ -275,6 +327,19 @@ def report_matrix(cells: list[Cell]) -> str:
                         "(a click without one counts 16)",
                         "throttle: Emulation.setCPUThrottlingRate after the page loaded",
                         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end"])
+
+
+def report_profiles(cells: list[Cell]) -> str:
+    """Each profiled cell's top functions: self time (any) beside inclusive time (the page's modules)."""
+    parts = []
+    for c in cells:
+        if c.profile is None:
+            continue
+        rows = [[f"{a[0]:.1%}" if a else "", a[1] if a else "", f"{b[0]:.1%}" if b else "", b[1] if b else ""]
+                for a, b in itertools.zip_longest(c.profile.own, c.profile.inclusive)]
+        parts.append(table(f"CPU profile: {c.net} {c.speed} CPU {c.throttle:g}×, {c.fps_drawn:.1f} frames drawn/s",
+                           ["self", "function", "inclusive", "function (the page's modules)"], rows))
+    return "\n".join(parts)
 
 
 def verdict(ok: bool) -> str:
@@ -312,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cell-seconds", type=float, default=6.0,
                     help="window of each smoothness cell (default 6; 0 leaves the matrix out)")
     ap.add_argument("--matrix-only", action="store_true", help="only the smoothness matrix")
+    ap.add_argument("--profile", action="store_true",
+                    help="a CPU profile of each matrix cell: the page's functions by their share of the samples")
     ap.add_argument("--url", help="an already running server instead of starting one")
     args = ap.parse_args(argv)
     proc = None
@@ -322,7 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.matrix_only:
             print(report(run(base.rstrip("/"), args.seconds, args.frames)))
         if args.cell_seconds > 0:
-            print(report_matrix(run_matrix(base.rstrip("/"), args.cell_seconds)))
+            cells = run_matrix(base.rstrip("/"), args.cell_seconds, profile=args.profile)
+            print(report_matrix(cells))
+            if args.profile:
+                print(report_profiles(cells))
     finally:
         if proc is not None:
             stop_server(proc)

@@ -23,6 +23,26 @@ def test_the_table_has_a_row_a_cell_and_the_issues_targets():
     assert "≥55 MISS" in frames.report_matrix(cells)
 
 
+def test_profile_shares_rank_self_and_inclusive_time():
+    # (root) → draw (views/boundary.js) → react (plotly) ; (root) → decode (frame.js) ; (root) → (program)
+    frame = lambda fn, url="": {"functionName": fn, "url": url, "lineNumber": 9}  # noqa: E731
+    profile = {"nodes": [
+        {"id": 1, "callFrame": frame("(root)"), "children": [2, 4, 5]},
+        {"id": 2, "callFrame": frame("draw", "http://h/static/js/views/boundary.js"), "children": [3]},
+        {"id": 3, "callFrame": frame("react", "http://h/static/js/vendor/plotly-7.1.0.min.js")},
+        {"id": 4, "callFrame": frame("decode", "http://h/static/js/frame.js")},
+        {"id": 5, "callFrame": frame("(program)")},
+    ], "samples": [3, 3, 2, 4, 5, 5, 5, 5], "timeDeltas": [100] * 8}
+    p = frames.profile_shares(profile)
+    assert p.own[0] == (0.5, "(program)")
+    assert (0.25, "react plotly-7.1.0.min.js:10") in p.own
+    assert p.inclusive == [(0.375, "draw boundary.js:10"), (0.125, "decode frame.js:10")]  # Plotly's own not listed
+    cell = frames.Cell("[4,2]", "max", 4.0, fps_drawn=9.0, fps_sent=60.0, epochs_per_s=1.0, longtask_share=0.5,
+                       click_p95_ms=1.0, event_p95_ms=1.0, clicks=1, seconds=1.0, profile=p)
+    text = frames.report_profiles([cell])
+    assert "CPU profile: [4,2] max CPU 4×" in text and "draw boundary.js:10" in text and "37.5%" in text
+
+
 @pytest.mark.browser
 @pytest.mark.slow  # a server, a browser and two page loads: ~15 s
 def test_a_tiny_matrix_measures_every_number():
