@@ -29,14 +29,14 @@ export function announce(text) {
   requestAnimationFrame(() => { el.textContent = text; });
 }
 
-/** The page could not start: say why in the banner. */
-export function fatal(err) {
+/** The page could not start: say why in the banner (`what`: the page's name for itself). */
+export function fatal(err, what = "The playground") {
   console.error(err);
   const p = $("banner");
   if (!p) return;
   p.hidden = false;
   p.classList.add("banner-danger");
-  p.textContent = `The playground could not start: ${err?.message ?? err}`;
+  p.textContent = `${what} could not start: ${err?.message ?? err}`;
 }
 
 export const timeout = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -6,30 +6,24 @@
 // to the frame, no form; the embed's options and postMessage contract (compare/embed.js).
 
 import { ApiError, api } from "./api.js";
-import { comparisonSets, createChartFeed } from "./chartFeed.js";
-import { frameRow } from "./decimate.js";
+import { announce, fatal } from "./boot.js";
+import { bindKeys } from "./controls/keys.js";
 import { decodeFrame } from "./frame.js";
 import { embedOptions, themed } from "./links.js";
 import { everyFrame } from "./plot.js";
-import { quantityTexts } from "./quantities.js";
-import { initTheme } from "./theme.js";
+import { banner, bannerIsError } from "./compare/banner.js";
+import { createCaption } from "./compare/caption.js";
+import { createCards } from "./compare/cards.js";
+import { createCharts } from "./compare/charts.js";
 import { compareApi, openComparisonStream } from "./compare/client.js";
-import { createCurves } from "./compare/curves.js";
-import { h, swatch } from "./compare/dom.js";
 import { createEmbedChrome } from "./compare/embed.js";
+import { keepTheme, openTrained, pageTheme, playgroundHref } from "./compare/exits.js";
 import { createForm } from "./compare/form.js";
-import { createLayerChart } from "./compare/layers.js";
-import { createMapView } from "./compare/maps.js";
-import { fitGrid, tableRow } from "./compare/model.js";
 import {
-  comparisonBody, experimentKey, fromCompareQuery, fromPreset, playgroundQuery, toCompareQuery, variantLabels,
+  comparisonBody, experimentKey, fromCompareQuery, fromPreset, toCompareQuery, variantLabels,
 } from "./compare/query.js";
 import { createTable } from "./compare/table.js";
 import { createTransport } from "./compare/transport.js";
-import { createUnitStrip } from "./compare/units.js";
-
-/** The page's theme: from ?theme= (applied by the server) or the playground's stored choice. */
-const pageTheme = () => document.documentElement.dataset.theme ?? null;
 
 const FPS = 60;  // frames a second asked of the stream (the server sends one only when something changed)
 const RETRY_MS = 5000, RETRIES = 24;  // a full server is asked again every 5 s, for two minutes
@@ -37,46 +31,13 @@ const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
 const embedded = document.body.classList.contains("embed");  // served at /embed
 let chrome = null;  // the embed's bar and parent page (embed mode only)
-const plotlyReady = new Promise((resolve) => {
-  if (window.Plotly) resolve();
-  else $("plotly-js")?.addEventListener("load", resolve, { once: true });
-});
 
 start().catch((err) => {
-  console.error(err);
-  banner(`The comparison could not start: ${err.message ?? err}`, true);
-  if (embedded) postError(String(err?.message ?? err));
-});
-
-/** The playground's projector choice applies here too, and goes along on the ways out: the link
- *  back to the playground and the lesson picker (a plain GET form). */
-function keepTheme() {
-  initTheme(new URLSearchParams(location.search));
-  const theme = pageTheme();
-  if (!theme) return;
-  const back = document.querySelector(".brand-link");
-  if (back) back.href = `./?${themed("", theme)}`;
-  const form = document.querySelector("form.cmp-lessons");
-  form?.append(Object.assign(document.createElement("input"), { type: "hidden", name: "theme", value: theme }));
-}
-
-function postError(message) {
+  fatal(err, "The comparison");
+  const message = String(err?.message ?? err);
   if (chrome) chrome.error(message);
-  else if (window.parent !== window) window.parent.postMessage({ type: "nnp:error", message }, "*");
-}
-
-function banner(text, danger = false) {
-  const p = $("banner");
-  p.hidden = !text;
-  p.classList.toggle("banner-danger", danger);
-  p.textContent = text ?? "";
-}
-
-function announce(text) {
-  const el = $("announce");
-  el.textContent = "";
-  requestAnimationFrame(() => { el.textContent = text; });
-}
+  else if (embedded && window.parent !== window) window.parent.postMessage({ type: "nnp:error", message }, "*");
+});
 
 async function start() {
   if (!embedded) keepTheme();
@@ -101,7 +62,7 @@ async function start() {
 
 function createPage({ catalog, initial, lesson, embed = null }) {
   let c = initial;
-  let cur = null;  // {id, labels, cards[]}
+  let cur = null;  // {id, configs[], variants[]}: the comparison shown, its variants' configs and session ids
   let retries = 0;  // times a full server was asked again for this page's first comparison
   let status = "idle";
   let wantPlaying = false;
@@ -112,7 +73,6 @@ function createPage({ catalog, initial, lesson, embed = null }) {
   let framesShown = 0;
   let framesReceived = 0;
   let chain = Promise.resolve();
-  const extent = catalog.limits?.grid_extent ?? 6;
 
   const queue = (task) => {
     const p = chain.then(task);
@@ -145,135 +105,15 @@ function createPage({ catalog, initial, lesson, embed = null }) {
   const shows = lesson?.preset.shows ?? [];
   const table = createTable($("cmp-table"));
   table.setKeys(shows);
-  const mapsBox = $("maps");
-  const curvesP = plotlyReady.then(() => {
-    const curves = createCurves($("curves"));
-    curves.setLogScale(c.base.logScale);
-    return curves;
-  });
-  const layersP = plotlyReady.then(() => createLayerChart($("layer-chart")));
-  // the curves: the history on (re)connect, then frames; epochs the stream skipped from history?since=
-  const feed = createChartFeed({ history: (id, since) => compareApi.history(id, since), views: curvesP,
-    sets: comparisonSets });
-  /** The chart on show: "train" or "test" cost over the epochs, or ‖dW[l]‖ by "layers". */
-  function showChart(which) {
-    const radio = document.querySelector(`input[name="cmp-metric"][value="${which}"]`);
-    if (radio) radio.checked = true;
-    $("curves").hidden = which === "layers";
-    if (logBox) logBox.disabled = which === "layers";
-    layersP.then((v) => v.setShown(which === "layers"));
-    if (which !== "layers") curvesP.then((v) => v.setMetric(which));
-    root.dataset.chart = which;
-    const title = $("curves-title");
-    if (title) title.textContent = which === "layers" ? "Gradient norm by layer" : "Cost over the epochs";
-  }
-  const logBox = $("cmp-log");
-  if (logBox) logBox.checked = c.base.logScale;
-  logBox?.addEventListener("change", () => {
-    setComparison({ ...c, base: { ...c.base, logScale: logBox.checked } });
-    curvesP.then((v) => v.setLogScale(logBox.checked));
-  });
-  for (const radio of document.querySelectorAll('input[name="cmp-metric"]')) {
-    radio.addEventListener("change", () => { if (radio.checked) showChart(radio.value); });
-  }
-  showChart(lesson?.preset.chart ?? "train");  // overfitting opens on the test cost, vanishing gradients by layer
-  showCaption();
-
-  /** The maps' cards tile the space left to them: the largest squares that fit. A card's title and
-   *  the line under its map wrap by the map's width, so they are measured again at the new size until
-   *  the cards fit (in a small frame "train acc. 67.5%" takes two lines under a narrow map, one under a
-   *  wide one). The page scrolls below 90 px a map; the embed never scrolls: its maps shrink instead. */
-  function layoutCards() {
-    const n = cur?.cards.length ?? 0;
-    if (!n) return;
-    const style = getComputedStyle(mapsBox);
-    const gap = parseFloat(style.columnGap) || 8;
-    let extra = -1;
-    for (let i = 0; i < 4; i++) {
-      const card = cur.cards.reduce((a, k) => (k.el.offsetHeight > a.el.offsetHeight ? k : a));
-      const head = card.head.offsetHeight || 24;
-      const stat = card.stat ? card.stat.offsetHeight + 3 : 0;
-      if (head + stat + 4 <= extra) break;
-      extra = head + stat + 4;
-      const fit = fitGrid(n, mapsBox.clientWidth, mapsBox.clientHeight, { gap, extra, min: embed ? 24 : 90 });
-      const size = fit.size - 2;  // a map's 1px border on each side, outside --map-size (content-box)
-      mapsBox.style.gridTemplateColumns = `repeat(${fit.cols}, ${size + 2}px)`;
-      mapsBox.style.setProperty("--map-size", `${size}px`);
-    }
-  }
-  new ResizeObserver(() => layoutCards()).observe(mapsBox);
-
-  function buildCards(r, labels, base) {
-    const cards = r.variants.map((v, i) => {
-      const mapEl = h("div", { class: "cmp-map-box" });
-      const map = createMapView(mapEl, { extent, label: labels[i], onResize: draw });
-      const badge = h("span", { class: "cmp-badge", hidden: true });
-      mapEl.append(badge);
-      // "open" alone where the card is narrow (compare.css): the variant's name comes first
-      const link = embed ? null : h("a", { class: "cmp-open", href: playgroundHref(v.config, base),
-        "aria-label": `open ${labels[i]} as playground`, title: `Open ${labels[i]} in the playground, on its own` },
-      "open", h("span", { class: "cmp-open-more", text: " as playground" }));
-      link?.addEventListener("click", (e) => openTrained(e, i));
-      const head = h("figcaption", { class: "cmp-card-head" },
-        h("span", { class: "cmp-variant" }, swatch(i), h("span", { class: "cmp-label", text: labels[i], title: labels[i] })), link);
-      // the lesson's quantities of this variant, under its map (the table may be off a small frame)
-      const statText = h("span", { class: "cmp-stat-text" });
-      const strip = shows.includes("dead_units") ? createUnitStrip({ label: labels[i] }) : null;
-      const stat = shows.length ? h("div", { class: `cmp-stat${shows.length > 1 ? " two-lines" : ""}` }, statText, strip?.el) : null;
-      const el = h("figure", { class: "cmp-card", "data-variant": String(i) }, head, mapEl, stat);
-      return { el, head, map, badge, link, stat, statText, strip, shown: "", config: v.config, diverged: null, reached: null };
-    });
-    mapsBox.replaceChildren(...cards.map((k) => k.el));
-    mapsBox.dataset.count = String(cards.length);
-    return cards;
-  }
-
-  /** A variant on its own in the playground: its config, this page's view settings. */
-  function playgroundHref(config, base) {
-    const q = themed(playgroundQuery(config, base, catalog), pageTheme());
-    return q ? `./?${q}` : "./";
-  }
-
-  /** "open as playground" (a plain click): a copy of variant i as trained so far — weights, epoch,
-   *  optimizer state and history (POST …/fork, its owner token kept by this tab) — which the playground
-   *  takes over (?own=ID). A click that opens a new tab follows the link: the variant's settings, from
-   *  its initial weights. */
-  async function openTrained(e, i) {
-    if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || !cur) return;
-    e.preventDefault();
-    const card = cur.cards[i];
-    const href = card.link.href;
-    try {
-      const fork = await api.fork(cur.variants[i]);
-      location.assign(`${href}${href.includes("?") ? "&" : "?"}own=${encodeURIComponent(fork.id)}`);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      location.assign(href);  // the comparison is gone or full: its settings at least
-    }
-  }
-
-  /** The lesson's caption (its server-rendered <template id="caption-NAME">) while it is on show; once
-   *  the settings differ from the lesson's, a way back to it. */
-  function showCaption() {
-    const box = $("caption");
-    if (!lesson || (embed && !embed.caption)) { box.hidden = true; return; }
-    const body = $("caption-body");
-    if (!body.dataset.lesson) {
-      const tpl = document.getElementById(`caption-${lesson.name}`);
-      if (tpl instanceof HTMLTemplateElement) body.replaceChildren(tpl.content.cloneNode(true));
-      else body.replaceChildren(h("div", { class: "lesson-text" }, h("h2", { class: "lesson-title", id: "lesson-title",
-        text: lesson.preset.title }), h("p", { class: "lesson-caption", text: lesson.preset.caption })));
-      body.dataset.lesson = lesson.name;
-    }
-    if (!embed) {
-      $("caption-changed").hidden = c.preset === lesson.name;
-      $("cmp-lesson").value = c.preset ?? "";
-    }
-    box.hidden = false;
-  }
-  $("caption-restore")?.addEventListener("click", () => {
-    if (lesson) queue(() => change({ ...lesson.c, base: { ...lesson.c.base, speed: c.base.speed, logScale: c.base.logScale } }));
-  });
+  const cards = createCards($("maps"), { extent: catalog.limits?.grid_extent ?? 6, embed: !!embed, shows,
+    onResize: () => draw(), onOpen: (e, i) => openTrained(e, cards.link(i), cur?.variants[i]) });
+  const caption = createCaption({ lesson, embed, onRestore: () => queue(() => change({ ...lesson.c,
+    base: { ...lesson.c.base, speed: c.base.speed, logScale: c.base.logScale } })) });
+  const charts = createCharts({ logScale: c.base.logScale,
+    onLogScale: (on) => setComparison({ ...c, base: { ...c.base, logScale: on } }) });
+  charts.show(lesson?.preset.chart ?? "train");  // overfitting opens on the test cost, vanishing gradients by layer
+  caption.show(c);
+  const hrefs = (base) => (cur?.configs ?? []).map((config) => playgroundHref(config, base, catalog));
 
   // ---------------------------------------------------------------- the URL
 
@@ -290,8 +130,8 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     const speedChanged = next.base.speed !== c.base.speed;
     c = { ...next, preset: lesson && experimentKey(next) === lesson.key ? lesson.name : null };
     writeUrl();
-    for (const card of cur?.cards ?? []) if (card.link) card.link.href = playgroundHref(card.config, c.base);
-    showCaption();
+    cards.setLinks(hrefs(c.base));
+    caption.show(c);
     if (speedChanged && (status === "running" || wantPlaying)) actions.play();
   }
 
@@ -328,32 +168,22 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     const old = cur;
     closeStream();
     if (old) compareApi.remove(old.id).catch(() => {});
-    if ($("banner").classList.contains("banner-danger")) banner(null);
+    if (bannerIsError()) banner(null);
     form.showError(null);
     const labels = variantLabels(next.field, next.values, r.variants.map((v) => v.label));
-    const row0 = r.variants.map((v) => frameRow(v));
-    cur = { id: r.id, labels, cards: null, data: null,
-      variants: r.variants.map((v) => v.session_id) };
-    cur.cards = buildCards(r, labels, next.base);
-    layoutCards();
+    cur = { id: r.id, configs: r.variants.map((v) => v.config), variants: r.variants.map((v) => v.session_id) };
+    cards.build(r.variants, labels, hrefs(next.base));
     root.dataset.comparisonId = r.id;
     root.dataset.variants = String(r.variants.length);
     table.setVariants(labels);
     table.setTarget(next.target);
-    layersP.then((v) => { if (cur?.id === r.id) v.setVariants(labels); });
+    charts.start(r, labels, next.target, () => cur?.id === r.id);
     showVariants(r.variants, r.step);
     applyStatus(r);
-    curvesP.then((v) => {
-      if (cur?.id !== r.id) return;
-      v.setVariants(labels);
-      v.setTarget(next.target);
-    });
-    feed.start(r.id, row0);  // its resets wait for the curves too, after setVariants (registered first)
     const mine = cur;
     api.data(r.variants[0].session_id).then((data) => {
       if (cur !== mine) return;
-      const pts = { train: data.train, test: data.test, kind: data.kind, nClasses: data.n_classes };
-      for (const card of mine.cards) card.map.setPoints(pts);
+      cards.setPoints({ train: data.train, test: data.test, kind: data.kind, nClasses: data.n_classes });
       draw();
     }).catch(report);
     openLive(r.id);
@@ -402,7 +232,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
 
   /** After a (re)connect: every curve from the server's history (chartFeed.js). */
   async function refill(id) {
-    if (cur?.id === id) await feed.refill();
+    if (cur?.id === id) await charts.refill();
   }
 
   async function decodeFrames() {
@@ -432,7 +262,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
       latest = null;
       showFrame(f, outputs);
     }
-    for (const card of cur?.cards ?? []) card.map.draw();
+    cards.draw();
     if (framesShown && cur) chrome?.drawn();
   }, "compare");
 
@@ -440,51 +270,17 @@ function createPage({ catalog, initial, lesson, embed = null }) {
     framesShown++;
     // read by the browser tests (attributes need no script evaluation)
     root.dataset.framesShown = String(framesShown);
-    f.variants.forEach((v, i) => cur.cards[i]?.map.setOutput(outputs[i]));
+    cards.setOutputs(outputs);
     showVariants(f.variants, f.step);
     applyStatus(f);
-    feed.frame(f).catch(report);  // a reset starts the curves over; skipped epochs come from the history
+    charts.frame(f).catch(report);  // a reset starts the curves over; skipped epochs come from the history
   }
 
-  /** Table, map badges, the lesson's line under each map, the layer chart and the epoch counter from
-   *  variants of a frame or a REST answer (a REST answer has no units and layer_grads: those wait). */
+  /** Table, cards, the layer chart and the epoch counter from variants of a frame or a REST answer. */
   function showVariants(variants, step) {
     table.update(variants);
-    layersP.then((v) => v.update(variants));
-    let restated = false;
-    variants.forEach((v, i) => {
-      const card = cur.cards[i];
-      if (!card) return;
-      if (card.stat && v.units) {
-        // the target's epoch has the map's badge once reached; a divergence has the map's overlay
-        const keys = shows.filter((k) => k !== "diverged" && !(k === "target_epoch" && v.target_epoch !== null));
-        const text = quantityTexts(keys, v).join(" · ");
-        if (text !== card.shown) { card.shown = text; card.statText.textContent = text; restated = true; }
-        card.strip?.set(v.units);
-      }
-      const row = tableRow(v);
-      const diverged = row.isDiverged ? `diverged${v.diverged_at ? ` at epoch ${v.diverged_at.epoch}` : ""}` : null;
-      if (diverged !== card.diverged) { card.diverged = diverged; card.map.setDiverged(diverged); }
-      const reached = row.reached ? `target at epoch ${v.target_epoch}` : null;
-      if (reached !== card.reached) {
-        card.reached = reached;
-        card.badge.hidden = !reached;
-        // "✓ target at epoch 64"; on a small map (CSS container query) "✓ 64"
-        card.badge.replaceChildren(...(reached ? ["✓ ", h("span", { class: "cmp-badge-long", text: "target at epoch " }),
-          String(v.target_epoch)] : []));
-        card.badge.title = reached ?? "";
-      }
-    });
-    // a line under a map took another line (or one less): the maps make room. One read of the
-    // layout for all the cards, after every write.
-    if (restated) {
-      let changed = false;
-      for (const k of cur.cards) {
-        const height = k.stat?.offsetHeight ?? 0;
-        if (height !== k.statHeight) { k.statHeight = height; changed = true; }
-      }
-      if (changed) layoutCards();
-    }
+    charts.update(variants);
+    cards.show(variants);
     const epoch = Math.max(...variants.map((v) => v.epoch));
     transport?.setEpoch(epoch, step);
     root.dataset.epoch = String(epoch);
@@ -535,22 +331,7 @@ function createPage({ catalog, initial, lesson, embed = null }) {
   }
 
   // keyboard: space plays or pauses, → trains one epoch, r resets (not while typing in a field; keys=0: never)
-  if (!embed || embed.keys) document.addEventListener("keydown", (e) => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
-    const t = e.target;
-    if (t.closest?.("input, select, textarea, [contenteditable]")) return;
-    if (e.key === " " || e.key === "Spacebar") {
-      if (t.closest?.("button, a, summary")) return;  // their own activation
-      e.preventDefault();
-      actions.toggle();
-    } else if (e.key === "ArrowRight") {
-      e.preventDefault();
-      actions.step();
-    } else if (e.key === "r" || e.key === "R") {
-      e.preventDefault();
-      actions.reset();
-    }
-  });
+  if (!embed || embed.keys) bindKeys({ togglePlay: () => actions.toggle(), step: () => actions.step(), reset: () => actions.reset() });
 
   window.addEventListener("pagehide", () => {
     if (cur) compareApi.remove(cur.id).catch(() => {});
