@@ -143,16 +143,35 @@ export const drawStats = {};
 
 let heavyFrame = -1;  // the animation frame (its timestamp) in which a chart last redrew
 
+/** The main thread's share the heavy draws may take together. A heavy draw that took d ms is
+ *  followed by no other for d / share ms: on a fast machine (~10 ms a chart) that is under the
+ *  charts' own minInterval and changes nothing; on a slow one (a 4× CPU throttle: ~40–100 ms a
+ *  chart) the charts redraw less often instead of leaving the frames no time. */
+export const HEAVY_SHARE = 0.25;
+
+/** When heavy draws may run again: `spent(now, ms)` after one, `wait(now)` ms until the next may. */
+export function heavyBudget(share = HEAVY_SHARE) {
+  let next = -Infinity;
+  return {
+    spent(now, ms) { next = Math.max(next, now + ms / share); },
+    wait(now) { return Math.max(0, next - now); },
+  };
+}
+const heavyTurns = heavyBudget();
+
 /** `draw` runs at most once per animation frame however often the returned function is called,
  *  and at most once per `minInterval` ms (charts need not redraw at the stream's full rate).
- *  `heavy` draws (the charts' full Plotly redraws, ~10 ms each) take turns: one per animation frame. */
+ *  `heavy` draws (the charts' full Plotly redraws, ~10 ms each) take turns: one per animation frame,
+ *  and all of them together at most HEAVY_SHARE of the main thread. */
 export function everyFrame(draw, name = 'draw', { minInterval = 0, heavy = false } = {}) {
   let pending = false;
   let last = -Infinity;
   const stats = (drawStats[name] ||= { count: 0, total: 0, last: 0 });
   function run(now) {
-    if (now - last < minInterval) {
-      setTimeout(() => requestAnimationFrame(run), minInterval - (now - last));
+    const budget = heavy ? heavyTurns.wait(now) : 0;
+    const wait = Math.max(minInterval - (now - last), budget >= 1 ? budget : 0);  // under 1 ms: noise
+    if (wait > 0) {
+      setTimeout(() => requestAnimationFrame(run), wait);
       return;
     }
     if (heavy && heavyFrame === now) { requestAnimationFrame(run); return; }
@@ -164,6 +183,7 @@ export function everyFrame(draw, name = 'draw', { minInterval = 0, heavy = false
     stats.last = performance.now() - t0;
     stats.total += stats.last;
     stats.count++;
+    if (heavy) heavyTurns.spent(now, stats.last);
   }
   return function schedule() {
     if (pending) return;

@@ -46,6 +46,46 @@ test('two heavy draws scheduled together land in different animation frames', ()
   assert.deepEqual(order, ['a', 'b']);
 });
 
+test('heavy draws together take at most their share of the main thread', async () => {
+  const { heavyBudget, HEAVY_SHARE } = await import('../../static/js/plot.js');
+  assert.ok(HEAVY_SHARE > 0 && HEAVY_SHARE < 1);
+  const budget = heavyBudget(0.25);
+  assert.equal(budget.wait(0), 0);  // nothing drawn yet
+  budget.spent(1000, 10);  // a chart's redraw on a fast machine: 10 ms
+  assert.equal(budget.wait(1000), 40);
+  assert.equal(budget.wait(1030), 10);
+  assert.equal(budget.wait(1040), 0);  // under a chart's own minInterval (150–250 ms): no change there
+  budget.spent(2000, 100);  // on a slow one (4× CPU): 100 ms, then 400 ms for the frames
+  assert.equal(budget.wait(2000), 400);
+  budget.spent(2001, 1);  // a short draw does not shorten a long one's pause
+  assert.equal(budget.wait(2000), 400);
+});
+
+test('a heavy draw after a slow one waits for the budget, a light one does not', () => {
+  const frames = fakeFrames();
+  const timers = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (fn, ms) => { timers.push(ms); return 0; };
+  const realNow = performance.now.bind(performance);
+  let clock = 0;
+  performance.now = () => clock;
+  try {
+    const slow = everyFrame(() => { clock += 100; }, 'test-slow', { heavy: true });
+    const other = everyFrame(() => {}, 'test-other', { heavy: true });
+    const light = everyFrame(() => {}, 'test-light');
+    slow();
+    frames.tick(5000);  // far from any earlier test's heavy draw
+    other(); light();
+    frames.tick();
+    assert.equal(drawStats['test-other']?.count ?? 0, 0);  // put off…
+    assert.equal(drawStats['test-light'].count, 1);
+    assert.ok(timers.at(-1) > 300, `by the slow draw's ${drawStats['test-slow'].last} ms ÷ the share`);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    performance.now = realNow;
+  }
+});
+
 test('the shared config hides the mode bar and resizes with the page', () => {
   assert.equal(baseConfig.displayModeBar, false);
   assert.equal(baseConfig.responsive, true);
