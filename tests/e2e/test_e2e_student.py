@@ -63,6 +63,12 @@ def shown_cost(page: Page) -> float:
     return float(text.replace("−", "-"))
 
 
+def error_text(page: Page) -> str:
+    """What the page's error lines say (empty when none shows)."""
+    shown = page.locator("[role=alert]:visible, #banner:visible").all_text_contents()
+    return " | ".join(t.strip() for t in shown if t.strip())
+
+
 def sid_of(page: Page) -> str:
     return attr(page, "data-session-id") or ""
 
@@ -205,7 +211,15 @@ def _tasks(page: Page, context: BrowserContext, server_url: str, api: httpx.Clie
     sid = dataset(page, api, "Spiral (binary)", "spiral")
     learning_rate(page, "0.03")
     hidden_layers(page, 6)
-    activation(page, "tanh")  # (no hidden layer: nothing to choose)
+    # the page makes a session per change: choose the activation once the server has the six layers
+    # (a loaded machine may still be creating them; a failed create would show its error here)
+    try:
+        wait_session(page, api, lambda s: s["config"]["dataset"]["name"] == "spiral"
+                     and len(s["config"]["layers"]) == 6, "a spiral session with 6 hidden layers",
+                     timeout=WAIT_MS / 1000)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; the page says {error_text(page)!r}") from e
+    activation(page, "tanh")
     for layer in range(1, 7):
         for _ in range(8):
             n = len(page.locator(f"#network [data-unit^='{layer - 1}.']").all())
