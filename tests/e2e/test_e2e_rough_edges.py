@@ -305,6 +305,15 @@ def test_regenerate_keeps_the_trained_network(page: Page, server_url: str, api: 
     page.locator("#transport").get_by_role("button", name="Reset to the initial weights (r)").click()
     wait_until(page, lambda: session(api, sid)["epoch"] == 0, "reset")
     assert weights(api, sid) == initial and session(api, sid)["data"]["seed"] == s["data"]["seed"]
+    # a seed typed in: the points of that seed; one out of range (or not an integer) puts the seed back
+    seed_field.fill("4242")
+    seed_field.press("Enter")
+    wait_until(page, lambda: session(api, sid)["data"]["seed"] == 4242, "the typed data seed on the server")
+    for bad in ("-3", "2.5", str(2**31)):
+        seed_field.fill(bad)
+        seed_field.press("Enter")
+        wait_until(page, lambda: seed_field.input_value() == "4242", f"the seed box to put back 4242 after {bad}")
+    assert session(api, sid)["data"]["seed"] == 4242 and attr(page, "data-session-id") == sid
 
 
 # ------------------------------------------------------------------ 1366×768: nothing cut, nothing jumps

@@ -3,7 +3,7 @@
 
 import { classColors } from "../plot.js";
 import { CUSTOM, classCount } from "../state.js";
-import { button, checkbox, errorSlot, field, h, range, select, setOptions } from "./dom.js";
+import { button, checkbox, errorSlot, field, h, range, seedInput, select, setOptions } from "./dom.js";
 
 const THUMB = 44;
 
@@ -93,13 +93,7 @@ export function buildDataSettings(root, { catalog, store, actions }) {
     onInput: (v) => { noiseOut.textContent = String(v); }, onChange: (v) => set({ noise: v }) });
   const n = range({ min: L.min_samples, max: L.max_samples, step: 10, label: "Number of points",
     onInput: (v) => { nOut.textContent = String(v); }, onChange: (v) => set({ n: v }) });
-  const seed = h("input", { type: "number", min: "0", max: String(2 ** 31 - 1), step: "1", class: "num seed",
-    attrs: { "aria-label": "Data seed" } });
-  seed.addEventListener("change", () => {
-    const v = Number(seed.value);
-    if (Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1) set({ dseed: v });
-    else seed.value = String(store.get().dseed);
-  });
+  const seed = seedInput("Data seed", "dseed", store, set);
   const regen = button("Regenerate", { label: "Regenerate: new points from a new data seed", cls: "btn",
     onClick: actions.regenerate });
   const noiseField = field("Noise", noise, { output: noiseOut });

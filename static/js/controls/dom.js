@@ -1,6 +1,8 @@
 // controls/dom.js — small DOM builders for labelled controls and per-control error messages.
 // Text goes in through textContent only; no HTML strings anywhere.
 
+import { SEED_MAX } from "../defaults.js";
+
 let counter = 0;
 export const uid = (prefix) => `${prefix}-${++counter}`;
 
@@ -14,6 +16,18 @@ export function h(tag, props = {}, ...children) {
   for (const [k, fn] of Object.entries(on ?? {})) el.addEventListener(k, fn);
   Object.assign(el, rest);
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+/** A seed's number box: an integer in 0…SEED_MAX sets `key`; anything else puts back the store's value. */
+export function seedInput(label, key, store, set) {
+  const el = h("input", { type: "number", min: "0", max: String(SEED_MAX), step: "1", class: "num seed",
+    attrs: { "aria-label": label } });
+  el.addEventListener("change", () => {
+    const v = Number(el.value);
+    if (Number.isInteger(v) && v >= 0 && v <= SEED_MAX) set({ [key]: v });
+    else el.value = String(store.get()[key]);
+  });
   return el;
 }
 

@@ -2,7 +2,7 @@
 // batch size, dropout, initialiser and seed. Optimizer, batch and dropout change live (PATCH).
 
 import { trainCount } from "../state.js";
-import { button, errorSlot, field, h, select, setOptions, setSelect } from "./dom.js";
+import { button, errorSlot, field, h, seedInput, select, setOptions, setSelect } from "./dom.js";
 
 const BATCHES = [1, 2, 5, 10, 20, 50, 100, 200, null];
 const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
@@ -18,13 +18,7 @@ export function buildTrainingSettings(root, { catalog, store }) {
     { label: "Dropout rate of hidden units", parse: Number, onChange: (v) => set({ dropout: v }) });
   const init = select(catalog.initializers.map((i) => ({ value: i.name, label: i.label, title: `${i.formula} ${i.note}` })),
     { label: "Weight initialiser", onChange: (v) => set({ init: v }) });
-  const seed = h("input", { type: "number", min: "0", max: String(2 ** 31 - 1), step: "1", class: "num seed",
-    attrs: { "aria-label": "Seed of the initial weights" } });
-  seed.addEventListener("change", () => {
-    const v = Number(seed.value);
-    if (Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1) set({ seed: v });
-    else seed.value = String(store.get().seed);
-  });
+  const seed = seedInput("Seed of the initial weights", "seed", store, set);
   const reseed = button("New", { label: "New initial weights (a random seed)", cls: "btn icon",
     onClick: () => set({ seed: Math.floor(Math.random() * 1e6) }) });
   root.append(field("Optimizer", opt), params, field("Mini-batch", batch), field("Dropout", dropout),
