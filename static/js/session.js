@@ -10,6 +10,7 @@ import { createChartFeed } from "./chartFeed.js";
 import { frameRow } from "./decimate.js";
 import { decodeFrame } from "./frame.js";
 import { createLiveView } from "./liveView.js";
+import { everyFrame } from "./plot.js";
 import { serialQueue } from "./serialQueue.js";
 import { localPoints, networkSpec, pick, withStubs } from "./sessionViews.js";
 import {
@@ -50,6 +51,7 @@ export function createSession({ catalog, store, live, viewsP: allViewsP, announc
     },
     counters: document.documentElement,
     marks: (d) => ({ sessionId: d.id, epoch: String(d.epoch) }),
+    schedule: (fn) => everyFrame(fn, "session"),  // a frame's time into the views, in plot.js drawStats
     hooks: {
       onFrame: (d) => { if (d.id === cur?.id) showFrame(views, d); },
       onRefill: (id) => queue(() => refill(id)),

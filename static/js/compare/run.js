@@ -5,6 +5,7 @@
 // the page's: it hands REST answers and frames to `hooks`.
 import { ApiError } from '../api.js';
 import { createLiveView } from '../liveView.js';
+import { everyFrame } from '../plot.js';
 import { serialQueue } from '../serialQueue.js';
 import { banner, bannerIsError } from './banner.js';
 import { compareApi, decodeComparisonFrame, openComparisonStream } from './client.js';
@@ -35,6 +36,7 @@ export function createRun({ comparison, embed = false, form, hooks }) {
     open: (id, handlers) => openComparisonStream(id, { fps: FPS, ...handlers }),
     decode: decodeComparisonFrame,
     counters: document.documentElement,
+    schedule: (fn) => everyFrame(fn, 'compare'),  // its time in plot.js drawStats, as before
     hooks: {
       onFrame: ({ f, outputs }) => {
         if (f.id !== cur?.id) return;
