@@ -12,7 +12,9 @@
   names, no shrinking plot under a lesson caption, a layout shift while loading under 0.1, axes and
   a hint after "Clear all";
 - Regenerate keeps the trained network (new points, the same weights and epoch; Reset still goes back
-  to the initial weights).
+  to the initial weights);
+- the data points are drawn on a canvas of the view's own: "Show test data" repaints it and makes no
+  Plotly redraw (~500 SVG markers redrawn on each click took 40–60 ms), and a point hovered shows its card.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ pytestmark = pytest.mark.browser
 
 Box = tuple[float, float, float, float]
 BAD_CSV = b"x1,x2,label\n1,2,0\nabc,1,1\n0,0,1\n3,3,0\n"
+POINTS_CANVAS = "#boundary .nnp-boundary-points canvas"
 
 # The cumulative layout-shift score, as Lighthouse counts it (shifts without recent input), from the
 # first paint on: an observer set before the page's own scripts run.
@@ -293,9 +296,8 @@ def test_regenerate_keeps_the_trained_network(page: Page, server_url: str, api: 
     wait_until(page, lambda: f"dseed={s['data']['seed']}" in page.url, "the URL to carry the new data seed")
     # the plot shows the new points
     first = new["train"]["x"][0]
-    plotted = page.locator("#boundary .nnp-boundary-plot")
-    has_point = ("(e, p) => e.data.some((t) => t.mode === 'markers' && "
-                 "t.x.some((x, i) => x === p[0] && t.y[i] === p[1]))")
+    plotted = page.locator(POINTS_CANVAS)  # the points the view drew on its canvas (views/points.js)
+    has_point = "(c, p) => c.points.some((q) => q.x1 === p[0] && q.x2 === p[1])"
     wait_until(page, lambda: plotted.evaluate(has_point, first), "the new points on the plot")
     assert shown_epoch(page) == epoch
     play_button(page).click()
@@ -372,3 +374,101 @@ def test_no_select_cuts_its_choice_and_a_lesson_does_not_shrink_the_plot(
     assert page.locator("#lesson").is_visible()
     assert plot_box(page)[2:] == size, "the lesson caption shrank the output plot"
     screenshot(page, "rough-edges-lesson-1366x768")
+
+
+# Two isolated points (no other within two marker sizes), one train and one test, and what the points'
+# canvas shows there: the train marker's centre pixel against its class colour, the test marker's
+# hollow centre and its ring's opaque pixels against the darker shade test points are drawn in.
+POINT_PIXELS = """async () => {
+  const { classColors, hexRgb } = await import('/static/js/plot.js');
+  const { darker } = await import('/static/js/views/points.js');
+  const el = document.querySelector('#boundary');
+  const c = el.querySelector('.nnp-boundary-points canvas');
+  const box = c.getBoundingClientRect();
+  const sx = c.width / box.width, sy = c.height / box.height;
+  const size = parseFloat(getComputedStyle(el).getPropertyValue('--marker-size')) || 7;
+  const pts = c.points;
+  const at = (p) => [(p.x1 + 6) / 12 * box.width, (6 - p.x2) / 12 * box.height];
+  const alone = (p) => { const [x, y] = at(p);
+    return pts.every((q) => q === p || Math.hypot(at(q)[0] - x, at(q)[1] - y) > 2 * size); };
+  const g = c.getContext('2d');
+  const pixel = (x, y) => Array.from(g.getImageData(Math.round(x * sx), Math.round(y * sy), 1, 1).data);
+  const off = (px, color) => Math.max(...hexRgb(color).map((v, i) => Math.abs(v - px[i])));
+  const colors = classColors(el);
+  const color = (p) => colors[+p.label.split(' ')[1]];
+  const train = pts.find((p) => p.set === 'train' && alone(p));
+  const test = pts.find((p) => p.set === 'test' && alone(p));
+  const [tx, ty] = at(test);
+  const r = Math.ceil(size / 2 + 2);
+  const box0 = g.getImageData(Math.round((tx - r) * sx), Math.round((ty - r) * sy),
+                              Math.round(2 * r * sx), Math.round(2 * r * sy)).data;
+  let opaque = 0, near = 0;
+  for (let i = 0; i < box0.length; i += 4) {
+    if (box0[i + 3] < 250) continue;
+    opaque++;
+    if (off([box0[i], box0[i + 1], box0[i + 2]], darker(color(test))) <= 10) near++;
+  }
+  const client = (p) => [box.left + at(p)[0], box.top + at(p)[1]];
+  const centre = pixel(...at(train));
+  return { train: { ...train, client: client(train), centre, off: off(centre, color(train)) },
+           test: { ...test, client: client(test), centre: pixel(tx, ty), opaque, near } };
+}"""
+
+# how many of the points' canvas pixels within 6 CSS px of a client position have any ink
+INKED_AROUND = """([x, y]) => {
+  const c = document.querySelector('#boundary .nnp-boundary-points canvas');
+  const b = c.getBoundingClientRect();
+  const s = c.width / b.width;
+  const d = c.getContext('2d').getImageData(Math.round((x - b.left - 6) * s), Math.round((y - b.top - 6) * s),
+                                            Math.round(12 * s), Math.round(12 * s)).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+}"""
+
+
+def test_points_are_drawn_on_a_canvas_and_test_data_toggles_without_a_plotly_redraw(
+        page: Page, server_url: str, api: httpx.Client) -> None:
+    sid = open_app(page, server_url)
+    pause_and_settle(page, api, sid)
+    data = api.get(f"sessions/{sid}/data").json()
+    n_train, n_test = len(data["train"]["x"]), len(data["test"]["x"])
+    plot = page.locator("#boundary")
+    drawn = lambda: int(plot.get_attribute("data-points-drawn") or -1)  # noqa: E731
+    wait_until(page, lambda: drawn() == n_train + n_test, "every train and test point drawn")
+    # the canvas at the points: the train marker filled in its class colour, the test one hollow, ringed
+    px = page.evaluate(POINT_PIXELS)
+    assert px["train"]["centre"][3] == 255 and px["train"]["off"] <= 3, px["train"]
+    assert px["test"]["centre"][3] == 0, px["test"]  # a test point is a ring
+    assert px["test"]["opaque"] > 0 and px["test"]["near"] >= 0.5 * px["test"]["opaque"], px["test"]
+    # Plotly draws no marker of its own any more: its point traces carry the legend only
+    assert page.evaluate("document.querySelectorAll('#boundary .nnp-boundary-plot .scatterlayer .point').length") == 0
+    # "Show test data" off and on, while training: the canvas changes, Plotly redraws nothing
+    play_button(page).click()
+    wait_until(page, lambda: status(api, sid) == "running", "training")
+    draws = plot.get_attribute("data-plotly-draws")
+    assert int(draws or 0) >= 1  # the counter counts: the axes and the legend were drawn
+    shown = int(attr(page, "data-frames-shown") or 0)
+    toggle = page.get_by_label("Show test data", exact=True)
+    toggle.click()
+    wait_until(page, lambda: drawn() == n_train, "the test points gone from the canvas")
+    assert page.evaluate(INKED_AROUND, px["test"]["client"]) == 0, "the test point still on the canvas"
+    assert page.evaluate(INKED_AROUND, px["train"]["client"]) > 0
+    legend_test = plot.locator(".legend .traces", has_text="test")
+    wait_until(page, lambda: legend_test.evaluate("(e) => getComputedStyle(e).visibility") == "hidden",
+               "the legend's test entry hidden")
+    toggle.click()
+    wait_until(page, lambda: drawn() == n_train + n_test, "the test points back")
+    wait_until(page, lambda: int(attr(page, "data-frames-shown") or 0) >= shown + 5, "frames drawn meanwhile")
+    assert plot.get_attribute("data-plotly-draws") == draws, "a toggle or a frame made Plotly redraw"
+    assert legend_test.evaluate("(e) => getComputedStyle(e).visibility") == "visible"
+    pause_and_settle(page, api, sid)
+    # hovering a point shows its card: what Plotly's hover label said (class, train or test, x₁, x₂)
+    card = plot.locator(".nnp-point-card")
+    coordinate = lambda v: f"{v:.2f}".replace("-", "−")  # noqa: E731
+    for p in (px["train"], px["test"]):
+        page.mouse.move(*p["client"])
+        text = f"{p['label']} · {p['set']}x₁ {coordinate(p['x1'])}, x₂ {coordinate(p['x2'])}"
+        wait_until(page, lambda t=text: card.is_visible() and card.text_content() == t, f"the card of {text}")
+    page.mouse.move(5, 5)
+    wait_until(page, lambda: not card.is_visible(), "the card gone off the plot")

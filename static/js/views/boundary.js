@@ -1,26 +1,24 @@
 // The decision boundary: the output map over [−extent, extent]² painted on a canvas of its own under
-// the Plotly plot (whose background is transparent), the data points drawn by Plotly over it;
-// click/touch/keyboard picks. The ŷ = 0.5 line is an SVG of its own laid over the plotting area.
-// A frame repaints only the canvas and the line's path: Plotly.react runs only when the points, the
-// options, the crosshair or the theme change (bench/frames.py: a layout image per frame cost a PNG
-// encode, an image decode and a Plotly.react with its forced layout, every frame).
-import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, hexRgb, lineWidth, markerSize, plotArea,
+// the Plotly plot (whose background is transparent), the data points on a second canvas over the plot
+// (views/points.js), the ŷ = 0.5 line an SVG over them; click/touch/keyboard picks, a card on hover.
+// Plotly draws only the axes, the legend (from traces without data), the hint and the crosshair.
+// A frame repaints only the map's canvas and the line's path; new points or "Show test data" repaint
+// the points' canvas; Plotly.react runs only when the legend, the crosshair, the hint or the theme
+// change (bench/frames.py: a layout image per frame cost a PNG encode, an image decode and a
+// Plotly.react every frame; a Plotly redraw of ~500 markers cost 40–60 ms a "Show test data" click).
+import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, lineWidth, markerSize, plotArea,
          plotly, symbol, toData } from '../plot.js';
 import { boundaryLine, contourSegments } from './contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
+import { darker, drawMarkers, markerList, nearestMarker, OUTLINE } from './points.js';
 
 const MAP_STRENGTH = 0.7;  // the map stays paler than the points drawn on it
 const PICK_SLOP = 8;  // px a press may move and still count as a pick, not a drag
+const HOVER_REACH = 3;  // px beyond a marker's edge the pointer may be and still show its card
+const TOUCH_REACH = 12;  // a finger is less precise
 
-const OUTLINE = 'rgba(20,20,20,0.7)';
 const LINE = '#151515';  // ŷ = 0.5, on a white halo: visible on either class's colour, from the back of a room
 const HALO = 'rgba(255,255,255,0.85)';
-
-/** A darker shade of a colour, so hollow test points stand out on a map of their own class colour. */
-function darker(color, t = 0.35) {
-  const [r, g, b] = hexRgb(color);
-  return `rgb(${Math.round(r * (1 - t))},${Math.round(g * (1 - t))},${Math.round(b * (1 - t))})`;
-}
 
 function markers(name, pts, marker, extra = {}) {
   return { type: 'scatter', mode: 'markers', name, hoverinfo: 'x+y+name', x: pts.x, y: pts.y, marker, ...extra };
@@ -74,7 +72,24 @@ export function createBoundaryView(el, opts = {}) {
   const canvas = document.createElement('canvas');
   canvas.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
   mapBox.append(canvas);
-  el.replaceChildren(mapBox, div, lineSvg, live);
+  // the data points: a canvas the size of the plotting area (in device pixels: crisp), over the plot's
+  // gridlines as Plotly's markers were, under the line
+  const dotBox = document.createElement('div');
+  dotBox.className = 'nnp-boundary-points';
+  dotBox.setAttribute('aria-hidden', 'true');
+  dotBox.style.cssText = 'position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0';
+  const dots = document.createElement('canvas');
+  dots.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
+  dotBox.append(dots);
+  // what Plotly's hover label said of a point: its class (or value), train or test, x₁ and x₂
+  const card = document.createElement('div');
+  card.className = 'nnp-point-card';
+  card.hidden = true;
+  card.style.cssText = 'position:absolute;pointer-events:none;z-index:2;padding:2px 6px;border-radius:3px;white-space:nowrap;'
+    + 'font-size:0.85em;line-height:1.3;background:var(--bg,#fff);color:var(--fg,#222);border:1px solid currentColor;'
+    + 'box-shadow:0 1px 3px rgba(0,0,0,0.3)';
+  el.replaceChildren(mapBox, div, dotBox, lineSvg, card, live);
+  el.dataset.plotlyDraws = '0';  // Plotly.react calls so far (tests: a toggle or a frame must not add one)
   autoResize(div);
 
   let colors = classColors(el);
@@ -89,15 +104,22 @@ export function createBoundaryView(el, opts = {}) {
   let valueScale = 1;
   let hint = null;  // lines shown on the plot while it has no map (setHint)
   let traces = [];
+  let legendKey = '';  // the legend traces last given to Plotly: a change means a Plotly.react
+  let drawn = [];  // the markers on the points' canvas (views/points.js markerList)
+  let dotsDirty = true;
+  let area = null;  // the plotting area the points' canvas was last laid over (plot.js plotArea)
   let hasImage = false;  // a map is painted on the canvas (else the plot shows gridlines and the hint)
   let cross = { x1: 0, x2: 0, on: false };
   let pick = null;
   const ctx = canvas.getContext('2d');
   let image = null;
   let imageDirty = false;
-  let plotDirty = true;  // the traces or the layout changed: Plotly.react at the next draw
+  let plotDirty = true;  // the legend's traces, the crosshair or the layout changed: Plotly.react at the next draw
   let placed = '';  // the plotting area and map size the canvas and the line were last laid over
-  let staticLayout = null;  // everything but the map image; rebuilt when points, options or theme change
+  let staticLayout = null;  // everything but the map image; rebuilt when the legend or theme change
+
+  // what the points' canvas shows, read-only: [{x1, x2, set, label}] (tests read it instead of Plotly's data)
+  Object.defineProperty(dots, 'points', { get: () => drawn.map(({ x1, x2, set, label }) => ({ x1, x2, set, label })) });
 
   /** Marker diameter and outline widths from --marker-size and --line-width (thicker on a projector). */
   function readSizes() {
@@ -116,35 +138,74 @@ export function createBoundaryView(el, opts = {}) {
       x: at.x, y: at.y, line: { color, width: w }, connectgaps: false }));
   }
 
-  function buildTraces() {
+  /** The points' traces (their data only for toImage: on the page they carry the legend alone, the
+   *  points' canvas draws the points), in the order Plotly drew them. */
+  function pointTraces(withData) {
     const { kind, nClasses, train, test } = points;
     const { size, outline, ring } = sizes;
-    traces = [];
+    // without data: one blank point (Plotly leaves a trace without points out of the legend)
+    const pts = (set, k) => (withData ? split(set, kind, k) : { x: [null], y: [null], v: [] });
+    const out = [];
     if (kind === 'regression') {
-      const a = split(train, kind, 0);
-      const b = split(test, kind, 0);
-      traces.push(markers('train', a, { size, symbol: symbol(0), color: a.v, cmin: -valueScale, cmax: valueScale,
-                                           colorscale: divergingScale(colors[0], colors[1]), line: { color: OUTLINE, width: outline } }));
-      traces.push(markers('test', b, { size, symbol: symbol(0, true), color: OUTLINE, line: { width: ring * 0.75 } },
-                          { visible: options.showTest }));
+      const a = pts(train, 0);
+      const b = pts(test, 0);
+      // the legend's swatch takes the first value's colour, as it did with the data in the trace
+      const color = withData ? a.v : (train?.y?.length ? [train.y[0]] : []);
+      out.push(markers('train', a, { size, symbol: symbol(0), color, cmin: -valueScale, cmax: valueScale,
+                                     colorscale: divergingScale(colors[0], colors[1]), line: { color: OUTLINE, width: outline } }));
+      out.push(markers('test', b, { size, symbol: symbol(0, true), color: OUTLINE, line: { width: ring * 0.75 } },
+                       { visible: options.showTest }));
     } else {
       for (let k = 0; k < nClasses; k++) {
         const c = colors[k % colors.length];
-        traces.push(markers(`class ${k}`, split(train, kind, k), { size, symbol: symbol(k), color: c,
-                                                                      line: { color: OUTLINE, width: outline } }));
+        out.push(markers(`class ${k}`, pts(train, k), { size, symbol: symbol(k), color: c, line: { color: OUTLINE, width: outline } }));
       }
       for (let k = 0; k < nClasses; k++) {
         const c = darker(colors[k % colors.length]);
-        traces.push(markers('test', split(test, kind, k), { size, symbol: symbol(k, true), color: c, line: { color: c, width: ring } },
-                            { visible: options.showTest, showlegend: k === 0 }));
+        // on the page the test legend entry stays and is hidden (markLegend): a toggle redraws no Plotly
+        out.push(markers('test', pts(test, k), { size, symbol: symbol(k, true), color: c, line: { color: c, width: ring } },
+                         { visible: withData ? options.showTest : true, showlegend: k === 0 }));
       }
     }
+    return out;
+  }
+
+  function buildTraces() {
+    const { size, ring } = sizes;
+    traces = pointTraces(false);
     // the keyboard crosshair: a pale halo under a dark cross, visible on any map colour
     for (const [color, width] of [['rgba(255,255,255,0.9)', 3 + ring], [OUTLINE, ring]]) {
       traces.push({ type: 'scatter', mode: 'markers', name: 'crosshair', showlegend: false, hoverinfo: 'skip',
                     x: [cross.x1], y: [cross.x2], visible: cross.on,
                     marker: { symbol: 'cross-thin-open', size: 4 * size, color, line: { width, color } } });
     }
+  }
+
+  /** The legend's "test" entry shown only with the test points (classes: its trace stays in the plot). */
+  function markLegend() {
+    for (const item of div.querySelectorAll('.legend .traces')) {
+      if (item.querySelector('.legendtext')?.textContent === 'test') item.style.visibility = options.showTest ? '' : 'hidden';
+    }
+  }
+
+  const toPx = (x1, x2) => [((x1 - area.x[0]) / (area.x[1] - area.x[0])) * area.width,
+                            ((area.y[1] - x2) / (area.y[1] - area.y[0])) * area.height];
+
+  /** Repaints the points' canvas: device pixels for a crisp picture, CSS pixels for the geometry. */
+  function paintDots() {
+    dotsDirty = false;
+    drawn = markerList(points, { colors, sizes, valueScale, showTest: options.showTest });
+    el.dataset.pointsDrawn = String(drawn.length);
+    card.hidden = true;  // the point it described may be gone
+    if (!area) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round(area.width * dpr), h = Math.round(area.height * dpr);
+    if (dots.width !== w || dots.height !== h) { dots.width = w; dots.height = h; }
+    const g = dots.getContext('2d');
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, w, h);
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawMarkers(g, drawn, toPx, sizes.size / 2);
   }
 
   function renderImage() {
@@ -193,11 +254,19 @@ export function createBoundaryView(el, opts = {}) {
       margin: { l: 36, r: 8, t: 2, b: 30 },
       legend: { traceorder: 'normal', y: 1, yanchor: 'bottom', x: -0.1, xanchor: 'left' },  // over the y labels too: one row for 3 classes
       showlegend: points.kind !== 'regression' || options.showTest,
+      hovermode: false,  // the points' card (showCard) says what Plotly's hover label said
     });
   }
 
-  function changed({ image = false } = {}) {
-    if (!image) { staticLayout = null; buildTraces(); plotDirty = true; }
+  /** `image`: only the map changed; else the points or options did (their canvas is repainted, Plotly
+   *  redraws only when the legend or the layout changes); `theme`: fonts and colours too. */
+  function changed({ image = false, theme = false } = {}) {
+    if (!image) {
+      dotsDirty = true;
+      const key = JSON.stringify([pointTraces(false), points.kind === 'regression' && options.showTest]);
+      if (theme || key !== legendKey) { legendKey = key; staticLayout = null; buildTraces(); plotDirty = true; }
+      markLegend();
+    }
     imageDirty = true;
     draw();
   }
@@ -228,9 +297,13 @@ export function createBoundaryView(el, opts = {}) {
     const at = { left: `${a.left - box.left - el.clientLeft}px`, top: `${a.top - box.top - el.clientTop}px`,
                  width: `${a.width}px`, height: `${a.height}px` };
     const r = image ? image.width : 0;
-    const key = JSON.stringify([at, a.x, a.y, r]);
+    const key = JSON.stringify([at, a.x, a.y, r, window.devicePixelRatio]);
+    markLegend();  // a Plotly draw makes the legend anew
     if (key === placed) return;
     placed = key;
+    area = a;
+    Object.assign(dotBox.style, at);
+    paintDots();
     Object.assign(lineSvg.style, at);
     lineSvg.setAttribute('viewBox', `${a.x[0]} ${-a.y[1]} ${a.x[1] - a.x[0]} ${a.y[1] - a.y[0]}`);
     Object.assign(mapBox.style, at);
@@ -255,10 +328,12 @@ export function createBoundaryView(el, opts = {}) {
     if (plotDirty) {
       plotDirty = false;
       plotly().react(div, traces, layout(), baseConfig);
+      el.dataset.plotlyDraws = String(+el.dataset.plotlyDraws + 1);
       place();
     } else if (image && image.width !== size) {
       place();
     }
+    if (dotsDirty) paintDots();
     if (!listening && div.on) { listening = true; div.on('plotly_afterplot', place); }
   }, 'boundary');
 
@@ -280,10 +355,33 @@ export function createBoundaryView(el, opts = {}) {
     const at = Math.hypot(e.clientX - down.x, e.clientY - down.y) <= PICK_SLOP && toData(div, down.x, down.y);
     down = null;
     if (!at) return;
+    if (e.pointerType === 'touch') showCard(e.clientX, e.clientY, TOUCH_REACH);  // a tap: no hover on a touch screen
     cross = { ...cross, x1: at[0], x2: at[1] };  // the keyboard carries on from the last pick
     if (pick) pick(at[0], at[1]);
   }, true);
   window.addEventListener('pointercancel', () => { down = null; }, true);
+  div.addEventListener('pointermove', (e) => { if (e.pointerType !== 'touch') showCard(e.clientX, e.clientY, HOVER_REACH); });
+  div.addEventListener('pointerleave', () => { card.hidden = true; });
+
+  const coordinate = (v) => v.toFixed(2).replace('-', '−');
+
+  /** The card of the point nearest the pointer (within `reach` px of its marker's edge), beside it. */
+  function showCard(clientX, clientY, reach) {
+    const a = plotArea(div);
+    const at = a && ((x1, x2) => [a.left + ((x1 - a.x[0]) / (a.x[1] - a.x[0])) * a.width,
+                                  a.top + ((a.y[1] - x2) / (a.y[1] - a.y[0])) * a.height]);
+    const m = at && nearestMarker(drawn, at, clientX, clientY, sizes.size / 2 + reach);
+    if (!m) { card.hidden = true; return; }
+    const [px, py] = at(m.x1, m.x2);
+    card.replaceChildren(`${m.label} · ${m.set}`, document.createElement('br'), `x₁ ${coordinate(m.x1)}, x₂ ${coordinate(m.x2)}`);
+    card.hidden = false;
+    const box = el.getBoundingClientRect();
+    const x = px - box.left - el.clientLeft, y = py - box.top - el.clientTop;
+    const off = sizes.size / 2 + 6;
+    const left = x + off + card.offsetWidth <= el.clientWidth ? x + off : x - off - card.offsetWidth;
+    card.style.left = `${Math.max(0, left)}px`;
+    card.style.top = `${Math.max(0, y - card.offsetHeight / 2)}px`;
+  }
   el.addEventListener('keydown', (e) => {
     if (e.target !== el) return;
     const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
@@ -342,7 +440,7 @@ export function createBoundaryView(el, opts = {}) {
     onPick(fn) { pick = fn; },
     /** A PNG data URL of the plot as shown (map + points), e.g. for a download link. */
     toImage({ width = 800, height = 800 } = {}) {
-      const data = [...traces.slice(0, -2), ...lineTraces(), ...traces.slice(-2)];  // the line as drawn over the points
+      const data = [...pointTraces(true), ...lineTraces(), ...traces.slice(-2)];  // the points back as traces, the line over them
       const source = hasImage ? canvas.toDataURL() : '';
       return plotly().toImage({ data, layout: layout(source), config: baseConfig }, { format: 'png', width, height });
     },
@@ -351,7 +449,7 @@ export function createBoundaryView(el, opts = {}) {
       colors = classColors(el);
       sizes = readSizes();
       luts = { diverging: divergingLUT(colors[0], colors[1], MAP_STRENGTH), classes: classLUTs(colors, MAP_STRENGTH) };
-      changed();
+      changed({ theme: true });
     },
   };
 }
