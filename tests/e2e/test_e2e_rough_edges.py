@@ -176,9 +176,10 @@ def test_gradient_chart_shows_zero_as_dead_and_goes_on(page: Page, server_url: s
     chart = page.locator("#grad-chart .nnp-chart-plot")
 
     def charted() -> tuple[float, list[str], set[float]]:
-        d = chart.evaluate("(e) => ({x: e.data.map((t) => Math.max(...t.x)), y: e.data.flatMap((t) => [...t.y]),"
-                           " text: e._fullLayout.yaxis.ticktext ?? []})")
-        return min(d["x"]), d["text"], set(d["y"])
+        # nothing yet until the chart's first (deferred, budgeted) Plotly draw: then no epoch is charted
+        d = chart.evaluate("(e) => e.data?.length && e._fullLayout ? ({x: e.data.map((t) => Math.max(...t.x)),"
+                           " y: e.data.flatMap((t) => [...t.y]), text: e._fullLayout.yaxis.ticktext ?? []}) : null")
+        return (min(d["x"]), d["text"], set(d["y"])) if d else (float("-inf"), [], set())
 
     wait_until(page, lambda: charted()[0] >= 5, "the gradient chart to draw the zeros")
     first, ticks, ys = charted()
