@@ -35,6 +35,19 @@ function split(set, kind, k) {
   return { x, y, v };
 }
 
+/** A canvas filling a box that is placed over the plotting area later (hidden from assistive tech:
+ *  the plot's own labels say what it shows); `extra` CSS for the box. */
+function overlayCanvas(className, extra = '') {
+  const box = document.createElement('div');
+  box.className = className;
+  box.setAttribute('aria-hidden', 'true');
+  box.style.cssText = `position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0;${extra}`;
+  const canvas = document.createElement('canvas');
+  canvas.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
+  box.append(canvas);
+  return { box, canvas };
+}
+
 export function createBoundaryView(el, opts = {}) {
   const extent = opts.extent ?? 6;
   const step = opts.keyStep ?? extent / 24;
@@ -65,22 +78,10 @@ export function createBoundaryView(el, opts = {}) {
     return path;
   });
   // the map: a canvas clipped to the plotting area, laid under the plot (before it, both positioned)
-  const mapBox = document.createElement('div');
-  mapBox.className = 'nnp-boundary-map';
-  mapBox.setAttribute('aria-hidden', 'true');
-  mapBox.style.cssText = 'position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0;display:none';
-  const canvas = document.createElement('canvas');
-  canvas.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
-  mapBox.append(canvas);
+  const { box: mapBox, canvas } = overlayCanvas('nnp-boundary-map', 'display:none');
   // the data points: a canvas the size of the plotting area (in device pixels: crisp), over the plot's
   // gridlines as Plotly's markers were, under the line
-  const dotBox = document.createElement('div');
-  dotBox.className = 'nnp-boundary-points';
-  dotBox.setAttribute('aria-hidden', 'true');
-  dotBox.style.cssText = 'position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0';
-  const dots = document.createElement('canvas');
-  dots.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
-  dotBox.append(dots);
+  const { box: dotBox, canvas: dots } = overlayCanvas('nnp-boundary-points');
   // what Plotly's hover label said of a point: its class (or value), train or test, x₁ and x₂
   const card = document.createElement('div');
   card.className = 'nnp-point-card';
