@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,17 @@ def _output(kind: str, grid: np.ndarray) -> dict[str, Any]:
 def unit_stats(session: Session) -> list[dict[str, Any]]:
     """Per hidden layer: its dead units, saturated share and distinct units (app.nn.units), for the
     network diagram and the lessons' columns. Call with session.lock held."""
-    return [asdict(layer) for layer in units(session.net, session.problem)]
+    return [vars(layer).copy() for layer in units(session.net, session.problem)]  # asdict deep-copies
+
+
+def slow_parts_since(session_id: str, now: float) -> float:
+    """The start of the slow parts' current period: the last point ≤ now of a grid SLOW_PARTS_S
+    apart whose phase is the session's own. A class's sessions trained together in one flock turn
+    would otherwise all re-encode their slow parts in the same turn, every third turn at 30 fps:
+    a burst that made the turn late and cost every viewer frames (bench.capacity, 2 workers)."""
+    digest = hashlib.blake2b(session_id.encode(), digest_size=8).digest()  # spread evenly (crc32's is not)
+    phase = int.from_bytes(digest) / 2**64 * SLOW_PARTS_S
+    return now - (now - phase) % SLOW_PARTS_S
 
 
 def build(session: Session, speed: float | None) -> dict[str, Any]:
@@ -53,10 +63,11 @@ def build(session: Session, speed: float | None) -> dict[str, Any]:
         layers = session.weights() if slow_due else []
         stats = unit_stats(session) if slow_due else None
     if slow_due:
-        parts.update(at=now, units=stats, neurons={"resolution": NEURON_RESOLUTION, "layers": [
-            encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]},
-            # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
-            weights=[encode_grid(np.column_stack([w, bias])) for w, bias in layers])
+        neurons = {"resolution": NEURON_RESOLUTION,
+                   "layers": [encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]}
+        parts.update(at=slow_parts_since(session.id, now), units=stats, neurons=neurons,
+                     # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
+                     weights=[encode_grid(np.column_stack([w, bias])) for w, bias in layers])
     body.update(version=session.version, viewers=session.viewers, speed=speed, extent=b.extent,
                 output=_output(b.kind, b.output), neurons=parts["neurons"], weights=parts["weights"],
                 units=parts["units"])

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 
-from app.api.frames import refresher
+import pytest
+
+from app.api.frames import SLOW_PARTS_S, refresher, slow_parts_since
 from app.training.audience import Audience
 from app.training.scheduler import CHUNK_S, MIN_CHUNK_S, Scheduler
 from tests.fake_clock import FakeClock
@@ -84,3 +87,21 @@ def test_refresher_builds_a_frame_a_period_and_says_when_the_next_is_due() -> No
     assert refresh() is not None and len(built) == 1  # not again within the period
     t.frame_cache = (0, "", b"", time.monotonic() - 1 / 60)  # a period old
     assert (refresh() or 0) > 0 and len(built) == 2
+
+
+def test_slow_parts_keep_a_grid_of_their_own_phase_per_session() -> None:
+    """A session's slow parts (unit maps, weights, unit stats) are due once a SLOW_PARTS_S grid
+    point has passed; the grid's phase is the session's own, so a class trained in one flock turn
+    does not re-encode all its slow parts in the same turn (a burst that cost viewers frames)."""
+    now = 1234.567
+    for sid in ("a", "b", "c"):
+        since = slow_parts_since(sid, now)
+        assert now - SLOW_PARTS_S < since <= now
+        # the grid is fixed: any time in the same period gives the same start, the next one a period on
+        assert slow_parts_since(sid, since + SLOW_PARTS_S * 0.999) == pytest.approx(since)
+        assert slow_parts_since(sid, since + SLOW_PARTS_S * 1.001) == pytest.approx(since + SLOW_PARTS_S)
+    # 30 sessions' phases: every third of the period has some, none has most (a flock turn every
+    # third of SLOW_PARTS_S at 30 fps re-encodes about a third of the class, not all of it)
+    thirds = Counter(int((slow_parts_since(f"s{i:04x}", now) - now) % SLOW_PARTS_S / SLOW_PARTS_S * 3)
+                     for i in range(30))
+    assert sorted(thirds) == [0, 1, 2] and max(thirds.values()) <= 15, thirds
