@@ -128,6 +128,19 @@ export function plotArea(div) {
   };
 }
 
+/** A canvas filling a box that is placed over the plotting area later (hidden from assistive tech:
+ *  the plot's own labels say what it shows); `extra` CSS for the box. */
+export function overlayCanvas(className, extra = '') {
+  const box = document.createElement('div');
+  box.className = className;
+  box.setAttribute('aria-hidden', 'true');
+  box.style.cssText = `position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0;${extra}`;
+  const canvas = document.createElement('canvas');
+  canvas.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
+  box.append(canvas);
+  return { box, canvas };
+}
+
 /** Client pixel → data coordinates (null outside the plotting area). */
 export function toData(div, clientX, clientY) {
   const a = plotArea(div);

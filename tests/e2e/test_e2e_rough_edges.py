@@ -188,6 +188,45 @@ def test_gradient_chart_shows_zero_as_dead_and_goes_on(page: Page, server_url: s
     pause_and_settle(page, api, sid)
 
 
+# The loss chart's train curve as drawn: its last point's place on the curves' canvas (from Plotly's axes,
+# in the same script turn as the read, so no redraw comes between), the opaquest pixel around it, and
+# whether Plotly's own copy of the lines is hidden.
+CURVE_AT_LAST_POINT = """(el) => {
+  const div = el.querySelector('.nnp-chart-plot');
+  const canvas = el.querySelector('.nnp-chart-curves canvas');
+  const full = div._fullLayout;
+  if (!div.data?.[0]?.x.length || !full?.xaxis || !canvas?.width) return null;
+  const t = div.data[0];
+  const k = t.x.length - 1;
+  const s = canvas.width / full.xaxis._length;
+  const px = Math.round(full.xaxis.c2p(t.x[k]) * s), py = Math.round(full.yaxis.c2p(t.y[k]) * s);
+  const r = Math.round(3 * s);
+  const d = canvas.getContext('2d').getImageData(Math.max(0, px - r), Math.max(0, py - r), 2 * r + 1, 2 * r + 1).data;
+  let alpha = 0;
+  for (let i = 3; i < d.length; i += 4) alpha = Math.max(alpha, d[i]);
+  const hidden = [...div.querySelectorAll('.scatterlayer')].every((g) => getComputedStyle(g).visibility === 'hidden');
+  return { points: t.x.length, last: t.x[k], alpha, hidden, range: full.xaxis.range.slice() };
+}"""
+
+
+def test_the_charts_paint_their_curves_on_a_canvas_and_plotly_draws_only_when_an_axis_moves(
+        page: Page, server_url: str, api: httpx.Client) -> None:
+    """Each point appended used to be a Plotly.extendTraces, a whole redraw of the chart (10–15 ms, 4× that
+    on a slow laptop); the curves are now canvas strokes, and Plotly draws the axes when they move."""
+    sid = open_app(page, server_url, "?speed=max")
+    play_button(page).click()
+    wait_until(page, lambda: session(api, sid)["epoch"] >= 300, "300 epochs")
+    chart = page.locator("#loss-chart")
+    drawn = wait_until(page, lambda: (d := chart.evaluate(CURVE_AT_LAST_POINT)) and d["last"] >= 200 and d,
+                       "the loss chart to chart 200 epochs")
+    assert drawn["alpha"] > 128, f"no curve on the canvas at the last point charted: {drawn}"
+    assert drawn["hidden"], "Plotly's own lines are shown too"
+    assert drawn["range"][1] >= drawn["last"], drawn
+    pause_and_settle(page, api, sid)
+    counts = chart.evaluate("(el) => [Number(el.dataset.plotlyDraws), Number(el.dataset.curvesPainted)]")
+    assert counts[1] > counts[0] >= 1, f"every paint was a Plotly draw too: {counts} (Plotly draws, paints)"
+
+
 # ------------------------------------------------------------------ unstable, diverged, and the one button
 
 

@@ -6,8 +6,8 @@
 // the points' canvas; Plotly.react runs only when the legend, the crosshair, the hint or the theme
 // change (bench/frames.py: a layout image per frame cost a PNG encode, an image decode and a
 // Plotly.react every frame; a Plotly redraw of ~500 markers cost 40–60 ms a "Show test data" click).
-import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, lineWidth, markerSize, plotArea,
-         plotly, symbol, toData } from '../plot.js';
+import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, lineWidth, markerSize,
+         overlayCanvas, plotArea, plotly, symbol, toData } from '../plot.js';
 import { boundaryLine, contourSegments } from './contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
 import { darker, drawMarkers, markerList, nearestMarker, OUTLINE } from './points.js';
@@ -33,19 +33,6 @@ function split(set, kind, k) {
     if (kind === 'regression' || Math.round(set.y[i]) === k) { x.push(p[0]); y.push(p[1]); v.push(set.y[i]); }
   });
   return { x, y, v };
-}
-
-/** A canvas filling a box that is placed over the plotting area later (hidden from assistive tech:
- *  the plot's own labels say what it shows); `extra` CSS for the box. */
-function overlayCanvas(className, extra = '') {
-  const box = document.createElement('div');
-  box.className = className;
-  box.setAttribute('aria-hidden', 'true');
-  box.style.cssText = `position:absolute;pointer-events:none;overflow:hidden;left:0;top:0;width:0;height:0;${extra}`;
-  const canvas = document.createElement('canvas');
-  canvas.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
-  box.append(canvas);
-  return { box, canvas };
 }
 
 export function createBoundaryView(el, opts = {}) {

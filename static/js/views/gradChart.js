@@ -43,7 +43,7 @@ export function createGradChart(el, opts = {}) {
   const hoverText = (ys) => ys.map((y) => (y === 0 ? DEAD_LABEL : String(+y.toPrecision(3))));
 
   const chart = createSeriesChart(el, {
-    name: 'gradChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints,
+    name: 'gradChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, canvas: true,
     // the ticks follow the norms' range and the zero row moves with it: a change of ticks is a full
     // redraw, which puts the zeros at their new row
     axis: (lines) => gradTicks(lowest, rangeOf(lines).hi, zeros),

@@ -42,7 +42,7 @@ export function createLossChart(el, opts = {}) {
   }
 
   const chart = createSeriesChart(el, {
-    name: 'lossChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, traces, layout,
+    name: 'lossChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, canvas: true, traces, layout,
     // log ticks follow the cost (the first two lines); the accuracy has an axis of its own
     axis(lines, log) {
       if (!log) return {};

@@ -16,9 +16,11 @@
 // with a recording stand-in (tests/js/seriesChart.test.mjs).
 
 import { Series } from '../decimate.js';
-import { autoResize, baseConfig, everyFrame, logTicks, plotly } from '../plot.js';
+import { autoResize, baseConfig, everyFrame, logTicks, overlayCanvas, plotly } from '../plot.js';
+import { extent, holds, steppedRange, strokeLines } from './lineCanvas.js';
 
 export const MAX_POINTS = 1000;
+export const X_AGAIN_MS = 3000;
 
 /** The page's: a div in `el` that follows its size, window.Plotly, plot.js's scheduler. */
 export const browserEnv = {
@@ -32,6 +34,13 @@ export const browserEnv = {
   },
   plotly: () => plotly(),
   schedule: (draw, name, opts) => everyFrame(draw, name, opts),
+  /** The canvas the curves are painted on (spec.canvas), over the plot and under Plotly's hover layer. */
+  overlay(el) {
+    const { box, canvas } = overlayCanvas('nnp-chart-curves');
+    el.classList.add('nnp-chart-canvas');
+    el.append(box);
+    return { box, canvas, dpr: () => window.devicePixelRatio || 1 };
+  },
 };
 
 /** The lowest and highest value in any of these Series ({lo: Infinity, hi: -Infinity} when empty). */
@@ -57,11 +66,110 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   const points = spec.points ?? same;
   const axisOf = spec.axis ?? logAxis;
   const maxPoints = spec.maxPoints ?? MAX_POINTS;
+  const curves = spec.canvas && env.overlay ? env.overlay(el) : null;
   let lines = [];
   let log = false;
   let hidden = false;
   let needsReact = true;
   let axisKey = '';
+  // canvas mode: what the last Plotly.react drew (the traces hold `plotted`'s arrays, which new points
+  // are pushed onto, so the chart's div.data stays the whole picture), and the axes' stepped ranges
+  let plotted = [];
+  let drawnTraces = [];
+  let ranges = { x: null, y: null };
+  let hovering = false;
+  let listening = false;
+  // counters on the chart's element (browser tests): Plotly draws (react, extendTraces), canvas paints
+  const count = (key) => { if (el.dataset) el.dataset[key] = String(Number(el.dataset[key] ?? 0) + 1); };
+  let xMovedAt = -Infinity;
+  const now = env.now ?? (() => performance.now());
+  let yLog = false;  // the last layout's y axis is logarithmic (the loss chart's switch, the gradient chart always)
+
+  /** The x and y (the first y axis') ranges the data needs, in steps. An x axis that had to move
+   *  less than X_AGAIN_MS ago (a run at full speed) moves to twice what it needs: every move is a
+   *  Plotly redraw, ~15 ms here and 4× that on a slow laptop. */
+  function wantedRanges() {
+    const onY = plotted.filter((_, i) => (drawnTraces[i]?.yaxis ?? 'y') === 'y' && drawnTraces[i]?.visible !== false);
+    const xs = extent(plotted.map((d) => d.x));
+    const ys = extent(onY.map((d) => d.y), yLog);
+    const fast = now() - xMovedAt < X_AGAIN_MS;
+    return { xs, ys, x: steppedRange(xs.lo, fast ? 2 * xs.hi : xs.hi), y: steppedRange(ys.lo, ys.hi, yLog) };
+  }
+
+  /** The description's layout with the stepped ranges (where it sets none of its own). */
+  function rangedLayout(layout) {
+    yLog = layout.yaxis?.type === 'log';
+    const want = wantedRanges();
+    if (String(want.x) !== String(ranges.x)) xMovedAt = now();
+    ranges = { x: want.x, y: want.y };
+    const withRange = (axis, range) => (!range || axis?.range ? axis : { ...axis, range, autorange: false });
+    return { ...layout, xaxis: withRange(layout.xaxis, ranges.x), yaxis: withRange(layout.yaxis, ranges.y) };
+  }
+
+  /** Paints every visible trace on the canvas, over the plotting area of the last Plotly draw. */
+  function paint() {
+    const full = div._fullLayout;
+    if (!curves || !full?._size || !full.xaxis) return;
+    const xa = full.xaxis;
+    const ya = full.yaxis;
+    const at = { left: `${xa._offset}px`, top: `${ya._offset}px`, width: `${xa._length}px`, height: `${ya._length}px` };
+    Object.assign(curves.box.style, at);
+    const dpr = curves.dpr();
+    const w = Math.round(xa._length * dpr);
+    const h = Math.round(ya._length * dpr);
+    if (curves.canvas.width !== w || curves.canvas.height !== h) { curves.canvas.width = w; curves.canvas.height = h; }
+    const g = curves.canvas.getContext('2d');
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, w, h);
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const shown = drawnTraces.map((t, i) => ({ t, d: plotted[i], full: div._fullData?.[i] }))
+      .filter(({ t, d, full: f }) => d && (f ? f.visible === true : t.visible !== false));
+    count('curvesPainted');
+    strokeLines(g, shown.map(({ t, d }) => ({ x: d.x, y: d.y, color: t.line?.color ?? '#444', width: t.line?.width ?? 2,
+                                              dash: t.line?.dash, yAxis: t.yaxis ?? 'y' })),
+                { x: xa, y: { y: ya, y2: full.yaxis2 } });
+  }
+
+  function react(P, shown, axis) {
+    needsReact = false;
+    const empty = shown.every((s) => s.length === 0);
+    plotted = shown.map((s) => points(s.plotted()));
+    const traces = spec.traces(plotted);
+    const layout = spec.layout({ axis, empty, log });
+    count('plotlyDraws');
+    if (!curves) {
+      P.react(div, traces, layout, baseConfig);
+      return;
+    }
+    drawnTraces = traces;
+    P.react(div, traces, rangedLayout(layout), baseConfig);
+    if (!listening && div.on) { listening = true; div.on('plotly_afterplot', paint); }  // a resize moves the plotting area
+    paint();
+  }
+
+  /** Canvas mode, nothing else changed: new points go onto the traces' arrays (a compacted series
+   *  replaces them) and onto the canvas; Plotly redraws only when they leave the axes' ranges or the
+   *  pointer is over the chart (its hover reads the points of its last draw). */
+  function append(P, shown, changes, axis) {
+    changes.forEach((c, i) => {
+      if (!plotted[i] || !drawnTraces[i]) return;
+      const { rebuild, ...fields } = points(c);
+      if (rebuild || c.rebuild) {
+        plotted[i] = fields;
+        Object.assign(drawnTraces[i], fields);  // the object Plotly holds as div.data[i]
+        return;
+      }
+      for (const [field, values] of Object.entries(fields)) {
+        if (Array.isArray(plotted[i][field])) plotted[i][field].push(...values);
+      }
+    });
+    const want = wantedRanges();
+    if (hovering || !holds(ranges.x, want.xs.lo, want.xs.hi) || (want.y && !holds(ranges.y, want.ys.lo, want.ys.hi, yLog))) {
+      react(P, shown, axis);
+      return;
+    }
+    paint();
+  }
 
   const draw = env.schedule(() => {
     if (hidden) return;  // a hidden Plotly chart has no size to draw at: it draws in full when shown
@@ -72,10 +180,12 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     const key = JSON.stringify(axis);
     const axisMoved = key !== axisKey;
     axisKey = key;
-    if (axisMoved || needsReact || changes.some((c) => c.rebuild)) {
-      needsReact = false;
-      const empty = shown.every((s) => s.length === 0);
-      P.react(div, spec.traces(shown.map((s) => points(s.plotted()))), spec.layout({ axis, empty, log }), baseConfig);
+    if (axisMoved || needsReact || (!curves && changes.some((c) => c.rebuild))) {
+      react(P, shown, axis);
+      return;
+    }
+    if (curves) {
+      append(P, shown, changes, axis);
       return;
     }
     const idx = [];
@@ -87,8 +197,15 @@ export function createSeriesChart(el, spec, env = browserEnv) {
         if (field !== 'rebuild') (update[field] ??= []).push(values);
       }
     });
-    if (idx.length) P.extendTraces(div, update, idx);
+    if (!idx.length) return;
+    count('plotlyDraws');
+    P.extendTraces(div, update, idx);
   }, spec.name ?? 'seriesChart', { minInterval: spec.minInterval ?? 0, heavy: true });
+
+  if (curves) {
+    div.addEventListener?.('pointerenter', () => { hovering = true; });
+    div.addEventListener?.('pointerleave', () => { hovering = false; });
+  }
 
   return {
     div,

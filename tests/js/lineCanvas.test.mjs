@@ -1,0 +1,220 @@
+// views/lineCanvas.js and seriesChart.js's canvas mode (spec.canvas): the curves painted on a canvas
+// over Plotly's plotting area, Plotly redrawing only when the data leaves the axes' stepped ranges.
+// A stand-in Plotly lays out the axes (c2p from the range) the way Plotly does, and a recording
+// canvas context keeps the strokes.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { createGradChart } from "../../static/js/views/gradChart.js";
+import { dashPattern, extent, holds, niceUp, steppedRange, strokeLines } from "../../static/js/views/lineCanvas.js";
+import { createLossChart } from "../../static/js/views/lossChart.js";
+import { createSeriesChart, X_AGAIN_MS } from "../../static/js/views/seriesChart.js";
+
+test("niceUp: the next of 1, 1.5, 2, 3, 5, 7.5 × 10^k, never more than 5/3 × away", () => {
+  assert.deepEqual([0.7, 1, 1.01, 2.9, 3, 4, 6, 7.6, 12, 2001, 1e6].map(niceUp), [0.75, 1, 1.5, 3, 3, 5, 7.5, 10, 15, 3000, 1e6]);
+  assert.equal(niceUp(0), 1);
+  assert.equal(niceUp(-3), 1);
+  assert.equal(niceUp(NaN), 1);
+  for (let v = 0.013; v < 1e5; v *= 1.37) assert.ok(niceUp(v) >= v && niceUp(v) <= (5 / 3) * v * (1 + 1e-9), String(v));
+});
+
+test("steppedRange: linear from zero to a nice number; log in whole decades; none without data", () => {
+  assert.deepEqual(steppedRange(0.2, 0.69), [0, 0.75]);
+  assert.deepEqual(steppedRange(1, 1000), [0, 1500]);
+  assert.deepEqual(steppedRange(3e-4, 0.5, true), [-4, 0]);
+  assert.deepEqual(steppedRange(0.1, 0.1, true), [-2, 0], "a value on a decade keeps a margin");
+  assert.equal(steppedRange(Infinity, -Infinity), null);
+  assert.equal(steppedRange(0, 1, true), null, "no positive value: Plotly's own log range");
+  assert.ok(holds([0, 1500], 0, 1500) && !holds([0, 1500], 0, 1501));
+  assert.ok(holds([-4, 0], 2e-4, 0.9, true) && !holds([-4, 0], 2e-5, 0.9, true) && !holds([-4, 0], 1e-3, 1.1, true));
+  assert.ok(!holds(null, 0, 1));
+});
+
+test("extent: finite values only, positive ones for a log axis", () => {
+  assert.deepEqual(extent([[3, null, -1], [NaN, 7, Infinity]]), { lo: -1, hi: 7 });
+  assert.deepEqual(extent([[0, -2, 0.5], [4]], true), { lo: 0.5, hi: 4 });
+  assert.deepEqual(extent([]), { lo: Infinity, hi: -Infinity });
+});
+
+test("dashPattern: Plotly's dash lengths, at least 3 px a unit", () => {
+  assert.deepEqual(dashPattern("solid", 2), []);
+  assert.deepEqual(dashPattern(undefined, 2), []);
+  assert.deepEqual(dashPattern("dot", 2), [3, 3]);
+  assert.deepEqual(dashPattern("dash", 4), [12, 12]);
+  assert.deepEqual(dashPattern("dashdot", 3), [9, 3, 3, 3]);
+});
+
+/** A 2D context that records its paths: [[x, y, pen down?], ...] a stroke, with the stroke's style. */
+function recorder() {
+  const strokes = [];
+  let path = [];
+  let dash = [];
+  return {
+    strokes,
+    ctx: {
+      beginPath() { path = []; },
+      moveTo(x, y) { path.push([x, y, false]); },
+      lineTo(x, y) { path.push([x, y, true]); },
+      setLineDash(d) { dash = d; },
+      stroke() { strokes.push({ path, color: this.strokeStyle, width: this.lineWidth, dash }); },
+      setTransform() {}, clearRect() { strokes.length = 0; },
+    },
+  };
+}
+
+/** Plotly's axis as the canvas reads it: c2p from data to px along its length (log: in decades). */
+function axis(range, length, { log = false, flip = false } = {}) {
+  const [a, b] = range;
+  const l = (v) => (log ? (v > 0 ? Math.log10(v) : undefined) : v);
+  return {
+    range, _offset: 10, _length: length, type: log ? "log" : "linear",
+    c2p: (v) => { const t = (l(v) - a) / (b - a); return flip ? (1 - t) * length : t * length; },
+  };
+}
+
+test("strokeLines: each line through its axes; a gap (null, non-finite, ≤ 0 on a log axis) lifts the pen", () => {
+  const r = recorder();
+  const axes = { x: axis([0, 10], 100), y: { y: axis([0, 1], 50, { flip: true }), y2: axis([-2, 0], 50, { log: true, flip: true }) } };
+  strokeLines(r.ctx, [
+    { x: [0, 5, 6, 10], y: [0, null, 1, 0.5], color: "red", width: 2 },
+    { x: [0, 5, 10], y: [0.01, 0, 1], color: "blue", width: 3, dash: "dot", yAxis: "y2" },
+    { x: [1], y: [1], color: "x", width: 1, yAxis: "y3" },  // no such axis: not drawn
+  ], axes);
+  assert.equal(r.strokes.length, 2);
+  assert.deepEqual(r.strokes[0].path, [[0, 50, false], [60, 0, false], [100, 25, true]]);
+  assert.deepEqual([r.strokes[0].color, r.strokes[0].width, r.strokes[0].dash], ["red", 2, []]);
+  assert.deepEqual(r.strokes[1].path, [[0, 50, false], [100, 0, false]]);
+  assert.deepEqual(r.strokes[1].dash, [3, 3]);
+});
+
+/** An env with the overlay canvas; its Plotly lays out the axes from the layout's ranges, and counts. */
+function canvasEnv() {
+  const calls = [];
+  const rec = recorder();
+  let pending = null;
+  let clock = 0;
+  const listeners = {};
+  const div = { addEventListener: (type, fn) => { listeners[type] = fn; } };
+  const env = {
+    mount: () => div,
+    overlay: () => ({ box: { style: {} }, canvas: { width: 0, height: 0, getContext: () => rec.ctx }, dpr: () => 1 }),
+    now: () => clock,
+    plotly: () => ({
+      react(gd, data, layout) {
+        calls.push({ kind: "react", data, layout });
+        gd.data = data;
+        const ya = layout.yaxis ?? {};
+        gd._fullLayout = {
+          _size: {}, xaxis: axis(layout.xaxis?.range ?? [0, 1], 200),
+          yaxis: axis(ya.range ?? [0, 1], 100, { log: ya.type === "log", flip: true }),
+          yaxis2: axis(layout.yaxis2?.range ?? [0, 1], 100, { flip: true }),
+        };
+        gd._fullData = data.map((t) => ({ visible: t.visible === undefined ? true : t.visible }));
+      },
+      extendTraces: () => calls.push({ kind: "extend" }),
+    }),
+    schedule: (draw) => () => { pending = draw; },
+  };
+  const flush = () => { const d = pending; pending = null; d?.(); };
+  return { env, div, calls, rec, flush, listeners, tick: (ms) => { clock += ms; } };
+}
+
+const element = () => ({ hidden: false, classList: { add() {} } });
+const spec = (extra = {}) => ({
+  canvas: true,
+  traces: (data) => data.map((d, i) => ({ name: `t${i}`, line: { color: `c${i}`, width: 2 }, ...d })),
+  layout: ({ empty }) => ({ xaxis: {}, yaxis: {}, empty }),
+  ...extra,
+});
+
+test("canvas mode: points within the axes' ranges are painted and kept in div.data, with no Plotly redraw", () => {
+  const f = canvasEnv();
+  const chart = createSeriesChart(element(), spec(), f.env);
+  chart.setLines(2);
+  chart.line(0).push(1, 0.5);
+  chart.line(1).push(1, 0.7);
+  f.flush();
+  assert.equal(f.calls.length, 1);
+  assert.deepEqual(f.calls[0].layout.xaxis.range, [0, 1.5], "1 and 2 % to spare, stepped up");
+  assert.deepEqual(f.calls[0].layout.yaxis.range, [0, 0.75]);
+  f.tick(X_AGAIN_MS);  // a while later: the x axis steps by what it needs only
+  for (const [x, y] of [[1.2, 0.4], [1.6, 0.3]]) chart.line(0).push(x, y);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.length, 2, "1.6 is past the x axis' end: a redraw with the next step");
+  assert.deepEqual(f.calls[1].layout.xaxis.range, [0, 2]);
+  chart.line(1).push(1.6, 0.6);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.length, 2, "within both ranges: the canvas only");
+  assert.deepEqual(f.div.data.map((t) => t.x), [[1, 1.2, 1.6], [1, 1.6]], "div.data holds every point");
+  assert.deepEqual(f.rec.strokes.map((s) => s.path.length), [3, 2]);
+  const [px, py, pen] = f.rec.strokes[1].path.at(-1);
+  assert.ok(pen && Math.abs(px - 160) < 1e-9 && Math.abs(py - 20) < 1e-9, "(1.6, 0.6): 0.8 of the x axis, 0.6 of 0.75 up");
+  assert.ok(f.calls.every((c) => c.kind === "react"), "never extendTraces");
+});
+
+test("canvas mode: a compaction replaces the traces' arrays without a redraw; the pointer over the chart redraws", () => {
+  const f = canvasEnv();
+  const chart = createSeriesChart(element(), spec({ maxPoints: 16 }), f.env);
+  chart.setLines(1);
+  for (let e = 1; e <= 10; e++) chart.line(0).push(e, 1 / e);
+  f.flush();
+  const reacts = f.calls.length;
+  assert.deepEqual(f.calls.at(-1).layout.xaxis.range, [0, 15]);
+  for (let e = 11; e <= 40; e++) chart.line(0).push(10 + e / 40, 1 / e);  // x stays under 15: the range holds
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.length, reacts, "a compacted series is no reason for Plotly to draw");
+  assert.ok(f.div.data[0].x.length <= 16 && f.div.data[0].x.at(-1) === 11);
+  assert.equal(f.rec.strokes[0].path.length, f.div.data[0].x.length);
+  f.listeners.pointerenter();
+  chart.line(0).push(11.5, 0.02);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.length, reacts + 1, "hovering: Plotly's hover needs the points drawn");
+  f.listeners.pointerleave();
+  chart.line(0).push(12, 0.02);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.length, reacts + 1);
+});
+
+test("canvas mode: an x axis that moved a moment ago moves to twice what it needs (a run at full speed)", () => {
+  const f = canvasEnv();
+  const chart = createSeriesChart(element(), spec(), f.env);
+  chart.setLines(1);
+  chart.line(0).push(100, 1);
+  f.flush();
+  assert.deepEqual(f.calls.at(-1).layout.xaxis.range, [0, 150], "the first range: what the data needs");
+  f.tick(100);
+  chart.line(0).push(160, 1);
+  chart.changed();
+  f.flush();
+  assert.deepEqual(f.calls.at(-1).layout.xaxis.range, [0, 500], "100 ms later: twice 160, stepped up");
+  f.tick(X_AGAIN_MS + 1);
+  chart.line(0).push(510, 1);
+  chart.changed();
+  f.flush();
+  assert.deepEqual(f.calls.at(-1).layout.xaxis.range, [0, 750], "seconds later: what it needs again");
+});
+
+test("the playground's charts paint their curves: the loss chart's accuracy on its own axis, dotted; the gradient chart on a log axis", () => {
+  const f = canvasEnv();
+  const loss = createLossChart(element(), { env: f.env });
+  loss.reset([{ epoch: 1, train: 0.6, test: 0.7, trainAcc: 0.5, testAcc: 0.4 }]);
+  loss.append([{ epoch: 2, train: 0.5, test: 0.6, trainAcc: 0.6, testAcc: 0.55 }]);
+  f.flush();
+  const last = f.calls.at(-1);
+  assert.deepEqual(last.layout.yaxis.range, [0, 0.75], "the cost's range, not the accuracy's");
+  assert.deepEqual(f.rec.strokes.map((s) => s.dash.length > 0), [false, false, true, true]);
+  assert.equal(f.rec.strokes[2].path.at(-1)[1], 100 - (0.6 / 1.02) * 100, "train accuracy 0.6 on the 0–1.02 axis");
+
+  const g = canvasEnv();
+  const grad = createGradChart(element(), { env: g.env });
+  grad.reset({ epoch: [1, 2], grad_norms: [[0.5, 0.02], [0.4, 0.03]] });
+  g.flush();
+  assert.equal(g.calls.at(-1).layout.yaxis.type, "log");
+  assert.deepEqual(g.calls.at(-1).layout.yaxis.range, [-2, 0]);
+  assert.deepEqual(g.rec.strokes.map((s) => s.path.length), [2, 2]);
+});
