@@ -70,7 +70,7 @@ export function createCurves(el, opts = {}) {
   }
 
   const chart = createSeriesChart(el, {
-    name: 'compareCurves', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints,
+    name: 'compareCurves', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, canvas: true,
     shown: () => labels.map((_, i) => at(i)), axis, traces, layout,
   }, opts.env);
 

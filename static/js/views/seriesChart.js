@@ -20,7 +20,7 @@ import { autoResize, baseConfig, everyFrame, logTicks, overlayCanvas, plotly } f
 import { extent, holds, steppedRange, strokeLines } from './lineCanvas.js';
 
 export const MAX_POINTS = 1000;
-export const X_AGAIN_MS = 3000;
+export const X_AGAIN_MS = 1500;
 
 /** The page's: a div in `el` that follows its size, window.Plotly, plot.js's scheduler. */
 export const browserEnv = {
