@@ -178,6 +178,14 @@ test("canvas mode: a compaction replaces the traces' arrays without a redraw; th
   chart.changed();
   f.flush();
   assert.equal(f.calls.length, reacts + 1);
+  f.listeners.pointerenter();  // a paused run: the pointer comes back with epoch 12 on the canvas only
+  f.flush();
+  assert.equal(f.calls.length, reacts + 2, "Plotly draws once more, so its hover knows epoch 12");
+  assert.equal(f.calls.at(-1).data[0].x.at(-1), 12);
+  f.listeners.pointerleave();
+  f.listeners.pointerenter();
+  f.flush();
+  assert.equal(f.calls.length, reacts + 2, "nothing new since: no redraw");
 });
 
 test("canvas mode: an x axis that moved a moment ago moves to twice what it needs (a run at full speed)", () => {

@@ -78,6 +78,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let drawnTraces = [];
   let ranges = { x: null, y: null };
   let hovering = false;
+  let sinceReact = false;  // points drawn on the canvas only: Plotly's hover does not know them yet
   let listening = false;
   // counters on the chart's element (browser tests): Plotly draws (react, extendTraces), canvas paints
   const count = (key) => { if (el.dataset) el.dataset[key] = String(Number(el.dataset[key] ?? 0) + 1); };
@@ -132,6 +133,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
 
   function react(P, shown, axis) {
     needsReact = false;
+    sinceReact = false;
     const empty = shown.every((s) => s.length === 0);
     plotted = shown.map((s) => points(s.plotted()));
     const traces = spec.traces(plotted);
@@ -163,6 +165,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
         if (Array.isArray(plotted[i][field])) plotted[i][field].push(...values);
       }
     });
+    sinceReact ||= changes.some((c) => c.x.length > 0);
     const want = wantedRanges();
     if (hovering || !holds(ranges.x, want.xs.lo, want.xs.hi) || (want.y && !holds(ranges.y, want.ys.lo, want.ys.hi, yLog))) {
       react(P, shown, axis);
@@ -203,7 +206,10 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   }, spec.name ?? 'seriesChart', { minInterval: spec.minInterval ?? 0, heavy: true });
 
   if (curves) {
-    div.addEventListener?.('pointerenter', () => { hovering = true; });
+    div.addEventListener?.('pointerenter', () => {
+      hovering = true;
+      if (sinceReact) { needsReact = true; draw(); }  // a paused run: hover shows its last epochs too
+    });
     div.addEventListener?.('pointerleave', () => { hovering = false; });
   }
 
