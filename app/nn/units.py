@@ -41,7 +41,9 @@ def distinct_rows(wb: Array) -> int:
     counts unless it equals a row counted before it. The comparisons are one (n, n) array, not n²
     small NumPy calls: a frame computes this for every hidden layer 10 times a second per session."""
     scale = max(1.0, float(np.abs(wb).max(initial=0.0)))
-    same = (np.abs(wb[:, None, :] - wb[None, :, :]).max(axis=2, initial=0.0) <= SAME_UNIT * scale).tolist()  # (n, n)
+    with np.errstate(invalid="ignore"):  # inf − inf (a row with ±inf against itself) is NaN: not the same
+        gaps = np.abs(wb[:, None, :] - wb[None, :, :]).max(axis=2, initial=0.0)  # (n, n)
+    same = (gaps <= SAME_UNIT * scale).tolist()
     counted: list[int] = []
     for i, row in enumerate(same):
         if not any(row[j] for j in counted):

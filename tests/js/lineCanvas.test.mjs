@@ -226,3 +226,50 @@ test("the playground's charts paint their curves: the loss chart's accuracy on i
   assert.deepEqual(g.calls.at(-1).layout.yaxis.range, [-2, 0]);
   assert.deepEqual(g.rec.strokes.map((s) => s.path.length), [2, 2]);
 });
+
+test("canvas mode: a redraw keeps an x range that still holds the data (no growing and shrinking in turn while hovered)", () => {
+  const f = canvasEnv();
+  const chart = createSeriesChart(element(), spec(), f.env);
+  chart.setLines(1);
+  chart.line(0).push(100, 1);
+  f.flush();
+  f.tick(100);
+  chart.line(0).push(160, 1);
+  chart.changed();
+  f.flush();
+  assert.deepEqual(f.calls.at(-1).layout.xaxis.range, [0, 500]);
+  f.listeners.pointerenter();  // hovered: a redraw every draw, one epoch each, well apart in time
+  const seen = new Set();
+  for (let e = 161; e < 175; e++) {
+    f.tick(X_AGAIN_MS);
+    chart.line(0).push(e, 1);
+    chart.changed();
+    f.flush();
+    seen.add(String(f.calls.at(-1).layout.xaxis.range));
+  }
+  assert.deepEqual([...seen], ["0,500"]);
+  chart.clear();  // the run starts again: the range starts again from the data
+  chart.line(0).push(1, 1);
+  f.tick(X_AGAIN_MS);
+  f.flush();
+  assert.deepEqual(f.calls.at(-1).layout.xaxis.range, [0, 1.5]);
+});
+
+test("canvas mode: a y range the description sets itself (a cap over a diverging run) is left to it", () => {
+  const f = canvasEnv();
+  const capped = spec({ layout: ({ empty }) => ({ xaxis: {}, yaxis: { range: [0, 2] }, empty }) });
+  const chart = createSeriesChart(element(), capped, f.env);
+  chart.setLines(1);
+  chart.line(0).push(1, 1);
+  f.flush();
+  const reacts = f.calls.length;
+  for (const y of [10, 1e5, 1e10]) {
+    chart.line(0).push(1 + y / 1e11, y);  // x stays within its range, y climbs past the cap
+    chart.changed();
+    f.flush();
+  }
+  assert.equal(f.calls.length, reacts, "no redraw: the cap, not the data, is the axis");
+  assert.deepEqual(f.calls.at(-1).layout.yaxis.range, [0, 2]);
+  const far = f.rec.strokes[0].path.at(-1);
+  assert.ok(far[2] && far[1] === -1e5, `a point far above the axis is drawn a bounded distance away: ${far}`);
+});

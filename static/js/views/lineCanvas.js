@@ -69,8 +69,11 @@ export function dashPattern(dash, width) {
 /**
  * Strokes each line: {x, y, color, width, dash, yAxis} with yAxis one of `axes.y` (by name: 'y', 'y2').
  * axes: {x, y: {name: axis}}, each with Plotly's c2p (data → px from the plotting area's corner);
- * a null, non-finite or (log) non-positive point lifts the pen. `g`: a 2D context already scaled to CSS px.
+ * a null, non-finite or (log) non-positive point lifts the pen; one far off the canvas (above a capped
+ * axis) is drawn FAR px away, in the same direction. `g`: a 2D context already scaled to CSS px.
  */
+const FAR = 1e5;  // px: a point far off the canvas (a diverging run under a capped axis) is drawn this far
+
 export function strokeLines(g, lines, axes) {
   for (const line of lines) {
     const ya = axes.y[line.yAxis ?? 'y'];
@@ -81,8 +84,9 @@ export function strokeLines(g, lines, axes) {
       const px = axes.x.c2p(line.x[i]);
       const py = line.y[i] === null ? NaN : ya.c2p(line.y[i]);
       if (!Number.isFinite(px) || !Number.isFinite(py)) { pen = false; continue; }
-      if (pen) g.lineTo(px, py);
-      else g.moveTo(px, py);
+      const [cx, cy] = [Math.max(-FAR, Math.min(FAR, px)), Math.max(-FAR, Math.min(FAR, py))];
+      if (pen) g.lineTo(cx, cy);
+      else g.moveTo(cx, cy);
       pen = true;
     }
     g.strokeStyle = line.color;

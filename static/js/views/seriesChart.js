@@ -85,6 +85,8 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let xMovedAt = -Infinity;
   const now = env.now ?? (() => performance.now());
   let yLog = false;  // the last layout's y axis is logarithmic (the loss chart's switch, the gradient chart always)
+  let yOwn = false;  // the description set the y range itself: its axis() says when it moves, not the data
+  let fresh = true;  // new Series (setLines, clear): the ranges start again from the data
 
   /** The x and y (the first y axis') ranges the data needs, in steps. An x axis that had to move
    *  less than X_AGAIN_MS ago (a run at full speed) moves to twice what it needs: every move is a
@@ -97,12 +99,17 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     return { xs, ys, x: steppedRange(xs.lo, fast ? 2 * xs.hi : xs.hi), y: steppedRange(ys.lo, ys.hi, yLog) };
   }
 
-  /** The description's layout with the stepped ranges (where it sets none of its own). */
+  /** The description's layout with the stepped ranges (where it sets none of its own). The x range is
+   *  kept while it holds the data (and is not 4× what it needs): recomputed at every redraw, the 2×
+   *  rule would grow and shrink it in turn while the pointer is over a running chart. */
   function rangedLayout(layout) {
     yLog = layout.yaxis?.type === 'log';
+    yOwn = Array.isArray(layout.yaxis?.range);  // e.g. the comparison's cap over a diverging run
     const want = wantedRanges();
-    if (String(want.x) !== String(ranges.x)) xMovedAt = now();
-    ranges = { x: want.x, y: want.y };
+    const keepX = !fresh && holds(ranges.x, want.xs.lo, want.xs.hi) && want.xs.hi * 4 >= ranges.x[1];
+    fresh = false;
+    if (!keepX && String(want.x) !== String(ranges.x)) xMovedAt = now();
+    ranges = { x: keepX ? ranges.x : want.x, y: want.y };
     const withRange = (axis, range) => (!range || axis?.range ? axis : { ...axis, range, autorange: false });
     return { ...layout, xaxis: withRange(layout.xaxis, ranges.x), yaxis: withRange(layout.yaxis, ranges.y) };
   }
@@ -167,7 +174,8 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     });
     sinceReact ||= changes.some((c) => c.x.length > 0);
     const want = wantedRanges();
-    if (hovering || !holds(ranges.x, want.xs.lo, want.xs.hi) || (want.y && !holds(ranges.y, want.ys.lo, want.ys.hi, yLog))) {
+    const yLeft = !yOwn && want.y && !holds(ranges.y, want.ys.lo, want.ys.hi, yLog);
+    if (hovering || !holds(ranges.x, want.xs.lo, want.xs.hi) || yLeft) {
       react(P, shown, axis);
       return;
     }
@@ -219,6 +227,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     setLines(n) {
       lines = Array.from({ length: n }, () => new Series(maxPoints));
       needsReact = true;
+      fresh = true;
       draw();
     },
     line: (i) => lines[i],
@@ -227,6 +236,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     clear() {
       lines.forEach((s) => s.clear());
       needsReact = true;
+      fresh = true;
       draw();
     },
     /** Points were pushed: they are drawn on the next turn (appended when nothing else changed). */
