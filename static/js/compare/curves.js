@@ -1,6 +1,6 @@
 // compare/curves.js — every variant's cost over the epochs in one chart: one colour AND one dash
-// pattern a variant (model.js), on the chart-series engine (views/seriesChart.js: bounded points a
-// trace, extendTraces, a few redraws a second). Two lines a variant, train and test cost, one on show;
+// pattern a variant (model.js), on the chart-series engine (views/seriesChart.js in canvas mode: bounded
+// points a trace, curves painted on a canvas a few times a second). Two lines a variant, train and test cost, one on show;
 // a diverging variant's cost (up to 1e10) caps the linear axis instead of flattening the others.
 import { baseLayout, emptyLayout, lineWidth, logTicks } from '../plot.js';
 import { createSeriesChart, rangeOf } from '../views/seriesChart.js';

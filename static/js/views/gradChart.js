@@ -6,7 +6,7 @@
 import { baseLayout, cornerSafe, emptyLayout, lineWidth, logTicks } from '../plot.js';
 import { createSeriesChart, rangeOf } from './seriesChart.js';
 
-const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live; each full Plotly redraw costs 10–15 ms
+const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live (a canvas paint; a Plotly redraw, 10–15 ms, when an axis moves)
 
 /** Sequential blues, first layer palest; the output layer in the palette's orange. */
 function layerColor(l, n) {

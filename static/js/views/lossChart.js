@@ -1,9 +1,9 @@
 // Train/test cost (left axis) and accuracy (right axis) over epochs: four traces on the chart-series
-// engine (seriesChart.js: bounded points, extendTraces, a few redraws a second).
+// engine (seriesChart.js in canvas mode: bounded points, curves painted on a canvas, a few times a second).
 import { baseLayout, classColors, cornerSafe, emptyLayout, lineWidth, logTicks } from '../plot.js';
 import { createSeriesChart, rangeOf } from './seriesChart.js';
 
-const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live; each full Plotly redraw costs 10–15 ms
+const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live (a canvas paint; a Plotly redraw, 10–15 ms, when an axis moves)
 const KEYS = ['train', 'test', 'trainAcc', 'testAcc'];
 
 /** Creates the chart in `el`; opts: {maxPoints, showAccuracy (default true), minInterval, env}. */

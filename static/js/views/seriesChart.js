@@ -1,8 +1,10 @@
 // views/seriesChart.js — the one engine under the page's line charts (loss, gradient norms, the
 // comparison's cost curves and its layer chart). It owns the plot's div, its Series (decimate.js:
 // bounded points a trace however long the run) and the drawing: points pushed since the last draw go
-// to Plotly.extendTraces; a compaction, a new axis (log ticks, a capped range) or a chart that asked
-// for it gets a full Plotly.react. Draws are scheduled with plot.js `everyFrame` as heavy draws, at
+// to Plotly.extendTraces, or, in canvas mode (`spec.canvas`: the playground's charts, the comparison's
+// curves), onto a canvas over the plot (lineCanvas.js), Plotly drawing only when the data leaves the
+// axes' stepped ranges; a compaction (Plotly mode), a new axis (log ticks, a capped range) or a chart
+// that asked for it gets a full Plotly.react. Draws are scheduled with plot.js `everyFrame` as heavy draws, at
 // most one per animation frame and one per `minInterval`: a chart redrawn 4–7× a second looks live,
 // and the other views' drawing keeps the frames in between.
 //
@@ -12,8 +14,8 @@
 // chart's zero row); `axis(lines, log)` is the data-dependent part of the axis — when it changes, the
 // chart is redrawn in full (default: log ticks over the shown lines while the axis is logarithmic).
 //
-// The DOM, Plotly and the scheduler come in `env`, so `node --test` drives the engine and the charts
-// with a recording stand-in (tests/js/seriesChart.test.mjs).
+// The DOM, Plotly, the scheduler, the overlay canvas and the clock come in `env`, so `node --test` drives
+// the engine and the charts with recording stand-ins (tests/js/seriesChart.test.mjs, lineCanvas.test.mjs).
 
 import { Series } from '../decimate.js';
 import { autoResize, baseConfig, everyFrame, logTicks, overlayCanvas, plotly } from '../plot.js';
