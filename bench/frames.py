@@ -35,6 +35,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.owners import keep_owner_tokens
 
+from .capacity import tree_cpu_seconds
 from .report import table
 from .server import start_server, stop_server
 
@@ -181,6 +182,10 @@ class Cell:
     clicks: int
     seconds: float
     profile: Profile | None = None  # with --profile
+    # CPU over the window, in cores (None: a server this run did not start): the server and its
+    # workers; the browser (Chromium's processes and Playwright's driver, this process's other children)
+    server_cores: float | None = None
+    browser_cores: float | None = None
 
 
 @dataclass
@@ -228,10 +233,25 @@ def _p95(xs: list[float]) -> float:
     return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
 
 
+def _own_cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _cpu_split(server_pid: int | None) -> tuple[float, float] | None:
+    """CPU seconds so far of (the server's tree, the browser): the browser is this process's other
+    descendants (Chromium, Playwright's driver), without this process's own."""
+    if server_pid is None:
+        return None
+    server = tree_cpu_seconds(server_pid)
+    return server, tree_cpu_seconds(os.getpid()) - server - _own_cpu_seconds()
+
+
 def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle: float, seconds: float,
-                 profile: bool = False) -> Cell:
+                 profile: bool = False, server_pid: int | None = None) -> Cell:
     """One page: load, play, warm up 1 s, then a window of `seconds` with a click every 300 ms (and
-    a CPU profile of that window, if asked)."""
+    a CPU profile of that window, if asked); the server's and the browser's CPU over the window when
+    the server's pid is known."""
     page = ctx.new_page()
     try:
         page.add_init_script(PROBE)
@@ -257,6 +277,7 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
             cdp.send("Profiler.start")
         c0 = int(page.evaluate("window.__nnp.clicks.length"))
         n_ids = {int(i) for i, _ in page.evaluate("window.__nnp.events")}
+        cpu0 = _cpu_split(server_pid)
         t0, f0, e0, s0 = snap()
         end = time.perf_counter() + seconds
         clicks = 0
@@ -266,6 +287,7 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
             clicks += 1
             page.wait_for_timeout(CLICK_EVERY_MS)
         t1, f1, e1, s1 = snap()
+        cpu1 = _cpu_split(server_pid)
         shares = profile_shares(cdp.send("Profiler.stop")["profile"]) if profile else None
         with contextlib.suppress(PlaywrightTimeoutError):  # every click's paint, however late (throttled: seconds)
             page.wait_for_function(f"window.__nnp.clicks.length >= {c0 + clicks}", timeout=20_000)
@@ -279,16 +301,18 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
         events = list(per_id.values()) + [16.0] * max(0, clicks - len(per_id))
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
         wall = (t1 - t0) / 1000
+        cores = [(b - a) / wall for a, b in zip(cpu0, cpu1, strict=True)] if cpu0 and cpu1 else [None, None]
         return Cell(net, speed, throttle, fps_drawn=(f1 - f0) / wall, fps_sent=(s1 - s0) / wall,
                     epochs_per_s=(e1 - e0) / wall, longtask_share=longtask_ms / (t1 - t0),
-                    click_p95_ms=_p95(lat), event_p95_ms=_p95(events), clicks=clicks, seconds=wall, profile=shares)
+                    click_p95_ms=_p95(lat), event_p95_ms=_p95(events), clicks=clicks, seconds=wall, profile=shares,
+                    server_cores=cores[0], browser_cores=cores[1])
     finally:
         page.close()  # the page deletes its session as it goes
 
 
 def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
                speeds: tuple[str, ...] = tuple(SPEEDS), throttles: tuple[float, ...] = THROTTLES,
-               profile: bool = False) -> list[Cell]:
+               profile: bool = False, server_pid: int | None = None) -> list[Cell]:
     cells: list[Cell] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -297,7 +321,7 @@ def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
             for throttle in throttles:
                 for net in nets:
                     for speed in speeds:
-                        cells.append(measure_cell(ctx, base, net, speed, throttle, seconds, profile))
+                        cells.append(measure_cell(ctx, base, net, speed, throttle, seconds, profile, server_pid))
             ctx.close()
         finally:
             browser.close()
@@ -312,13 +336,14 @@ def report_matrix(cells: list[Cell]) -> str:
                   else "—")
         lt_ok = f"<{lt_t:.0%} {verdict(c.longtask_share < lt_t)}" if lt_t is not None else "—"
         click_ok = f"<{click_t:g} {verdict(c.click_p95_ms < click_t)}" if click_t is not None else "—"
+        cores = "—" if c.server_cores is None else f"{c.server_cores:.2f} + {c.browser_cores:.2f}"
         rows.append([f"{c.net} {c.speed} CPU {c.throttle:g}×", f"{c.fps_sent:.1f}", f"{c.fps_drawn:.1f}", fps_ok,
                      f"{c.epochs_per_s:,.0f}", f"{c.longtask_share:.0%}", lt_ok,
-                     f"{c.click_p95_ms:.0f}", f"{c.event_p95_ms:.0f}", click_ok])
+                     f"{c.click_p95_ms:.0f}", f"{c.event_p95_ms:.0f}", click_ok, cores])
     secs = statistics.fmean(c.seconds for c in cells) if cells else 0.0
     return table(f"Smooth on a modest laptop (issue 12): spiral, tanh, headless chromium 1366×768, {secs:.1f} s a cell",
                  ["cell", "sent/s", "drawn/s", "target", "epochs/s", "long tasks", "target",
-                  "click p95 ms", "Event Timing p95", "target"], rows,
+                  "click p95 ms", "Event Timing p95", "target", "cores: server + browser"], rows,
                  notes=["sent/s: frame events the server sent on the page's stream; drawn/s: the page's "
                         "data-frames-shown (frames decoded and drawn); fps target at max speed only",
                         "long tasks: PerformanceObserver 'longtask' ms / wall ms over the window",
@@ -326,6 +351,8 @@ def report_matrix(cells: list[Cell]) -> str:
                         "requestAnimationFrame + a task after the handlers; Event Timing: entries ≥ 16 ms "
                         "(a click without one counts 16)",
                         "throttle: Emulation.setCPUThrottlingRate after the page loaded",
+                        "cores: CPU over the window from /proc — the server and its workers, and the browser "
+                        "(Chromium's processes and Playwright's driver); — when the server was not started by this run",
                         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end"])
 
 
@@ -389,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.matrix_only:
             print(report(run(base.rstrip("/"), args.seconds, args.frames)))
         if args.cell_seconds > 0:
-            cells = run_matrix(base.rstrip("/"), args.cell_seconds, profile=args.profile)
+            cells = run_matrix(base.rstrip("/"), args.cell_seconds, profile=args.profile,
+                               server_pid=proc.pid if proc is not None else None)
             print(report_matrix(cells))
             if args.profile:
                 print(report_profiles(cells))

@@ -21,6 +21,9 @@ def test_the_table_has_a_row_a_cell_and_the_issues_targets():
     assert "≥55 PASS" in text and "≥25 PASS" in text and "<100 PASS" in text and "<250 PASS" in text
     cells[0].fps_drawn = 10.0
     assert "≥55 MISS" in frames.report_matrix(cells)
+    assert "cores: server + browser" in text and "—" in text
+    cells[0].server_cores, cells[0].browser_cores = 0.95, 0.87
+    assert "0.95 + 0.87" in frames.report_matrix(cells)
 
 
 def test_profile_shares_rank_self_and_inclusive_time():
@@ -48,7 +51,8 @@ def test_profile_shares_rank_self_and_inclusive_time():
 def test_a_tiny_matrix_measures_every_number():
     proc, base = start_server()
     try:
-        cells = frames.run_matrix(base, 1.0, nets=("[4,2]",), speeds=("max",), throttles=(1.0, 4.0))
+        cells = frames.run_matrix(base, 1.0, nets=("[4,2]",), speeds=("max",), throttles=(1.0, 4.0),
+                                  server_pid=proc.pid)
     finally:
         stop_server(proc)
     assert [(c.net, c.speed, c.throttle) for c in cells] == [("[4,2]", "max", 1.0), ("[4,2]", "max", 4.0)]
@@ -57,4 +61,7 @@ def test_a_tiny_matrix_measures_every_number():
         for v in (c.fps_drawn, c.fps_sent, c.epochs_per_s, c.longtask_share):
             assert math.isfinite(v) and v >= 0
         assert math.isfinite(c.click_p95_ms) and c.click_p95_ms >= 0  # every click was timed
+        # the server trained at full speed and the browser drew: both used some CPU over the window
+        assert c.server_cores is not None and c.browser_cores is not None
+        assert c.server_cores > 0 and c.browser_cores > 0
     assert "[4,2] max CPU 4×" in frames.report_matrix(cells)
