@@ -66,14 +66,14 @@ export function dashPattern(dash, width) {
   }
 }
 
+const FAR = 1e5;  // px: a point far off the canvas (a diverging run under a capped axis) is drawn this far
+
 /**
  * Strokes each line: {x, y, color, width, dash, yAxis} with yAxis one of `axes.y` (by name: 'y', 'y2').
  * axes: {x, y: {name: axis}}, each with Plotly's c2p (data → px from the plotting area's corner);
  * a null, non-finite or (log) non-positive point lifts the pen; one far off the canvas (above a capped
  * axis) is drawn FAR px away, in the same direction. `g`: a 2D context already scaled to CSS px.
  */
-const FAR = 1e5;  // px: a point far off the canvas (a diverging run under a capped axis) is drawn this far
-
 export function strokeLines(g, lines, axes) {
   for (const line of lines) {
     const ya = axes.y[line.yAxis ?? 'y'];
