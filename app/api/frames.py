@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -74,7 +74,21 @@ def build(session: Session, speed: float | None) -> dict[str, Any]:
     return body
 
 
-FramePack = tuple[int, str, bytes, float]  # version, JSON, SSE bytes, when its build began (monotonic)
+SLOW_KEYS = ("neurons", "weights", "units")  # a frame's slow parts, in that order
+
+
+class FramePack(NamedTuple):
+    """A frame as every viewer of its version gets it, encoded once."""
+
+    version: int
+    text: str  # the whole frame's JSON
+    sse: bytes  # the whole frame as an SSE event
+    began: float  # when its build began (monotonic): the frames' cadence counts from here
+    # the frame without its slow parts (SLOW_KEYS), for a stream that was sent these very parts before
+    # (they change at most every SLOW_PARTS_S: at 60 frames a second most frames would repeat ~60 % of
+    # their bytes); None: every viewer gets the whole frame
+    lean: bytes | None = None
+    slow: int = 0  # which slow parts the whole frame carries (their encoding's count in frame_parts)
 
 
 def sse_event(version: int, text: str) -> bytes:
@@ -82,15 +96,28 @@ def sse_event(version: int, text: str) -> bytes:
     return f"event: frame\nid: {version}\ndata: {text}\n\n".encode()
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
 def frame_json(session: Session, speed: float | None) -> FramePack:
-    """The current frame, from the cache when nothing changed."""
+    """The current frame, from the cache when nothing changed: whole, and lean (without the slow
+    parts) for the streams that have them. The slow parts' JSON is encoded when they are, not at
+    every frame."""
     with session.lock:
         cached = session.frame_cache
-        if cached is not None and cached[0] == session.version:
+        if cached is not None and cached.version == session.version:
             return cached
         version, began = session.version, time.monotonic()  # the frames' cadence counts from here
-        text = json.dumps(build(session, speed), separators=(",", ":"), allow_nan=False)
-        session.frame_cache = (version, text, sse_event(version, text), began)
+        body = build(session, speed)
+        slow = {key: body.pop(key) for key in SLOW_KEYS}
+        parts = session.frame_parts
+        if parts.get("json_of") is not slow["neurons"]:  # re-encoded since: a new JSON and a new count
+            parts.update(json=_json(slow)[1:-1], json_of=slow["neurons"], count=int(parts.get("count", 0)) + 1)  # type: ignore[call-overload]
+        lean = _json(body)
+        text = f"{lean[:-1]},{parts['json']}}}"
+        session.frame_cache = FramePack(version, text, sse_event(version, text), began,
+                                        sse_event(version, lean), int(parts["count"]))  # type: ignore[call-overload]
         return session.frame_cache
 
 
@@ -108,11 +135,11 @@ def refresher(target: Any, make: Callable[[], FramePack]) -> Callable[[], float 
         if not fps:
             return None
         cached = target.frame_cache
-        if cached is None or time.monotonic() - cached[3] >= 0.75 / fps:
+        if cached is None or time.monotonic() - cached.began >= 0.75 / fps:
             make()
             target.audience.beacon.fire()
             cached = target.frame_cache
-        return None if cached is None else cached[3] + 1 / fps - time.monotonic()
+        return None if cached is None else cached.began + 1 / fps - time.monotonic()
 
     return refresh
 
@@ -124,7 +151,7 @@ def comparison_frame_json(c: Any, describe: Any) -> FramePack:
     """One frame for every variant: its row of the live table and its output grid."""
     with c.lock:
         cached = c.frame_cache
-        if cached is not None and cached[0] == c.version:
+        if cached is not None and cached.version == c.version:
             return cached
         version = c.version
         body = describe(c).model_dump(mode="json", exclude={"config"})
@@ -138,5 +165,5 @@ def comparison_frame_json(c: Any, describe: Any) -> FramePack:
                     recent_grad_norms(s.history.cols["grad_norms"], RECENT_EPOCHS))
         body.update(version=version, viewers=c.viewers, extent=c.sessions[0].settings.grid_extent)
         text = json.dumps(body, separators=(",", ":"), allow_nan=False)
-        c.frame_cache = (version, text, sse_event(version, text), time.monotonic())
+        c.frame_cache = FramePack(version, text, sse_event(version, text), time.monotonic())
         return c.frame_cache

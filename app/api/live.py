@@ -114,10 +114,12 @@ class EventStreamResponse(StreamingResponse):
 class Viewer:
     """One open stream of a target: its place in the audience and what it was last sent."""
 
-    def __init__(self, target: Any, fps: float) -> None:
+    def __init__(self, target: Any, fps: float, whole: bool = False) -> None:
         self.target, self.fps, self.period = target, fps, 1.0 / fps
         self.ticket: int | None = None  # joined when the stream starts, so a stream never started leaves none
         self.sent_version = -1
+        self.whole = whole  # every frame whole, slow parts and all (a relay whose viewers skip frames)
+        self.sent_slow = -1  # which slow parts it was last sent (FramePack.slow)
         self.since = time.monotonic()  # joined, or last sent a frame
 
     def join(self) -> None:
@@ -143,17 +145,22 @@ class Viewer:
             now = time.monotonic()
             # the scheduler builds a frame about every period while someone reads: one older than two
             # is from before this viewer came (nobody read meanwhile); wait for the next, up to FALLBACK_S
-            if cached is not None and now - cached[3] <= 2 * self.period:
-                return cached if cached[0] != self.sent_version else None
+            if cached is not None and now - cached.began <= 2 * self.period:
+                return cached if cached.version != self.sent_version else None
             if now - self.since < FALLBACK_S:
                 return None
-        elif cached is not None and cached[0] == t.version:
-            return cached if cached[0] != self.sent_version else None
+        elif cached is not None and cached.version == t.version:
+            return cached if cached.version != self.sent_version else None
         pack = await anyio.to_thread.run_sync(build)
-        return pack if pack[0] != self.sent_version else None
+        return pack if pack.version != self.sent_version else None
+
+    def bytes_of(self, pack: frames.FramePack) -> bytes:
+        """The frame as this viewer gets it: lean when it has its slow parts already."""
+        lean = pack.lean is not None and not self.whole and pack.slow == self.sent_slow
+        return pack.lean if lean and pack.lean is not None else pack.sse
 
     def sent(self, pack: frames.FramePack) -> None:
-        self.sent_version, self.since = pack[0], time.monotonic()
+        self.sent_version, self.sent_slow, self.since = pack.version, pack.slow, time.monotonic()
 
 
 async def event_stream(viewer: Viewer, alive: Callable[[], bool], build: Callable[[], frames.FramePack],
@@ -177,7 +184,7 @@ async def event_stream(viewer: Viewer, alive: Callable[[], bool], build: Callabl
                     return
                 pack = await viewer.next_frame(build)
                 if pack is not None:
-                    yield pack[2]
+                    yield viewer.bytes_of(pack)
                     viewer.sent(pack)
                     sent, quiet_since = sent + 1, time.monotonic()
                     if t.audience.fps > viewer.fps or not t.running:
@@ -203,9 +210,9 @@ async def event_stream(viewer: Viewer, alive: Callable[[], bool], build: Callabl
 def open_stream(target: Any, fps: float, limit: int, alive: Callable[[], bool],
                 build: Callable[[], frames.FramePack], stall_s: float,
                 successor: Callable[[], str | None] = lambda: None,
-                release: Callable[[], None] = lambda: None) -> EventStreamResponse:
+                release: Callable[[], None] = lambda: None, whole: bool = False) -> EventStreamResponse:
     """The SSE response; `release` runs when it ends, however it ends (its client's stream share)."""
-    viewer = Viewer(target, fps)
+    viewer = Viewer(target, fps, whole)
     return EventStreamResponse(event_stream(viewer, alive, build, limit, successor), stall_s, viewer.stall,
                                release)
 
@@ -217,12 +224,18 @@ async def stream(request: Request, session: SessionDep, settings: SettingsDep,
                                 QueryIn(float, 1.0, 60.0)] = 30.0,
                  frames_: Annotated[int, Query(alias="frames", description="stop after this many frames; 0: never"),
                                     QueryIn(int, 0, 1_000_000)] = 0,
+                 whole: Annotated[bool, Query(description=(
+                     "true: every frame carries `neurons`, `weights` and `units`; false (default): a frame "
+                     "leaves them out when this stream already sent the same ones"))] = False,
                  ) -> EventStreamResponse:
     """Frames (event `frame`): epoch, step, status, metrics, the output grid and every hidden unit's
-    grid (uint8, plane-predicted, deflate, base64), and the weights; `done` after `frames` frames;
-    `gone` when the session is deleted."""
+    grid (uint8, plane-predicted, deflate, base64), the weights and the units' statistics; `done`
+    after `frames` frames; `gone` when the session is deleted. The unit maps, weights and units
+    change at most 10 times a second while the session trains: a frame leaves them out (no key)
+    when this stream sent the same ones before, so a client keeps the last ones it was sent
+    (`whole=true`: every frame has them)."""
     store, pool = request.app.state.store, scheduler(request)
     release = streams(request).reserve(client_of(request), settings.max_streams_per_client)
     return open_stream(session, min(fps, settings.max_fps), frames_, lambda: session.id in store,
                        lambda: frames.frame_json(session, pool.speed(session.id)), settings.stream_stall_s,
-                       lambda: store.successor_of(session.id), release)
+                       lambda: store.successor_of(session.id), release, whole)

@@ -25,6 +25,13 @@ log = logging.getLogger("nn_playground.fanout")
 FRAME = b"event: frame"
 
 
+def whole_frames(target: bytes) -> bytes:
+    """The stream asked with `whole=true`: its viewers skip frames here, so each frame must carry
+    every part (the owner's own streams leave out slow parts a viewer was sent before)."""
+    path, sep, query = target.partition(b"?")
+    return path + b"?" + (query + b"&" if sep and query else b"") + b"whole=true"
+
+
 def shareable(target: bytes) -> bool:
     """A stream without a frame limit (the pages' streams): a limited one is its viewer's alone."""
     query = parse_qs(target.partition(b"?")[2].decode("latin-1"))
@@ -112,7 +119,7 @@ class Shared:
             pending = self.by_target[target] = asyncio.get_running_loop().create_future()
             token = secrets.token_hex(8)
             try:
-                head = await self.open_stream(target, token)
+                head = await self.open_stream(whole_frames(target), token)
             except BaseException:
                 self._forget(target, pending)
                 pending.set_result(None)

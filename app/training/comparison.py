@@ -97,7 +97,7 @@ class Comparison:
         self.audience = Audience()
         self.audience.on_change = self.bump
         self.closed = False
-        self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
+        self.frame_cache: Any = None  # an app.api.frames.FramePack, built there
         self.owner_key: str | None = None  # digest of its owner token (app.capability)
         self.busy = 0  # REST calls training it in slices (app.api.work): the scheduler leaves it alone
         self.client: str | None = None  # who created it, for its share (app.api.clients); None: not counted

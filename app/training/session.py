@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +91,7 @@ class Session:
         self.audience = Audience()  # open streams on this session
         self.audience.on_change = self.bump
         self.closed = False  # deleted or evicted: it never trains again
-        self.frame_cache: tuple[int, str, bytes, float] | None = None  # built by app.api.frames
+        self.frame_cache: Any = None  # an app.api.frames.FramePack, built there
         self.frame_parts: dict[str, object] = {}  # the slower parts of a frame, kept between frames
         self.owner: str | None = None  # the comparison this session is a variant of, if any
         self.owner_key: str | None = None  # digest of its owner token (app.capability); a variant has none

@@ -1,6 +1,8 @@
 // api.js — the REST client and the live stream. Every URL is relative (works behind a sub-path).
 // DOM-free: uses fetch and EventSource, both replaceable for tests.
 
+import { wholeFrames } from "./frame.js";
+
 const BASE = "api/v1";
 
 /** A failed request; `field` and `msg` come from the server's {"detail": [{field, msg}]} body; a 404 for
@@ -125,7 +127,9 @@ export const api = createApi();
  * Returns {close(), closed}.
  */
 export function openStream(id, { fps = 60, base = BASE, ...handlers } = {}) {
-  return openEvents(`${base}/sessions/${encodeURIComponent(id)}/stream?fps=${fps}`, handlers);
+  const whole = wholeFrames();  // every frame handed on has its slow parts, sent or kept
+  return openEvents(`${base}/sessions/${encodeURIComponent(id)}/stream?fps=${fps}`,
+                    { ...handlers, onFrame: (f) => handlers.onFrame?.(whole(f)) });
 }
 
 /** The event handling of every live view (a session's, a comparison's) on the stream at `url`. */

@@ -64,17 +64,41 @@ export async function decodeGrid(g) {
 const RECENT_MAX = 64;  // grids remembered: a frame of the largest network has ~20
 const recent = new Map();  // kind + grid text → promise of its decoded form, oldest first
 
+const byObject = new WeakMap();  // grid object → promise of its decoded form (wholeFrames reuses the objects)
+
 /** `decode(g)` once per distinct grid among the last RECENT_MAX: the same promise (and so the same
- *  decoded object) for a grid sent again unchanged. */
+ *  decoded object) for a grid sent again unchanged, or the very grid object again (a stream's frames
+ *  that left it out, made whole: no key to build from its text). */
 export function decodeOnce(kind, g, decode) {
-  const key = `${kind}|${g.lo}|${g.hi}|${g.levels}|${g.shape}|${g.data}`;
-  let p = recent.get(key);
+  let p = byObject.get(g);
   if (p) return p;
-  p = decode(g);
-  recent.set(key, p);
-  p.catch(() => recent.delete(key));  // a corrupt grid is not remembered
-  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value);
+  const key = `${kind}|${g.lo}|${g.hi}|${g.levels}|${g.shape}|${g.data}`;
+  p = recent.get(key);
+  if (!p) {
+    p = decode(g);
+    recent.set(key, p);
+    p.catch(() => recent.delete(key));  // a corrupt grid is not remembered
+    if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value);
+  }
+  byObject.set(g, p);
+  p.catch(() => byObject.delete(g));
   return p;
+}
+
+// A session's stream leaves a frame's slow parts out when it sent the same ones before (they change at
+// most 10 times a second; app/api/frames.py): at 60 frames a second that is ~60 % of the bytes parsed.
+export const SLOW_PARTS = ['neurons', 'weights', 'units'];
+
+/** For one stream: `whole(frame)` puts back the slow parts the stream sent last into a frame that left
+ *  them out (the same objects), so every frame handed on is whole — before any frame is dropped for a
+ *  newer one. The first frame of a stream (and of every reconnection) is whole. */
+export function wholeFrames() {
+  let last = null;
+  return (frame) => {
+    if (SLOW_PARTS[0] in frame) last = Object.fromEntries(SLOW_PARTS.map((k) => [k, frame[k]]));
+    else if (last) Object.assign(frame, last);
+    return frame;
+  };
 }
 
 async function decodeOutput(out) {

@@ -294,7 +294,10 @@ def test_a_two_node_cluster_serves_one_playground(cluster: tuple[Node, Node, Web
         url = f"{API}/sessions/{lost}/stream?fps=30"
         with a.stream("GET", url) as teacher, b.stream("GET", url) as one, b.stream("GET", url) as two:
             lines = [r.iter_lines() for r in (teacher, one, two)]
-            watching = [_frames(it, 3)[-1]["viewers"] for it in lines]
+            seen = [_frames(it, 3) for it in lines]
+            watching = [frames[-1]["viewers"] for frames in seen]
+            # a shared stream's viewers skip frames: it asks the host for every frame whole
+            assert all("neurons" in f and "weights" in f for f in seen[1] + seen[2]), seen
             # B's two students share one stream from the host, which still counts three viewers
             assert _frames(lines[0], 2)[-1]["viewers"] == 3, watching
         assert b.get(f"{API}/sessions/{lost}").json()["epoch"] > 2

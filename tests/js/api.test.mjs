@@ -106,6 +106,25 @@ test("the stream parses frames and closes on done and gone", () => {
   assert.ok(FakeSource.last.closed);
 });
 
+test("a frame that leaves out the slow parts the stream sent before gets them back, the same objects", () => {
+  const frames = [];
+  openStream("s1", { EventSourceImpl: FakeSource, onFrame: (f) => frames.push(f) });
+  const src = FakeSource.last;
+  src.emit("frame", '{"epoch":1,"neurons":{"layers":["n1"]},"weights":["w1"],"units":[{"dead":[]}]}');
+  src.emit("frame", '{"epoch":2}');
+  src.emit("frame", '{"epoch":3}');
+  src.emit("frame", '{"epoch":4,"neurons":{"layers":["n2"]},"weights":["w2"],"units":[]}');
+  src.emit("frame", '{"epoch":5}');
+  assert.deepEqual(frames.map((f) => [f.epoch, f.neurons.layers[0], f.weights[0], f.units.length]),
+                   [[1, "n1", "w1", 1], [2, "n1", "w1", 1], [3, "n1", "w1", 1], [4, "n2", "w2", 0], [5, "n2", "w2", 0]]);
+  assert.equal(frames[2].neurons, frames[0].neurons);  // kept, not copied: decodeOnce knows them by identity
+  // another stream (another session) starts with nothing kept: a lean frame stays lean
+  const other = [];
+  openStream("s2", { EventSourceImpl: FakeSource, onFrame: (f) => other.push(f) });
+  FakeSource.last.emit("frame", '{"epoch":9}');
+  assert.deepEqual(other, [{ epoch: 9 }]);
+});
+
 test("`moved` closes the stream and names the new session; without an id it is `gone`", () => {
   let moved = null, gone = null;
   const s = openStream("s1", { EventSourceImpl: FakeSource, onMoved: (id) => { moved = id; }, onGone: (w) => { gone = w; } });

@@ -96,6 +96,16 @@ test('a unit map or weight layer sent unchanged decodes to the same object, once
   assert.equal(c.weights[1], a.weights[1]);
 });
 
+test('decodeOnce knows a grid object it decoded before without reading its text', async () => {
+  let calls = 0;
+  const decode = async (g) => { calls++; return decodeGrid(g); };
+  const g = { ...grids.ramp.grid, lo: grids.ramp.grid.lo - 0.5 };  // a grid no other test decodes
+  const x = await decodeOnce('identity', g, decode);
+  Object.defineProperty(g, 'data', { get() { throw new Error('read its text'); } });
+  assert.equal(await decodeOnce('identity', g, decode), x);
+  assert.equal(calls, 1);
+});
+
 test('decodeOnce: one decode per distinct grid; a failed one is tried again', async () => {
   let calls = 0;
   const decode = async (g) => { calls++; return decodeGrid(g); };

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from app.api.frames import SLOW_PARTS_S, refresher, slow_parts_since
+from app.api.frames import SLOW_PARTS_S, FramePack, refresher, slow_parts_since
 from app.training.audience import Audience
 from app.training.scheduler import CHUNK_S, MIN_CHUNK_S, Scheduler
 from tests.fake_clock import FakeClock
@@ -73,9 +73,9 @@ def test_refresher_builds_a_frame_a_period_and_says_when_the_next_is_due() -> No
     t = Target(FakeClock())
     built: list[float] = []
 
-    def make() -> tuple[int, str, bytes, float]:
+    def make() -> FramePack:
         began = time.monotonic()
-        t.frame_cache = (len(built), "", b"", began)
+        t.frame_cache = FramePack(len(built), "", b"", began)
         built.append(began)
         return t.frame_cache
 
@@ -85,7 +85,7 @@ def test_refresher_builds_a_frame_a_period_and_says_when_the_next_is_due() -> No
     due_in = refresh()
     assert len(built) == 1 and due_in is not None and 0 < due_in <= 1 / 60
     assert refresh() is not None and len(built) == 1  # not again within the period
-    t.frame_cache = (0, "", b"", time.monotonic() - 1 / 60)  # a period old
+    t.frame_cache = FramePack(0, "", b"", time.monotonic() - 1 / 60)  # a period old
     assert (refresh() or 0) > 0 and len(built) == 2
 
 
