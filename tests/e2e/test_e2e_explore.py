@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page
 from test_e2e_classroom import AXE, WCAG, readable
@@ -189,8 +190,33 @@ def test_a_shown_unit_follows_the_training(explore: Page, api: httpx.Client) -> 
     wait_until(page, lambda: showing(page) == "output", "the output once the pointer leaves")
 
 
-def thumb_png(page: Page, layer: int, index: int) -> str:
-    return str(unit(page, layer, index).locator("canvas").evaluate("c => c.toDataURL()"))
+# a node's map as the page shows it: the pixels of the diagram's one canvas inside the node's border, and
+# a pixel more on every side (where the map lands depends on how its box's half pixels round)
+NODE_PIXELS = """(node) => {
+  const c = node.closest('.nnp-net-body').querySelector('canvas.nnp-net-maps');
+  const r = node.getBoundingClientRect(), cr = c.getBoundingClientRect(), s = c.width / cr.width;
+  const x = Math.round((r.left + node.clientLeft - cr.left) * s) - 1;
+  const y = Math.round((r.top + node.clientTop - cr.top) * s) - 1;
+  const w = Math.round(node.clientWidth * s) + 2, h = Math.round(node.clientHeight * s) + 2;
+  return [w, h, Array.from(c.getContext('2d').getImageData(x, y, w, h).data)];
+}"""
+
+
+def thumb_pixels(page: Page, layer: int, index: int) -> np.ndarray:
+    """A unit's map as shown: (h + 2, w + 2, RGBA) around its node's content box."""
+    w, h, px = unit(page, layer, index).evaluate(NODE_PIXELS)
+    return np.asarray(px, dtype=float).reshape(h, w, 4)
+
+
+def map_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """How far apart two pictures of a map are, in colour levels: the mean difference of their inner
+    parts, at the best of the shifts by up to a pixel (a box's half pixel rounded the other way)."""
+    if a.shape != b.shape:
+        return float("inf")
+    inner = a[1:-1, 1:-1, :3]
+    n, m = inner.shape[:2]
+    return min(float(np.abs(inner - b[1 + dy:1 + dy + n, 1 + dx:1 + dx + m, :3]).mean())
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
 
 
 def test_paused_unit_maps_take_the_projector_colours(explore: Page, api: httpx.Client) -> None:
@@ -199,15 +225,60 @@ def test_paused_unit_maps_take_the_projector_colours(explore: Page, api: httpx.C
     page = explore
     sid = attr(page, "data-session-id") or ""
     pause_and_settle(page, api, sid)
-    before = thumb_png(page, 1, 1)
+    # the paused session's own frame (exact maps) may come after the page shows its epoch: as it stays
+    def settled() -> list[np.ndarray]:
+        a = thumb_pixels(page, 1, 1)
+        page.wait_for_timeout(300)
+        return [a] if map_difference(a, thumb_pixels(page, 1, 1)) < 0.5 else []
+
+    [before] = wait_until(page, settled, "the paused unit's map to settle")
     projector = page.get_by_role("button", name="Projector")
     projector.click()
     try:
         wait_until(page, lambda: attr(page, "data-theme") == "projector", "the projector theme")
-        wait_until(page, lambda: thumb_png(page, 1, 1) != before, "the paused unit's map in the projector colours")
+        # another size of node, other colours (darker by 30-60 levels)
+        wait_until(page, lambda: map_difference(thumb_pixels(page, 1, 1), before) > 8,
+                   "the paused unit's map in the projector colours")
     finally:
         projector.click()
-    wait_until(page, lambda: thumb_png(page, 1, 1) == before, "the unit's map in the page's own colours again")
+    wait_until(page, lambda: map_difference(thumb_pixels(page, 1, 1), before) < 1,
+               "the unit's map in the page's own colours again")
+
+
+def test_the_diagram_draws_every_map_on_one_canvas(explore: Page, api: httpx.Client) -> None:
+    """The maps of the features, the hidden units and the output are drawn on one canvas under the
+    nodes (a canvas each was a compositor layer each, committed again at every frame): each node's
+    box on it holds its own map, and the output node the session's output in its classes' colours."""
+    page = explore
+    sid = attr(page, "data-session-id") or ""
+    pause_and_settle(page, api, sid)
+    assert page.locator("#network canvas").count() == 1
+    units = page.locator("#network [data-unit]")
+    assert units.count() >= 2
+    shown = [thumb_pixels(page, 1, k + 1) for k in range(min(units.count(), 4))]
+    for px in shown:
+        inner = px[2:-2, 2:-2]
+        assert inner[..., 3].min() == 255, "a unit's box is painted all over"
+        assert np.ptp(inner[..., :3].reshape(-1, 3), axis=0).max() > 20, "with a map, not one colour"
+    assert all(map_difference(a, b) > 1 for i, a in enumerate(shown) for b in shown[i + 1:]), "each its own map"
+    # the output node against the server's P(class 1): where it is clearly one class, that class's colour
+    p = np.asarray(api.get(f"sessions/{sid}/boundary", params={"resolution": 100}).json()["output"])
+    w, h, px = page.locator("#network .nnp-output").first.evaluate(NODE_PIXELS)
+    rgb = np.asarray(px, dtype=float).reshape(h, w, 4)[1:-1, 1:-1, :3]  # its content box
+    colours = np.asarray([[int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in page.evaluate(
+        "['--class0', '--class1'].map((v) => getComputedStyle(document.documentElement).getPropertyValue(v).trim())")],
+        dtype=float)
+    n, checked = rgb.shape[0], 0
+    for i in range(2, n - 2, 3):
+        for j in range(2, n - 2, 3):
+            # grid row 0 is x2 = −extent, at the bottom
+            gi, gj = round((n - 1 - i) / (n - 1) * 99), round(j / (n - 1) * 99)
+            near = p[max(0, gi - 5):gi + 6, max(0, gj - 5):gj + 6]
+            if near.min() > 0.8 or near.max() < 0.2:  # clearly one class all around the pixel
+                d0, d1 = (np.abs(rgb[i, j] - c).sum() for c in colours)
+                assert (d1 < d0) == (near.min() > 0.8), (i, j, rgb[i, j], float(p[gi, gj]))
+                checked += 1
+    assert checked >= 5, "a map with clear regions of both classes"
 
 
 def test_hover_or_focus_a_link_shows_its_value(explore: Page) -> None:

@@ -548,9 +548,15 @@ def test_page_works_under_its_csp_without_console_errors(context_factory: Callab
 
 
 # what each data-set thumbnail shows: colours filling more than a few pixels (a point's inside, not the
-# blended edges of anti-aliasing) other than the most common one (the background)
+# blended edges of anti-aliasing) other than the most common one (the background); the picture is an
+# image (a canvas would be a compositor layer every frame commits): read back through a canvas
 THUMB_COLOURS = """() => Object.fromEntries([...document.querySelectorAll('#datasets button.thumb')].map((b) => {
-  const c = b.querySelector('canvas');
+  const img = b.querySelector('img');
+  if (!img.complete || !img.naturalWidth) return [b.getAttribute('aria-label'), 0];
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  c.getContext('2d').drawImage(img, 0, 0);
   const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   const counts = new Map();
   for (let i = 0; i < px.length; i += 4) {

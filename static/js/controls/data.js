@@ -13,21 +13,29 @@ export function buildDataPicker(root, { catalog, store, custom }) {
   const buttons = new Map();
   const grid = h("div", { class: "thumbs" });
   for (const d of sets) {
-    const canvas = h("canvas", { width: THUMB * 2, height: THUMB * 2, attrs: { "aria-hidden": "true" } });
+    // drawn on a canvas off the page and shown as an image: a canvas on the page is a compositor layer
+    // that every frame of a training run commits again, twelve of them for pictures that never change
+    const canvas = h("canvas", { width: THUMB * 2, height: THUMB * 2 });
+    const img = h("img", { attrs: { alt: "", "aria-hidden": "true", width: THUMB * 2, height: THUMB * 2 } });
     const b = h("button", { type: "button", class: "thumb", attrs: { "aria-pressed": "false",
       title: d.description, "aria-label": `${d.label} (${d.kind || "custom"})` } },
-    canvas, h("span", { class: "thumb-label", text: d.label }));
+    img, h("span", { class: "thumb-label", text: d.label }));
     b.addEventListener("click", () => (d.name === CUSTOM ? custom.start() : store.set({ dataset: d.name })));
-    buttons.set(d.name, { button: b, canvas });
+    buttons.set(d.name, { button: b, canvas, img });
     grid.append(b);
   }
   root.append(grid);
+  const show = (name, data) => {
+    const { canvas, img } = buttons.get(name);
+    drawThumb(canvas, data, grid);
+    img.src = canvas.toDataURL();
+  };
   const render = (s) => {
     for (const [name, { button: b }] of buttons) b.setAttribute("aria-pressed", String(name === s.dataset));
-    if (s.dataset === CUSTOM) drawThumb(buttons.get(CUSTOM).canvas, { points: s.points ?? [], labels: s.labels ?? [] });
+    if (s.dataset === CUSTOM) show(CUSTOM, { points: s.points ?? [], labels: s.labels ?? [] });
   };
   render(store.get());
-  if (store.get().dataset !== CUSTOM) drawThumb(buttons.get(CUSTOM).canvas, { points: [], labels: [] });
+  if (store.get().dataset !== CUSTOM) show(CUSTOM, { points: [], labels: [] });
   store.subscribe(render);
   return {
     /** Draw each generated set's thumbnail from `preview(name)` → {points, labels, kind} (api.datasetPreview:
@@ -41,19 +49,20 @@ export function buildDataPicker(root, { catalog, store, custom }) {
           try { data = await preview(d.name); } catch { continue; }
           try { localStorage.setItem(key, JSON.stringify(data)); } catch { /* storage full or off: redraw next time */ }
         }
-        drawThumb(buttons.get(d.name).canvas, data);
+        show(d.name, data);
       }
     },
   };
 }
 
-/** Points coloured by class (or by value for regression) on a 2×-resolution canvas. */
-export function drawThumb(canvas, { points, labels, kind }) {
+/** Points coloured by class (or by value for regression) on a 2×-resolution canvas; the page's colours
+ *  (--thumb-bg) as `styled` has them (the canvas itself may not be on the page). */
+export function drawThumb(canvas, { points, labels, kind }, styled = canvas) {
   const ctx = canvas.getContext("2d");
   const w = canvas.width, ext = 6;
   const colors = classColors();
   ctx.clearRect(0, 0, w, w);
-  ctx.fillStyle = getComputedStyle(canvas).getPropertyValue("--thumb-bg") || "#f7f7f4";
+  ctx.fillStyle = getComputedStyle(styled).getPropertyValue("--thumb-bg").trim() || "#f7f7f4";
   ctx.fillRect(0, 0, w, w);
   if (!points.length) {
     ctx.fillStyle = "#8a8f96";

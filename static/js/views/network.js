@@ -1,6 +1,9 @@
 // The network diagram (TF Playground style): input features, one thumbnail per hidden unit, the output;
-// links as SVG paths (width ∝ |w|, colour by sign), biases as squares. Frames update canvases and
-// link attributes in place; the DOM is rebuilt only when the network's shape changes. Under each hidden
+// links as SVG paths (width ∝ |w|, colour by sign), biases as squares. Frames update the maps and
+// link attributes in place; the DOM is rebuilt only when the network's shape changes. Every map is
+// drawn on one canvas under the nodes (the nodes keep the borders, focus rings and a dead unit's
+// cross): a canvas per thumbnail was a compositor layer each, 72 at [8×6], and committing them cost
+// the page more at every frame than painting them. Under each hidden
 // layer's head, what its units are doing over the training points (a frame's `units`): how many are dead
 // (output 0 at every point; each one crossed out), the share saturated (sigmoid, tanh), and how many
 // differ when some are copies of each other (zero initialisation).
@@ -41,21 +44,28 @@ function button(text, label, onClick, className = 'nnp-net-btn') {
 
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : '?');
 
-/** A thumbnail: a small canvas scaled by CSS; painted with putImageData. */
+/** A thumbnail: its node on the page and its map, painted with putImageData at the map's own size on a
+ *  canvas that is not on the page (`src`); the view draws it into the node's box on the diagram's one
+ *  canvas (`box`: the node's content box in the body's coordinates; `alpha`: dead or unused faded). */
 function thumb(className, title) {
-  const canvas = h('canvas', { width: 16, height: 16, className: 'nnp-node-map' });
-  const node = h('div', { className: `nnp-node ${className}`, title }, canvas);
-  return { node, canvas, ctx: canvas.getContext('2d'), image: null };
+  const node = h('div', { className: `nnp-node ${className}`, title });
+  const src = document.createElement('canvas');
+  src.width = src.height = 16;
+  return { node, src, ctx: src.getContext('2d'), image: null, painted: false, box: null, alpha: 1 };
 }
 
 function paintThumb(t, size, paint) {
   if (!t.image || t.image.width !== size) {
-    t.canvas.width = t.canvas.height = size;
+    t.src.width = t.src.height = size;
     t.image = t.ctx.createImageData(size, size);
   }
   paint(t.image.data);
   t.ctx.putImageData(t.image, 0, 0);
+  t.painted = true;
 }
+
+const DEAD_ALPHA = 0.35;  // a dead unit's map, faded under its cross
+const OFF_ALPHA = 0.25;  // an unused feature's map (its node is faded by CSS as much)
 
 function normalise(spec) {
   const outputs = typeof spec.outputs === 'number' ? { units: spec.outputs } : { units: 1, ...spec.outputs };
@@ -74,7 +84,10 @@ export function createNetworkView(el, opts = {}) {
   const toolbar = h('div', { className: 'nnp-net-toolbar', hidden: opts.toolbar === false || readOnly }, addLayer, removeLayer, count);
   const cols = h('div', { className: 'nnp-net-cols' });
   const links = svg('svg', { class: 'nnp-net-links', 'aria-hidden': 'false' });
-  const body = h('div', { className: 'nnp-net-body' }, cols, links);
+  const maps = h('canvas', { className: 'nnp-net-maps', width: 0, height: 0 });  // every thumbnail's map
+  maps.setAttribute('aria-hidden', 'true');
+  const mapsCtx = maps.getContext('2d');
+  const body = h('div', { className: 'nnp-net-body' }, maps, cols, links);
   el.replaceChildren(toolbar, body, networkLegend());
   const editor = createWeightEditor(el);
   const card = createValueCard(el);  // a link's value while the pointer or the keyboard is on it
@@ -101,6 +114,21 @@ export function createNetworkView(el, opts = {}) {
   const deadUnits = [];  // per hidden layer: the Set of its dead units (a frame's `units`)
 
   const nodeName = (l, r) => layers[l][r].name;
+  const allThumbs = () => [...Object.values(featureThumbs), ...hiddenThumbs.flat(), ...outputThumbs];
+
+  /** A thumbnail's map into its node's box on the diagram's canvas (nothing before both exist). */
+  function blit(t) {
+    if (!t.box || !t.painted) return;
+    const { x, y, w, h: ht } = t.box;
+    mapsCtx.clearRect(x, y, w, ht);
+    mapsCtx.globalAlpha = t.alpha;
+    mapsCtx.drawImage(t.src, x, y, w, ht);
+    mapsCtx.globalAlpha = 1;
+  }
+  function paint(t, size, fill) {
+    paintThumb(t, size, fill);
+    blit(t);
+  }
 
   function itemLabel(it) {
     const to = nodeName(it.l + 1, it.r);
@@ -131,6 +159,7 @@ export function createNetworkView(el, opts = {}) {
         b.addEventListener('click', () => emit('toggleFeature', f.name));
       }
       featureThumbs[f.name] = t;
+      t.alpha = f.on ? 1 : OFF_ALPHA;
       b.dataset.feature = f.name;
       if (f.on) inputs.push({ node: t.node, name: f.label });
       return b;
@@ -173,6 +202,7 @@ export function createNetworkView(el, opts = {}) {
     if (!fits(pinned)) pinned = null;
     card.hide();
     buildLinks();
+    observe();
     explore();
   }
 
@@ -241,15 +271,18 @@ export function createNetworkView(el, opts = {}) {
   function place() {
     if (!net) return;
     const origin = body.getBoundingClientRect();
-    // the links' own size out of the measure first: else it keeps the body as large as it ever was
+    // the links' and the maps' own size out of the measure first: else they keep the body as large as it ever was
     links.setAttribute('width', '0');
     links.setAttribute('height', '0');
-    links.setAttribute('width', String(body.scrollWidth));
-    links.setAttribute('height', String(body.scrollHeight));
+    maps.style.width = maps.style.height = '0';
+    const [width, height] = [body.scrollWidth, body.scrollHeight];
+    links.setAttribute('width', String(width));
+    links.setAttribute('height', String(height));
     const box = (node) => {
       const r = node.getBoundingClientRect();
       return { x: r.left - origin.left + body.scrollLeft, y: r.top - origin.top + body.scrollTop, w: r.width, h: r.height };
     };
+    placeMaps(width, height, box);
     const boxes = layers.map((nodes) => nodes.map((n) => box(n.node)));
     for (const it of items) {
       const t = boxes[it.l + 1][it.r];
@@ -267,23 +300,49 @@ export function createNetworkView(el, opts = {}) {
     }
   }
 
+  /** The maps' canvas over the body's whole scroll area, at the screen's pixel density; each map
+   *  drawn again into its node's content box (inside the border). */
+  function placeMaps(width, height, box) {
+    const dpr = window.devicePixelRatio || 1;
+    maps.style.width = `${width}px`;
+    maps.style.height = `${height}px`;
+    maps.width = Math.round(width * dpr);  // which clears it
+    maps.height = Math.round(height * dpr);
+    mapsCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const snap = (v) => Math.round(v * dpr) / dpr;  // whole device pixels: crisp, and cleared exactly
+    for (const t of allThumbs()) {
+      const b = box(t.node);
+      const [x, y] = [snap(b.x + t.node.clientLeft), snap(b.y + t.node.clientTop)];
+      t.box = { x, y, w: snap(t.node.clientWidth), h: snap(t.node.clientHeight) };
+      blit(t);
+    }
+  }
+
   const relayout = () => { fit(); place(); };
   let pendingLayout = false;
-  new ResizeObserver(() => {
+  // the diagram's size, and each column's nodes: a head that grows (a second line of unit statistics,
+  // the projector's fonts) moves the nodes without resizing the diagram, and the links and maps follow
+  const resized = new ResizeObserver(() => {
     if (pendingLayout) return;
     pendingLayout = true;
     requestAnimationFrame(() => { pendingLayout = false; relayout(); });
-  }).observe(el);
+  });
+  const observe = () => {
+    resized.disconnect();
+    resized.observe(el);
+    for (const nodes of cols.querySelectorAll('.nnp-net-nodes')) resized.observe(nodes);
+  };
+  observe();
 
   function paintFeatures() {
     for (const f of net.features) {
       const g = net.featureMaps[f.name] ?? f.map;
       const t = featureThumbs[f.name];
       if (!g || !t) continue;
-      const paint = (d) => paintThumb(t, d.shape[0], (px) => paintDiverging(px, d.values, d.shape[0], d.shape[1],
-                                                                            { scale: symmetricScale(d), lut: luts.diverging }));
-      if (g.values || decodedMaps.has(g)) paint(decodedMaps.get(g) ?? g);
-      else decodeGrid(g).then((d) => { decodedMaps.set(g, d); if (featureThumbs[f.name] === t) paint(d); });
+      const draw = (d) => paint(t, d.shape[0], (px) => paintDiverging(px, d.values, d.shape[0], d.shape[1],
+                                                                     { scale: symmetricScale(d), lut: luts.diverging }));
+      if (g.values || decodedMaps.has(g)) draw(decodedMaps.get(g) ?? g);
+      else decodeGrid(g).then((d) => { decodedMaps.set(g, d); if (featureThumbs[f.name] === t) draw(d); });
     }
   }
 
@@ -466,8 +525,8 @@ export function createNetworkView(el, opts = {}) {
           if (ts[u].shown === layer) continue;
           ts[u].shown = layer;
           moved = true;
-          paintThumb(ts[u], layer.res, (px) => paintDiverging(px, layer.values, layer.res, layer.res,
-                                                              { scale, lut: luts.diverging, offset: u * n }));
+          paint(ts[u], layer.res, (px) => paintDiverging(px, layer.values, layer.res, layer.res,
+                                                         { scale, lut: luts.diverging, offset: u * n }));
         }
       });
       if (moved && (hovered ?? pinned)?.l !== undefined) explore();  // the shown unit's map follows the training
@@ -493,7 +552,7 @@ export function createNetworkView(el, opts = {}) {
       last.output = out;
       outputThumbs.forEach((t, k) => {
         const size = out.kind === 'binary' ? out.p.shape[0] : out.kind === 'multiclass' ? out.confidence.shape[0] : out.value.shape[0];
-        paintThumb(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
+        paint(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
       });
     },
     /** A frame's `units`, per hidden layer {units, dead: [unit…], saturated: share | null, distinct}:
@@ -510,6 +569,8 @@ export function createNetworkView(el, opts = {}) {
           const isDead = dead.has(k);
           if (t.node.classList.contains('nnp-dead') === isDead) return;
           t.node.classList.toggle('nnp-dead', isDead);
+          t.alpha = isDead ? DEAD_ALPHA : 1;
+          blit(t);
           t.node.setAttribute('aria-label', `layer ${l + 1}, unit ${k + 1}${isDead
             ? ', dead: its output is 0 at every training point' : ''}: show its map in the output plot`);
         });
