@@ -1,10 +1,16 @@
 // liveView.js — one live view of a run on the server (a session's, a comparison's): the stream's
 // lifetime, the newest frame only (the stream sends faster than a busy page decodes), decoded off the
-// drawing path, and one drawing callback per animation frame. The playground (session.js, and through
+// drawing path, and one drawing callback per animation frame, each with a frame of its own: two frames
+// that arrive within one display frame (the stream's clock and the screen's are not in step) are drawn
+// in two, a frame apart, instead of the first being lost — without this a page that keeps up with 60
+// frames a second drew ~50 of them. A jitter buffer of one frame: the page is never more than a frame
+// behind, and a page that cannot keep up draws the newest it has and decodes no more than it draws. The playground (session.js, and through
 // it /embed and follow mode) and the comparison page (compare/run.js) both show their frames this way.
 // DOM-free apart from the element whose data-* attributes it writes (anything with a `dataset`) and the
 // default scheduler (requestAnimationFrame): `node --test tests/js/` drives it with a fake stream,
 // decoder and scheduler.
+
+const READY_MAX = 2;  // decoded frames that may wait for the drawing callback: the one to draw, and one more
 
 /** `fn` once per animation frame, however often the returned function is called before it. */
 export function perAnimationFrame(fn) {
@@ -38,19 +44,22 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
   let status = "closed";  // connecting, open, retrying, gone, moved, gave-up, closed
   let pending = null;  // the newest frame not decoded yet (older ones are dropped unseen)
   let decoding = false;
-  let latest = null;  // the newest decoded frame not drawn yet
+  let ready = [];  // decoded frames not drawn yet, oldest first: at most READY_MAX
   let received = 0, shown = 0;  // over the page's life (one view may follow several runs in turn)
 
   const mark = (attrs) => { if (counters) Object.assign(counters.dataset, attrs); };
   const setStatus = (s) => { status = s; mark({ stream: s }); };
 
   const ask = schedule(() => {
-    if (latest) {
-      const d = latest;
-      latest = null;
+    if (ready.length) {
+      // behind: both places taken and a newer frame waiting to be decoded: the older is skipped
+      if (ready.length === READY_MAX && pending) ready.shift();
+      const d = ready.shift();
       shown++;
       mark({ framesShown: String(shown), ...(marks?.(d) ?? {}) });
       hooks.onFrame?.(d);
+      if (ready.length) ask();  // the next one in the next animation frame
+      if (pending && !decoding) drain();
     }
     hooks.onDraw?.();
   });
@@ -59,7 +68,7 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
   function forget(nextStatus) {
     gen++;
     pending = null;
-    latest = null;
+    ready = [];
     setStatus(nextStatus);
   }
 
@@ -72,7 +81,7 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
 
   async function drain() {
     decoding = true;
-    while (pending) {
+    while (pending && ready.length < READY_MAX) {
       const f = pending;
       const at = gen;
       pending = null;
@@ -84,7 +93,7 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
         continue;
       }
       if (at !== gen || f.id !== id) continue;  // reopened, closed or ended meanwhile
-      latest = d;
+      ready.push(d);
       ask();
     }
     decoding = false;
@@ -130,6 +139,6 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
     shown: () => shown,
     received: () => received,
     /** A decoded frame waits for the next drawing callback (a REST answer now would be older). */
-    waiting: () => latest !== null,
+    waiting: () => ready.length > 0,
   };
 }

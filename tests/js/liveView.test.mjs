@@ -72,12 +72,52 @@ test("the newest frame wins: frames that came while one was decoding are dropped
   dec.calls[1].done();
   await settle();
   frames.run();
-  assert.deepEqual(shown, [3], "one draw shows the newest decoded frame only");
+  assert.deepEqual(shown, [1], "the older of two decoded frames first…");
+  assert.ok(frames.asked, "…and another drawing callback asked for the other");
+  frames.run();
+  assert.deepEqual(shown, [1, 3], "…in the next animation frame");
   assert.equal(counters.dataset.framesReceived, "3");
-  assert.equal(counters.dataset.framesShown, "1");
+  assert.equal(counters.dataset.framesShown, "2");
   assert.equal(counters.dataset.epoch, "3");
   frames.run();
-  assert.deepEqual(shown, [3], "nothing new: nothing drawn again");
+  assert.deepEqual(shown, [1, 3], "nothing new: nothing drawn again");
+});
+
+test("two frames that arrive within one animation frame are drawn in two, not one", async () => {
+  const { s, dec, frames, shown, view } = setup();
+  view.open("a");
+  for (const epoch of [1, 2]) {
+    s.last().send({ id: "a", epoch });
+    dec.calls.at(-1).done();
+    await settle();
+  }
+  assert.ok(view.waiting());
+  frames.run();
+  frames.run();
+  assert.deepEqual(shown, [1, 2]);
+  assert.ok(!view.waiting());
+});
+
+test("a page that falls behind skips to the newest it has and decodes no more than two ahead", async () => {
+  const { s, dec, frames, shown, counters, view } = setup();
+  view.open("a");
+  for (const epoch of [1, 2]) {
+    s.last().send({ id: "a", epoch });
+    dec.calls.at(-1).done();
+    await settle();
+  }
+  s.last().send({ id: "a", epoch: 3 });
+  s.last().send({ id: "a", epoch: 4 });
+  await settle();
+  assert.equal(dec.calls.length, 2, "two decoded frames wait: the newer arrivals are not decoded yet");
+  frames.run();
+  assert.deepEqual(shown, [2], "behind: epoch 1 skipped, the newer of the two drawn");
+  assert.deepEqual(dec.calls.map((c) => c.f.epoch), [1, 2, 4], "then the newest arrival decoded, epoch 3 never");
+  dec.calls[2].done();
+  await settle();
+  frames.run();
+  assert.deepEqual(shown, [2, 4]);
+  assert.equal(counters.dataset.framesShown, "2");
 });
 
 test("one drawing callback per animation frame, and draw() asks for one without a frame", async () => {
