@@ -22,7 +22,9 @@ import { autoResize, baseConfig, everyFrame, logTicks, overlayCanvas, plotly } f
 import { extent, holds, steppedRange, strokeLines } from './lineCanvas.js';
 
 export const MAX_POINTS = 1000;
-export const X_AGAIN_MS = 1500;
+// 4 s: at full speed ([8×6], ~800 epochs/s) the x axis moves every 4–6 s rather than every 2 (Plotly
+// redraws of the two charts in 10 s: 8 → 5), each a long task that costs the page a frame or two
+export const X_AGAIN_MS = 4000;
 
 /** The page's: a div in `el` that follows its size, window.Plotly, plot.js's scheduler. */
 export const browserEnv = {
