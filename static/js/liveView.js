@@ -26,8 +26,8 @@ export function perAnimationFrame(fn) {
  * open(id, handlers) → {close()}: the stream of run `id` (api.js openStream, compare/client.js
  *   openComparisonStream), handed {onFrame, onOpen, onGone, onMoved, onError(gaveUp)}.
  * decode(frame) → decoded, or a promise of it (frame.js decodeFrame; compare/client.js decodeComparisonFrame).
- * hooks (each optional): onFrame(decoded) in the drawing callback, for the newest frame decoded since
- *   the last one; onDraw() at the end of every drawing callback (also those asked for by draw());
+ * hooks (each optional): onFrame(decoded) in the drawing callback, for the oldest decoded frame waiting
+ *   (of at most two; the newer of them when the page is behind); onDraw() at the end of every drawing callback (also those asked for by draw());
  *   onRefill(id) on every (re)connect (what the page missed meanwhile); onGone(id) the run ended on the
  *   server; onMoved(id, next) its owner replaced it; onGiveUp(id) the browser stopped reconnecting.
  * counters: the element whose data-frames-received / data-frames-shown count the frames (read by the
@@ -45,6 +45,7 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
   let pending = null;  // the newest frame not decoded yet (older ones are dropped unseen)
   let decoding = false;
   let ready = [];  // decoded frames not drawn yet, oldest first: at most READY_MAX
+  let behind = false;  // a draw had to skip a frame: decode one frame a draw until the page keeps up
   let received = 0, shown = 0;  // over the page's life (one view may follow several runs in turn)
 
   const mark = (attrs) => { if (counters) Object.assign(counters.dataset, attrs); };
@@ -52,8 +53,10 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
 
   const ask = schedule(() => {
     if (ready.length) {
-      // behind: both places taken and a newer frame waiting to be decoded: the older is skipped
-      if (ready.length === READY_MAX && pending) ready.shift();
+      // behind: both places taken and a newer frame waiting to be decoded: the older is skipped, and
+      // until a draw finds nothing newer waiting, one frame is decoded a draw (not two, one stale)
+      if (ready.length === READY_MAX && pending) { ready.shift(); behind = true; }
+      else if (!pending) behind = false;
       const d = ready.shift();
       shown++;
       mark({ framesShown: String(shown), ...(marks?.(d) ?? {}) });
@@ -69,6 +72,7 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
     gen++;
     pending = null;
     ready = [];
+    behind = false;
     setStatus(nextStatus);
   }
 
@@ -81,7 +85,7 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
 
   async function drain() {
     decoding = true;
-    while (pending && ready.length < READY_MAX) {
+    while (pending && ready.length < (behind ? 1 : READY_MAX)) {
       const f = pending;
       const at = gen;
       pending = null;

@@ -115,9 +115,27 @@ test("a page that falls behind skips to the newest it has and decodes no more th
   assert.deepEqual(dec.calls.map((c) => c.f.epoch), [1, 2, 4], "then the newest arrival decoded, epoch 3 never");
   dec.calls[2].done();
   await settle();
+  s.last().send({ id: "a", epoch: 5 });
+  await settle();
+  assert.equal(dec.calls.length, 3, "still behind: one frame decoded a draw, epoch 5 waits for the next draw");
   frames.run();
   assert.deepEqual(shown, [2, 4]);
-  assert.equal(counters.dataset.framesShown, "2");
+  assert.deepEqual(dec.calls.map((c) => c.f.epoch), [1, 2, 4, 5], "the draw took epoch 4: now 5 is decoded");
+  dec.calls[3].done();
+  await settle();
+  frames.run();
+  assert.deepEqual(shown, [2, 4, 5]);
+  assert.equal(counters.dataset.framesShown, "3");
+  // caught up (a draw found nothing newer waiting): two may wait again, one display frame apart
+  for (const epoch of [6, 7]) {
+    s.last().send({ id: "a", epoch });
+    dec.calls.at(-1).done();
+    await settle();
+  }
+  assert.deepEqual(dec.calls.map((c) => c.f.epoch).slice(-2), [6, 7]);
+  frames.run();
+  frames.run();
+  assert.deepEqual(shown, [2, 4, 5, 6, 7]);
 });
 
 test("one drawing callback per animation frame, and draw() asks for one without a frame", async () => {

@@ -320,8 +320,9 @@ export function createNetworkView(el, opts = {}) {
 
   const relayout = () => { fit(); place(); };
   let pendingLayout = false;
-  // the diagram's size, and each column's nodes: a head that grows (a second line of unit statistics,
-  // the projector's fonts) moves the nodes without resizing the diagram, and the links and maps follow
+  // the diagram's size, each column's and each column's nodes: a head that grows (a second line of unit
+  // statistics, the projector's fonts) or widens ("8% sat." → "12% sat.") moves the nodes without resizing
+  // the diagram, and the links and maps follow; so does a change of the screen's pixel density
   const resized = new ResizeObserver(() => {
     if (pendingLayout) return;
     pendingLayout = true;
@@ -330,9 +331,15 @@ export function createNetworkView(el, opts = {}) {
   const observe = () => {
     resized.disconnect();
     resized.observe(el);
-    for (const nodes of cols.querySelectorAll('.nnp-net-nodes')) resized.observe(nodes);
+    for (const part of cols.querySelectorAll('.nnp-net-col, .nnp-net-nodes')) resized.observe(part);
   };
   observe();
+  const watchDensity = () => {  // a window moved to a screen of another density: the maps' canvas follows
+    const dppx = window.devicePixelRatio || 1;
+    window.matchMedia?.(`(resolution: ${dppx}dppx)`)?.addEventListener('change', () => { relayout(); watchDensity(); },
+                                                                          { once: true });
+  };
+  watchDensity();
 
   function paintFeatures() {
     for (const f of net.features) {
@@ -620,6 +627,7 @@ export function createNetworkView(el, opts = {}) {
     },
     get readOnly() { return readOnly; },
     refreshTheme() {
+      relayout();  // the theme's borders and fonts may move the nodes without resizing anything observed
       colors = classColors(el);
       luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
       if (net) paintFeatures();
