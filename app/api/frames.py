@@ -40,6 +40,13 @@ def unit_stats(session: Session) -> list[dict[str, Any]]:
     return [vars(layer).copy() for layer in units(session.net, session.problem)]  # asdict deep-copies
 
 
+SLOW_KEYS = ("neurons", "weights", "units")  # a frame's slow parts, in that order
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
 def slow_parts_since(session_id: str, now: float) -> float:
     """The start of the slow parts' current period: the last point ≤ now of a grid SLOW_PARTS_S
     apart whose phase is the session's own. A class's sessions trained together in one flock turn
@@ -63,18 +70,17 @@ def build(session: Session, speed: float | None) -> dict[str, Any]:
         layers = session.weights() if slow_due else []
         stats = unit_stats(session) if slow_due else None
     if slow_due:
-        neurons = {"resolution": NEURON_RESOLUTION,
-                   "layers": [encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]}
-        parts.update(at=slow_parts_since(session.id, now), units=stats, neurons=neurons,
-                     # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
-                     weights=[encode_grid(np.column_stack([w, bias])) for w, bias in layers])
+        slow = {"neurons": {"resolution": NEURON_RESOLUTION,
+                            "layers": [encode_grid(layer, levels=NEURON_LEVELS) for layer in (b.neurons or [])]},
+                # each layer as one grid [W | b] (n[l], n[l−1] + 1): 255 levels over its range, for the diagram
+                "weights": [encode_grid(np.column_stack([w, bias])) for w, bias in layers],
+                "units": stats}
+        # their JSON once per encoding, and which encoding it is (frame_json: FramePack.slow)
+        parts.update(slow, at=slow_parts_since(session.id, now), json=_json(slow)[1:-1],
+                     count=int(parts.get("count", 0)) + 1)  # type: ignore[call-overload]
     body.update(version=session.version, viewers=session.viewers, speed=speed, extent=b.extent,
-                output=_output(b.kind, b.output), neurons=parts["neurons"], weights=parts["weights"],
-                units=parts["units"])
+                output=_output(b.kind, b.output), **{key: parts[key] for key in SLOW_KEYS})
     return body
-
-
-SLOW_KEYS = ("neurons", "weights", "units")  # a frame's slow parts, in that order
 
 
 class FramePack(NamedTuple):
@@ -96,24 +102,19 @@ def sse_event(version: int, text: str) -> bytes:
     return f"event: frame\nid: {version}\ndata: {text}\n\n".encode()
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
-
-
 def frame_json(session: Session, speed: float | None) -> FramePack:
     """The current frame, from the cache when nothing changed: whole, and lean (without the slow
-    parts) for the streams that have them. The slow parts' JSON is encoded when they are, not at
-    every frame."""
+    parts) for the streams that have them. The slow parts' JSON comes from build, which encodes it
+    when it encodes them, not at every frame."""
     with session.lock:
         cached = session.frame_cache
         if cached is not None and cached.version == session.version:
             return cached
         version, began = session.version, time.monotonic()  # the frames' cadence counts from here
         body = build(session, speed)
-        slow = {key: body.pop(key) for key in SLOW_KEYS}
+        for key in SLOW_KEYS:
+            del body[key]
         parts = session.frame_parts
-        if parts.get("json_of") is not slow["neurons"]:  # re-encoded since: a new JSON and a new count
-            parts.update(json=_json(slow)[1:-1], json_of=slow["neurons"], count=int(parts.get("count", 0)) + 1)  # type: ignore[call-overload]
         lean = _json(body)
         text = f"{lean[:-1]},{parts['json']}}}"
         session.frame_cache = FramePack(version, text, sse_event(version, text), began,

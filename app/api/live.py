@@ -156,8 +156,9 @@ class Viewer:
 
     def bytes_of(self, pack: frames.FramePack) -> bytes:
         """The frame as this viewer gets it: lean when it has its slow parts already."""
-        lean = pack.lean is not None and not self.whole and pack.slow == self.sent_slow
-        return pack.lean if lean and pack.lean is not None else pack.sse
+        if pack.lean is not None and not self.whole and pack.slow == self.sent_slow:
+            return pack.lean
+        return pack.sse
 
     def sent(self, pack: frames.FramePack) -> None:
         self.sent_version, self.sent_slow, self.since = pack.version, pack.slow, time.monotonic()

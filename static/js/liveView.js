@@ -4,8 +4,9 @@
 // that arrive within one display frame (the stream's clock and the screen's are not in step) are drawn
 // in two, a frame apart, instead of the first being lost — without this a page that keeps up with 60
 // frames a second drew ~50 of them. A jitter buffer of one frame: the page is never more than a frame
-// behind, and a page that cannot keep up draws the newest it has and decodes no more than it draws. The playground (session.js, and through
-// it /embed and follow mode) and the comparison page (compare/run.js) both show their frames this way.
+// behind, and a page that cannot keep up draws the newest it has and decodes no more than it draws.
+// The playground (session.js, and through it /embed and follow mode) and the comparison page
+// (compare/run.js) both show their frames this way.
 // DOM-free apart from the element whose data-* attributes it writes (anything with a `dataset`) and the
 // default scheduler (requestAnimationFrame): `node --test tests/js/` drives it with a fake stream,
 // decoder and scheduler.
@@ -27,7 +28,8 @@ export function perAnimationFrame(fn) {
  *   openComparisonStream), handed {onFrame, onOpen, onGone, onMoved, onError(gaveUp)}.
  * decode(frame) → decoded, or a promise of it (frame.js decodeFrame; compare/client.js decodeComparisonFrame).
  * hooks (each optional): onFrame(decoded) in the drawing callback, for the oldest decoded frame waiting
- *   (of at most two; the newer of them when the page is behind); onDraw() at the end of every drawing callback (also those asked for by draw());
+ *   (of at most two; the newer of them when the page is behind); onDraw() at the end of every drawing
+ *   callback (also those asked for by draw());
  *   onRefill(id) on every (re)connect (what the page missed meanwhile); onGone(id) the run ended on the
  *   server; onMoved(id, next) its owner replaced it; onGiveUp(id) the browser stopped reconnecting.
  * counters: the element whose data-frames-received / data-frames-shown count the frames (read by the

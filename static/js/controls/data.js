@@ -56,8 +56,8 @@ export function buildDataPicker(root, { catalog, store, custom }) {
 }
 
 /** Points coloured by class (or by value for regression) on a 2×-resolution canvas; the page's colours
- *  (--thumb-bg) as `styled` has them (the canvas itself may not be on the page). */
-export function drawThumb(canvas, { points, labels, kind }, styled = canvas) {
+ *  (--thumb-bg) as `styled`, an element on the page, has them (the canvas is not on the page). */
+export function drawThumb(canvas, { points, labels, kind }, styled) {
   const ctx = canvas.getContext("2d");
   const w = canvas.width, ext = 6;
   const colors = classColors();
