@@ -3,15 +3,22 @@
 // drawing path, and one drawing callback per animation frame, each with a frame of its own: two frames
 // that arrive within one display frame (the stream's clock and the screen's are not in step) are drawn
 // in two, a frame apart, instead of the first being lost — without this a page that keeps up with 60
-// frames a second drew ~50 of them. A jitter buffer of one frame: the page is never more than a frame
-// behind, and a page that cannot keep up draws the newest it has and decodes no more than it draws.
+// frames a second drew ~50 of them. A jitter buffer of up to two frames (READY_MAX): the page is never
+// more than two frames behind, and a page that cannot keep up draws the newest it has and decodes no
+// more than it draws.
 // The playground (session.js, and through it /embed and follow mode) and the comparison page
 // (compare/run.js) both show their frames this way.
 // DOM-free apart from the element whose data-* attributes it writes (anything with a `dataset`) and the
 // default scheduler (requestAnimationFrame): `node --test tests/js/` drives it with a fake stream,
 // decoder and scheduler.
 
-const READY_MAX = 2;  // decoded frames that may wait for the drawing callback: the one to draw, and one more
+/** Decoded frames that may wait for the drawing callback: the one to draw and two more. Frames come
+ *  in bursts (two or three within a display frame after a stall, none in the next): with room for
+ *  two after the one drawn, a page that keeps up drew 56.6 of 59 frames a second at [8×6] max, with
+ *  room for one 54.9 (frames shown per second against the page's own requestAnimationFrame count,
+ *  four quiet runs each, no input); the price is at most two display frames (33 ms) of delay after a
+ *  burst. */
+export const READY_MAX = 3;
 
 /** `fn` once per animation frame, however often the returned function is called before it. */
 export function perAnimationFrame(fn) {
@@ -28,7 +35,7 @@ export function perAnimationFrame(fn) {
  *   openComparisonStream), handed {onFrame, onOpen, onGone, onMoved, onError(gaveUp)}.
  * decode(frame) → decoded, or a promise of it (frame.js decodeFrame; compare/client.js decodeComparisonFrame).
  * hooks (each optional): onFrame(decoded) in the drawing callback, for the oldest decoded frame waiting
- *   (of at most two; the newer of them when the page is behind); onDraw() at the end of every drawing
+ *   (of at most READY_MAX; the newest of them when the page is behind); onDraw() at the end of every drawing
  *   callback (also those asked for by draw());
  *   onRefill(id) on every (re)connect (what the page missed meanwhile); onGone(id) the run ended on the
  *   server; onMoved(id, next) its owner replaced it; onGiveUp(id) the browser stopped reconnecting.
@@ -55,9 +62,10 @@ export function createLiveView({ open, decode, hooks = {}, counters = null, mark
 
   const ask = schedule(() => {
     if (ready.length) {
-      // behind: both places taken and a newer frame waiting to be decoded: the older is skipped, and
-      // until a draw finds nothing newer waiting, one frame is decoded a draw (not two, one stale)
-      if (ready.length === READY_MAX && pending) { ready.shift(); behind = true; }
+      // behind: every place taken and a newer frame waiting to be decoded: the older ones are skipped
+      // (the newest decoded is drawn), and until a draw finds nothing newer waiting, one frame is
+      // decoded a draw (not several, all but one stale by the time they are drawn)
+      if (ready.length === READY_MAX && pending) { ready = ready.slice(-1); behind = true; }
       else if (!pending) behind = false;
       const d = ready.shift();
       shown++;

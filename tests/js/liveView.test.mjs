@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createLiveView } from "../../static/js/liveView.js";
+import { READY_MAX, createLiveView } from "../../static/js/liveView.js";
 
 /** Streams the test drives by hand: `streams[i].send(frame)`, `.connect()`, `.gone()`, … */
 function fakeStreams() {
@@ -98,44 +98,47 @@ test("two frames that arrive within one animation frame are drawn in two, not on
   assert.ok(!view.waiting());
 });
 
-test("a page that falls behind skips to the newest it has and decodes no more than two ahead", async () => {
+test("a page that falls behind skips to the newest it has and decodes no more than READY_MAX ahead", async () => {
+  assert.ok(READY_MAX >= 2, "a jitter buffer: at least the frame to draw and one more");
   const { s, dec, frames, shown, counters, view } = setup();
   view.open("a");
-  for (const epoch of [1, 2]) {
+  const full = Array.from({ length: READY_MAX }, (_, i) => i + 1);  // epochs 1 … READY_MAX, decoded
+  for (const epoch of full) {
     s.last().send({ id: "a", epoch });
     dec.calls.at(-1).done();
     await settle();
   }
-  s.last().send({ id: "a", epoch: 3 });
-  s.last().send({ id: "a", epoch: 4 });
+  const [next, newest] = [READY_MAX + 1, READY_MAX + 2];
+  s.last().send({ id: "a", epoch: next });
+  s.last().send({ id: "a", epoch: newest });
   await settle();
-  assert.equal(dec.calls.length, 2, "two decoded frames wait: the newer arrivals are not decoded yet");
+  assert.equal(dec.calls.length, READY_MAX, "the buffer is full: the newer arrivals are not decoded yet");
   frames.run();
-  assert.deepEqual(shown, [2], "behind: epoch 1 skipped, the newer of the two drawn");
-  assert.deepEqual(dec.calls.map((c) => c.f.epoch), [1, 2, 4], "then the newest arrival decoded, epoch 3 never");
-  dec.calls[2].done();
+  assert.deepEqual(shown, [READY_MAX], "behind: the older ones skipped, the newest decoded drawn");
+  assert.deepEqual(dec.calls.map((c) => c.f.epoch), [...full, newest], `then the newest arrival decoded, epoch ${next} never`);
+  dec.calls.at(-1).done();
   await settle();
-  s.last().send({ id: "a", epoch: 5 });
+  s.last().send({ id: "a", epoch: newest + 1 });
   await settle();
-  assert.equal(dec.calls.length, 3, "still behind: one frame decoded a draw, epoch 5 waits for the next draw");
+  assert.equal(dec.calls.length, READY_MAX + 1, "still behind: one frame decoded a draw, the next waits for a draw");
   frames.run();
-  assert.deepEqual(shown, [2, 4]);
-  assert.deepEqual(dec.calls.map((c) => c.f.epoch), [1, 2, 4, 5], "the draw took epoch 4: now 5 is decoded");
-  dec.calls[3].done();
+  assert.deepEqual(shown, [READY_MAX, newest]);
+  assert.equal(dec.calls.at(-1).f.epoch, newest + 1, "the draw took one: now the next is decoded");
+  dec.calls.at(-1).done();
   await settle();
   frames.run();
-  assert.deepEqual(shown, [2, 4, 5]);
-  assert.equal(counters.dataset.framesShown, "3");
-  // caught up (a draw found nothing newer waiting): two may wait again, one display frame apart
-  for (const epoch of [6, 7]) {
+  assert.deepEqual(shown, [READY_MAX, newest, newest + 1]);
+  assert.equal(counters.dataset.framesShown, String(shown.length));
+  // caught up (a draw found nothing newer waiting): READY_MAX may wait again, one display frame apart
+  const again = Array.from({ length: READY_MAX }, (_, i) => newest + 2 + i);
+  for (const epoch of again) {
     s.last().send({ id: "a", epoch });
     dec.calls.at(-1).done();
     await settle();
   }
-  assert.deepEqual(dec.calls.map((c) => c.f.epoch).slice(-2), [6, 7]);
-  frames.run();
-  frames.run();
-  assert.deepEqual(shown, [2, 4, 5, 6, 7]);
+  assert.deepEqual(dec.calls.map((c) => c.f.epoch).slice(-READY_MAX), again);
+  for (let i = 0; i < READY_MAX; i++) frames.run();
+  assert.deepEqual(shown.slice(-READY_MAX), again);
 });
 
 test("one drawing callback per animation frame, and draw() asks for one without a frame", async () => {
