@@ -7,6 +7,7 @@
 import { api, pageTokens } from "./api.js";
 import { announce, fatal, later, plotlyReady, timeout } from "./boot.js";
 import { buildDisplay, buildEditing } from "./controls.js";
+import { setAttr } from "./controls/dom.js";
 import { buildLessons } from "./controls/lessons.js";
 import { startFollow } from "./follow.js";
 import { configToState, isPresetName, lessonOf, lessonPatch } from "./lessons.js";
@@ -215,7 +216,8 @@ function keepUrl(page) {
     const q = page.actions.query();
     const url = q ? `?${q}` : location.pathname;
     if (url !== location.search && !(q === "" && location.search === "")) history.replaceState(null, "", url);
-    $("compare-link")?.setAttribute("href", page.actions.compareUrl());
+    const link = $("compare-link");
+    if (link) setAttr(link, "href", page.actions.compareUrl());
   };
   const later_ = () => { if (!timer) timer = setTimeout(write, 200); };
   page.store.subscribe(later_);

@@ -514,3 +514,53 @@ def test_points_are_drawn_on_a_canvas_and_test_data_toggles_without_a_plotly_red
         wait_until(page, lambda t=text: card.is_visible() and card.text_content() == t, f"the card of {text}")
     page.mouse.move(5, 5)
     wait_until(page, lambda: not card.is_visible(), "the card gone off the plot")
+
+
+# Every DOM mutation from here on, as "type attribute @ nearest id > tag.class" (a text node as its element).
+MUTATIONS = """
+window.__mutations = [];
+const where = (n) => {
+  const e = n.nodeType === 1 ? n : n.parentElement;
+  const owner = e && e.closest('[id]');
+  const name = e ? e.tagName.toLowerCase() + (e.classList[0] ? '.' + e.classList[0] : '') : '?';
+  return `${owner ? owner.id : '?'} > ${name}`;
+};
+window.__observer = new MutationObserver((records) => {
+  for (const m of records) window.__mutations.push(`${m.type} ${m.attributeName ?? ''} @ ${where(m.target)}`);
+});
+window.__observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+"""
+
+
+def test_a_settings_click_writes_only_what_changed(page: Page, server_url: str, api: httpx.Client) -> None:
+    # Every store change re-renders each panel that reads the store: they wrote what they already showed
+    # (~40 equal values a click: every data set's and drawing tool's aria-pressed, hidden flags, the
+    # range outputs' text — a text node put back is a layout), and the boundary repainted its map and
+    # re-set its line's path. A toggle now writes the points it hides and the legend entry, no more.
+    sid = open_app(page, server_url)
+    pause_and_settle(page, api, sid)
+    plot = page.locator("#boundary")
+    drawn = lambda: int(plot.get_attribute("data-points-drawn") or -1)  # noqa: E731
+    everything = drawn()
+    page.evaluate(MUTATIONS)
+    # the page settles first (the charts' first draw and the data sets' thumbnails come after the map)
+    counts = [-1]
+
+    def quiet() -> bool:
+        counts.append(page.evaluate("window.__mutations.length"))
+        page.wait_for_timeout(300)
+        return counts[-1] == counts[-2]
+    wait_until(page, quiet, "the page still (no DOM change for 300 ms)")
+    page.evaluate("window.__mutations.length = 0")
+    toggle = page.get_by_label("Show test data", exact=True)
+    toggle.click()
+    wait_until(page, lambda: 0 < drawn() < everything, "the test points gone")
+    toggle.click()
+    wait_until(page, lambda: drawn() == everything, "the test points back")
+    page.wait_for_timeout(400)  # the URL and the compare link follow 200 ms later
+    seen: list[str] = page.evaluate("window.__observer.disconnect(), window.__mutations")
+    allowed = ("attributes style @ boundary > g.traces",  # the legend's test entry hidden and shown
+               "attributes data-points-drawn @ boundary > div.plot-area",
+               "attributes href @ compare-link > a.btn")  # the comparison link carries the page's state
+    assert seen, "the observer saw nothing: it cannot tell"
+    assert [m for m in seen if m not in allowed] == [], "a click wrote what it did not change"

@@ -3,7 +3,7 @@
 // training or a test point as the student chose it ("Draw as"), never split behind their back.
 
 import { CUSTOM, customProblem, splitOf } from "../state.js";
-import { button, errorSlot, field, h, showError, clearErrors } from "./dom.js";
+import { button, errorSlot, field, h, setAttr, setHidden, setText, showError, clearErrors } from "./dom.js";
 
 const ERASE_RADIUS = 0.4;  // data units: about 12 px on a 360 px plot of [−6, 6]
 const LETTERS = "ABCDEFGHIJ";
@@ -138,20 +138,21 @@ export function buildCustomTools(root, { catalog, store, live, ui, actions }) {
 
   const render = () => {
     const s = store.get(), tool = ui.get().tool, part = ui.get().part ?? "train";
-    for (const [k, b] of toolButtons) b.setAttribute("aria-pressed", String(tool === k));
-    for (const b of partButtons) b.setAttribute("aria-pressed", String(b.dataset.part === part));
+    for (const [k, b] of toolButtons) setAttr(b, "aria-pressed", String(tool === k));
+    for (const b of partButtons) setAttr(b, "aria-pressed", String(b.dataset.part === part));
     const own = s.dataset === CUSTOM;
-    drawing.hidden = clear.hidden = !own;
-    draw.hidden = own;
-    if (!own) { status.textContent = ""; return; }
+    setHidden(drawing, !own);
+    setHidden(clear, !own);
+    setHidden(draw, own);
+    if (!own) { setText(status, ""); return; }
     const labels = s.labels ?? [];
     const counts = new Map();
     for (const y of labels) counts.set(y, (counts.get(y) ?? 0) + 1);
     const classes = Number.isInteger(labels[0]) && [...counts.keys()].every(Number.isInteger)
       ? [...counts].sort((x, y) => x[0] - y[0]).map(([k, c]) => `${c} ${LETTERS[k] ?? k}`) : [];
     const nTest = partsNow(s).filter((p) => p === "test").length;
-    status.textContent = `${labels.length} points${classes.length ? ` (${classes.join(", ")})` : ""}: ` +
-      `${labels.length - nTest} training, ${nTest} test. ` + (customProblem(s) ? `To train, ${customProblem(s)}.` : "");
+    setText(status, `${labels.length} points${classes.length ? ` (${classes.join(", ")})` : ""}: ` +
+      `${labels.length - nTest} training, ${nTest} test. ` + (customProblem(s) ? `To train, ${customProblem(s)}.` : ""));
   };
   render();
   store.subscribe(render);

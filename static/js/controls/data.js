@@ -3,7 +3,7 @@
 
 import { classColors } from "../plot.js";
 import { CUSTOM, classCount } from "../state.js";
-import { button, checkbox, errorSlot, field, h, range, seedInput, select, setOptions } from "./dom.js";
+import { button, checkbox, errorSlot, field, h, range, seedInput, select, setAttr, setHidden, setOptions, setText, setValue } from "./dom.js";
 
 const THUMB = 44;
 
@@ -31,7 +31,7 @@ export function buildDataPicker(root, { catalog, store, custom }) {
     img.src = canvas.toDataURL();
   };
   const render = (s) => {
-    for (const [name, { button: b }] of buttons) b.setAttribute("aria-pressed", String(name === s.dataset));
+    for (const [name, { button: b }] of buttons) setAttr(b, "aria-pressed", String(name === s.dataset));
     if (s.dataset === CUSTOM) show(CUSTOM, { points: s.points ?? [], labels: s.labels ?? [] });
   };
   render(store.get());
@@ -113,26 +113,26 @@ export function buildDataSettings(root, { catalog, store, actions }) {
   root.append(classesField, ratioField, noiseField, nField, seedField, errorSlot(["dataset", "*"]));
   const render = (s) => {
     const range_ = catalog.datasets.find((d) => d.name === s.dataset)?.classes;
-    classesField.hidden = !range_;
+    setHidden(classesField, !range_);
     if (range_) {
       const opts = [];
       for (let k = range_.min; k <= range_.max; k++) opts.push({ value: k, label: String(k) });
       setOptions(classes, opts);
-      classes.value = String(classCount(s, catalog));
+      setValue(classes, classCount(s, catalog));
     }
     const custom = s.dataset === CUSTOM;
     // own points: no generator (noise, size, seed), and the split is the one drawn; the drawing tools
     // take their place (custom.js), so the panel never scrolls its status line out of sight
-    noiseField.hidden = nField.hidden = seedField.hidden = custom;
-    ratioField.hidden = custom && Array.isArray(s.split);
+    for (const f of [noiseField, nField, seedField]) setHidden(f, custom);
+    setHidden(ratioField, custom && Array.isArray(s.split));
     const show = (input, output, v, text) => {
-      if (document.activeElement !== input) input.value = String(v);
-      output.textContent = text;
+      setValue(input, v, { keepFocused: true });
+      setText(output, text);
     };
     show(ratio, ratioOut, Math.round(s.ratio * 100), `${Math.round(s.ratio * 100)}%`);
     show(noise, noiseOut, s.noise, String(s.noise));
     show(n, nOut, s.n, custom ? String((s.labels ?? []).length) : String(s.n));
-    if (document.activeElement !== seed) seed.value = String(s.dseed);
+    setValue(seed, s.dseed, { keepFocused: true });
   };
   render(store.get());
   store.subscribe(render);

@@ -19,6 +19,33 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+// Writes that leave the DOM alone when nothing changes. Every store change re-renders the panels that
+// read the store, most of them with what they already show: a "Show test data" click wrote ~40 equal
+// values (aria-pressed, hidden, text), and a text node put back, even the same text, is a layout. Equal
+// writes skipped, a click's main-thread work fell by a fifth and its layout went (paused [8×6]).
+/** `el.textContent = text`, unless it already is. */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+/** `el.setAttribute(name, value)`, unless it already is. */
+export function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+/** `el.hidden = hidden`, unless it already is. */
+export function setHidden(el, hidden) {
+  if (el.hidden !== !!hidden) el.hidden = !!hidden;
+}
+/** `el.disabled = disabled`, unless it already is. */
+export function setDisabled(el, disabled) {
+  if (el.disabled !== !!disabled) el.disabled = !!disabled;
+}
+/** A form control's value, unless it already is it or the person is typing in it (`keepFocused`). */
+export function setValue(el, value, { keepFocused = false } = {}) {
+  const v = String(value);
+  if (keepFocused && globalThis.document?.activeElement === el) return;
+  if (el.value !== v) el.value = v;
+}
+
 /** A seed's number box: an integer in 0…SEED_MAX sets `key`; anything else puts back the store's value. */
 export function seedInput(label, key, store, set) {
   const el = h("input", { type: "number", min: "0", max: String(SEED_MAX), step: "1", class: "num seed",

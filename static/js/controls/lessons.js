@@ -3,6 +3,7 @@
 // title, caption, MathML formula, and the claim the teaching tests check).
 // A session lesson loads in place; a comparison is a link to compare?preset=NAME.
 
+import { setHidden } from "./dom.js";
 import { disclosure } from "./popover.js";
 
 const $ = (id) => document.getElementById(id);
@@ -59,7 +60,7 @@ export function buildLessons({ current = null, isChanged = () => false, restore 
 
   /** The "you changed it" line: shown while the state differs from the lesson's. */
   function refresh() {
-    if (changed) changed.hidden = !(lesson && isChanged(lesson));
+    if (changed) setHidden(changed, !(lesson && isChanged(lesson)));
   }
 
   show(lesson);

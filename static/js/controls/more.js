@@ -5,7 +5,7 @@
 // what differs from the defaults there; a server error about a setting in it opens it.
 
 import { advancedSummary } from "../disclosure.js";
-import { h } from "./dom.js";
+import { h, setAttr, setHidden, setText } from "./dom.js";
 
 export function buildMoreSettings(root, panel, { catalog, store, defaults }) {
   panel.id ||= "more-settings";
@@ -19,12 +19,12 @@ export function buildMoreSettings(root, panel, { catalog, store, defaults }) {
   root.append(toggle);
   const render = (s) => {
     const open = !!s.more;
-    if (panel.hidden === open) panel.hidden = !open;
-    toggle.setAttribute("aria-expanded", String(open));
-    arrow.textContent = open ? "▴" : "▾";
+    setHidden(panel, !open);
+    setAttr(toggle, "aria-expanded", String(open));
+    setText(arrow, open ? "▴" : "▾");
     const text = open ? "" : advancedSummary(s, defaults, catalog);
-    summary.textContent = text ? ` · ${text}` : "";
-    toggle.title = open ? "Hide the settings a first lesson does not need" : "Optimizer, batch, regularisation, dropout, init, seed, output and loss";
+    setText(summary, text ? ` · ${text}` : "");
+    setAttr(toggle, "title", open ? "Hide the settings a first lesson does not need" : "Optimizer, batch, regularisation, dropout, init, seed, output and loss");
   };
   render(store.get());
   store.subscribe((s, prev) => { if (s !== prev) render(s); });

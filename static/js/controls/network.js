@@ -1,7 +1,7 @@
 // controls/network.js — input features (a plain checkbox list, the accessible twin of the diagram's
 // input nodes) and the hidden layers: add/remove layers, ± units, activation per layer.
 
-import { checkbox, clearErrors, errorSlot, h, select, setOptions, showError } from "./dom.js";
+import { checkbox, clearErrors, errorSlot, h, select, setHidden, setOptions, setValue, showError } from "./dom.js";
 
 /** The edits the diagram and these controls share (the network view's events call them too). */
 export function networkOps({ catalog, store }) {
@@ -77,9 +77,9 @@ export function buildLayers(root, { catalog, store, ops }) {
       row.append(wrap);
     }
     while (shown.length > k) shown.pop().wrap.remove();
-    s.layers.forEach((l, i) => { setOptions(shown[i].sel, acts); shown[i].sel.value = l.activation; });
-    none.hidden = k > 0;
-    row.hidden = k === 0;
+    s.layers.forEach((l, i) => { setOptions(shown[i].sel, acts); setValue(shown[i].sel, l.activation); });
+    setHidden(none, k > 0);
+    setHidden(row, k === 0);
   };
   render(store.get());
   store.subscribe(render);

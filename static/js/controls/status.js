@@ -5,7 +5,7 @@
 
 import { lowerRate } from "../state.js";
 import { hasPenalty } from "../disclosure.js";
-import { button, fmt, h } from "./dom.js";
+import { button, fmt, h, setHidden, setText } from "./dom.js";
 
 export function buildMetrics(root, { live, store }) {
   const KEYS = [["cost", "Cost J", "J = (1/m)·Σ L(ŷ, y) + R(W)"], ["loss", "Data term", "(1/m)·Σ L(ŷ, y): J without the regularisation"],
@@ -22,7 +22,7 @@ export function buildMetrics(root, { live, store }) {
   const table = h("table", { class: "metrics" }, h("thead", {}, head), h("tbody", {}, row("train"), row("test")));
   root.append(table);
   // the data term beside J only when a regulariser makes them differ: without one it is the same number
-  const showPenalty = (s) => { for (const c of [cells.h_loss, cells.train.loss, cells.test.loss]) c.hidden = !hasPenalty(s); };
+  const showPenalty = (s) => { for (const c of [cells.h_loss, cells.train.loss, cells.test.loss]) setHidden(c, !hasPenalty(s)); };
   if (store) { showPenalty(store.get()); store.subscribe(showPenalty); }
   live.subscribe((l, prev) => {
     // a diverged run keeps its last good weights: its numbers are those, and say so in the corner
@@ -39,11 +39,11 @@ export function buildMetrics(root, { live, store }) {
       for (const [key] of KEYS) {
         const v = m?.[split]?.[key];
         const cell = cells[split][key];
-        cell.textContent = key === "accuracy" ? (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`) : fmt(v, 4);
-        if (key === "accuracy") cell.hidden = !hasAcc;
+        setText(cell, key === "accuracy" ? (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`) : fmt(v, 4));
+        if (key === "accuracy") setHidden(cell, !hasAcc);
       }
     }
-    cells.h_accuracy.hidden = !hasAcc;
+    setHidden(cells.h_accuracy, !hasAcc);
   });
 }
 

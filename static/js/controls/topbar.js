@@ -3,7 +3,7 @@
 // in the "More settings" row (`more`, controls/more.js): a first lesson does without them.
 
 import { effectiveOutput, problemKind } from "../state.js";
-import { button, errorSlot, field, h, select, setOptions, setSelect } from "./dom.js";
+import { button, errorSlot, field, h, select, setAttr, setDisabled, setOptions, setSelect, setText, setValue } from "./dom.js";
 
 export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -18,8 +18,8 @@ export function buildEpoch(root, { live }) {
   const steps = h("span", { class: "epoch-steps", text: "" });
   root.append(h("div", { class: "epoch" }, h("span", { class: "epoch-label", text: "Epoch" }), epoch, steps));
   const render = (l) => {
-    epoch.textContent = l.epoch.toLocaleString("en");
-    steps.textContent = `step ${l.step.toLocaleString("en")}`;
+    setText(epoch, l.epoch.toLocaleString("en"));
+    setText(steps, `step ${l.step.toLocaleString("en")}`);
   };
   render(live.get());
   live.subscribe((l, prev) => { if (l.epoch !== prev.epoch || l.step !== prev.step) render(l); });
@@ -49,7 +49,7 @@ export function buildTransport(root, { store, live, actions }) {
       play.title = play.getAttribute("aria-label");
     }
     play.classList.toggle("playing", running);
-    play.disabled = l.status === "diverged";
+    setDisabled(play, l.status === "diverged");
   });
 }
 
@@ -86,22 +86,22 @@ export function buildTopSettings(root, { catalog, store, more = root }) {
     setSelect(lr, s.lr);
     const names = [...new Set(s.layers.map((l) => l.activation))];
     setOptions(act, names.length > 1 ? [{ value: "mixed", label: "(per layer)" }, ...acts] : acts);
-    act.disabled = s.layers.length === 0;
-    act.value = names.length === 1 ? names[0] : names.length ? "mixed" : acts.find((a) => a.value === "tanh")?.value ?? "";
-    reg.value = s.reg;
+    setDisabled(act, s.layers.length === 0);
+    setValue(act, names.length === 1 ? names[0] : names.length ? "mixed" : acts.find((a) => a.value === "tanh")?.value ?? "");
+    setValue(reg, s.reg);
     setSelect(rate, s.rate);
-    rate.disabled = s.reg === "none";
+    setDisabled(rate, s.reg === "none");
     const { kind, out: o, loss: l } = effectiveOutput(s, catalog);
-    problem.textContent = { binary: "Classification", multiclass: "Multi-class", regression: "Regression" }[kind];
-    out.setAttribute("aria-label", `Output activation (${problem.textContent.toLowerCase()})`);
+    setText(problem, { binary: "Classification", multiclass: "Multi-class", regression: "Regression" }[kind]);
+    setAttr(out, "aria-label", `Output activation (${problem.textContent.toLowerCase()})`);
     const outs = catalog.problems[problemKind(s, catalog)].outputs;
     setOptions(out, outs.map((n) => ({ value: n, label: catalog.output_activations.find((a) => a.name === n)?.label ?? n })));
-    out.value = o;
-    out.disabled = outs.length < 2;
+    setValue(out, o);
+    setDisabled(out, outs.length < 2);
     const losses = catalog.losses.filter((x) => x.outputs.includes(o));
     setOptions(loss, losses.map((x) => ({ value: x.name, label: x.label, title: `${x.formula} — ${x.note}` })));
-    loss.value = l;
-    loss.disabled = losses.length < 2;
+    setValue(loss, l);
+    setDisabled(loss, losses.length < 2);
   };
   render(store.get());
   store.subscribe(render);

@@ -2,7 +2,7 @@
 // batch size, dropout, initialiser and seed. Optimizer, batch and dropout change live (PATCH).
 
 import { trainCount } from "../state.js";
-import { button, errorSlot, field, h, seedInput, select, setOptions, setSelect } from "./dom.js";
+import { button, errorSlot, field, h, seedInput, select, setOptions, setSelect, setValue } from "./dom.js";
 
 const BATCHES = [1, 2, 5, 10, 20, 50, 100, 200, null];
 const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
@@ -40,15 +40,15 @@ export function buildTrainingSettings(root, { catalog, store }) {
     }
   }
   const render = (s) => {
-    opt.value = s.opt;
+    setValue(opt, s.opt);
     renderParams(s);
     const n = trainCount(s);
     setOptions(batch, BATCHES.map((b) => ({ value: b ?? "full", label: b === null ? `all (${n})` : String(b),
       disabled: b !== null && n > 0 && b > n })));
     setSelect(batch, s.batch ?? "full");
     setSelect(dropout, s.dropout, (v) => `${v * 100}%`);
-    init.value = s.init;
-    if (document.activeElement !== seed) seed.value = String(s.seed);
+    setValue(init, s.init);
+    setValue(seed, s.seed, { keepFocused: true });
   };
   render(store.get());
   store.subscribe(render);

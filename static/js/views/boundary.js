@@ -101,7 +101,8 @@ export function createBoundaryView(el, opts = {}) {
   let pick = null;
   const ctx = canvas.getContext('2d');
   let image = null;
-  let imageDirty = false;
+  let imageDirty = false;  // the map's pixels need painting again (a new grid or map, the theme, discretize)
+  let lineDirty = true;  // the ŷ = 0.5 line's path too (a new grid or map, the theme's widths)
   let plotDirty = true;  // the legend's traces, the crosshair or the layout changed: Plotly.react at the next draw
   let placed = '';  // the plotting area and map size the canvas and the line were last laid over
   let staticLayout = null;  // everything but the map image; rebuilt when the legend or theme change
@@ -183,8 +184,8 @@ export function createBoundaryView(el, opts = {}) {
   function paintDots() {
     dotsDirty = false;
     drawn = markerList(points, { colors, sizes, valueScale, showTest: options.showTest });
-    el.dataset.pointsDrawn = String(drawn.length);
-    card.hidden = true;  // the point it described may be gone
+    if (el.dataset.pointsDrawn !== String(drawn.length)) el.dataset.pointsDrawn = String(drawn.length);
+    if (!card.hidden) card.hidden = true;  // the point it described may be gone
     if (!area) return;
     const dpr = window.devicePixelRatio || 1;
     const w = Math.round(area.width * dpr), h = Math.round(area.height * dpr);
@@ -247,20 +248,23 @@ export function createBoundaryView(el, opts = {}) {
   }
 
   /** `image`: only the map changed; else the points or options did (their canvas is repainted, Plotly
-   *  redraws only when the legend or the layout changes); `theme`: fonts and colours too. */
-  function changed({ image = false, theme = false } = {}) {
+   *  redraws only when the legend or the layout changes; the map and its line only when `repaint`:
+   *  a "Show test data" click repainted both, unchanged, for nothing); `theme`: fonts and colours too. */
+  function changed({ image = false, theme = false, repaint = image || theme } = {}) {
     if (!image) {
       dotsDirty = true;
       const key = JSON.stringify([pointTraces(false), points.kind === 'regression' && options.showTest]);
       if (theme || key !== legendKey) { legendKey = key; staticLayout = null; buildTraces(); plotDirty = true; }
       markLegend();
     }
-    imageDirty = true;
+    if (repaint) { imageDirty = true; lineDirty = true; }
     draw();
   }
 
   /** The line's path in data coordinates (y up: the svg's viewBox is flipped), its halo under it. */
   function drawLine() {
+    if (!lineDirty) return;
+    lineDirty = false;
     const [halo, line] = lineTraces();
     let d = '';
     let pen = false;
@@ -394,11 +398,12 @@ export function createBoundaryView(el, opts = {}) {
     /** train/test: {x: [[x1, x2], …], y: [label or value, …]} (GET …/data); kind; nClasses. */
     setPoints({ train, test, kind = 'binary', nClasses = 2 }) {
       points = { train, test, kind, nClasses: kind === 'regression' ? 1 : nClasses };
+      const scale = valueScale;
       if (kind === 'regression') {
         const ys = [...(train?.y ?? []), ...(test?.y ?? [])].map(Math.abs).filter(Number.isFinite);
         valueScale = ys.length ? Math.max(...ys) || 1 : 1;
       }
-      changed();
+      changed({ repaint: valueScale !== scale || !hasImage });  // a regression map is painted on the points' scale
     },
     /** The decoded frame output (decodeFrame(frame).output), or null to clear the map; only the latest
      *  per animation frame is drawn. */
@@ -422,8 +427,9 @@ export function createBoundaryView(el, opts = {}) {
       draw();
     },
     setOptions(o) {
+      const hard = options.discretize;
       options = { ...options, ...o };
-      changed();
+      changed({ repaint: options.discretize !== hard });
     },
     onPick(fn) { pick = fn; },
     /** A PNG data URL of the plot as shown (map + points), e.g. for a download link. */
