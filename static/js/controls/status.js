@@ -3,6 +3,7 @@
 // the initial weights), or a note. The banner lies over the numbers (app.css), so it never moves or
 // shrinks the plot below; what it covers it says itself (a diverged run's last good values).
 
+import { paced } from "../pace.js";
 import { lowerRate } from "../state.js";
 import { hasPenalty } from "../disclosure.js";
 import { button, fmt, h, setHidden, setText } from "./dom.js";
@@ -24,16 +25,8 @@ export function buildMetrics(root, { live, store }) {
   // the data term beside J only when a regulariser makes them differ: without one it is the same number
   const showPenalty = (s) => { for (const c of [cells.h_loss, cells.train.loss, cells.test.loss]) setHidden(c, !hasPenalty(s)); };
   if (store) { showPenalty(store.get()); store.subscribe(showPenalty); }
-  live.subscribe((l, prev) => {
-    // a diverged run keeps its last good weights: its numbers are those, and say so in the corner
-    // cell (no row added: nothing below moves), never "100 %" beside "Diverged" as if it were now
-    if (l.status !== prev.status) {
-      corner.textContent = l.status === "diverged" ? "last good" : "";
-      corner.title = l.status === "diverged" ? "The values before it diverged: the session keeps those weights" : "";
-      table.classList.toggle("stale", l.status === "diverged");
-    }
-    if (l.metrics === prev.metrics) return;
-    const m = l.metrics;
+  // the numbers at a pace they can be read (pace.js): at full speed they change every frame
+  const showNumbers = paced((m) => {
     const hasAcc = m?.train?.accuracy !== null && m?.train?.accuracy !== undefined;
     for (const split of ["train", "test"]) {
       for (const [key] of KEYS) {
@@ -44,6 +37,16 @@ export function buildMetrics(root, { live, store }) {
       }
     }
     setHidden(cells.h_accuracy, !hasAcc);
+  });
+  live.subscribe((l, prev) => {
+    // a diverged run keeps its last good weights: its numbers are those, and say so in the corner
+    // cell (no row added: nothing below moves), never "100 %" beside "Diverged" as if it were now
+    if (l.status !== prev.status) {
+      corner.textContent = l.status === "diverged" ? "last good" : "";
+      corner.title = l.status === "diverged" ? "The values before it diverged: the session keeps those weights" : "";
+      table.classList.toggle("stale", l.status === "diverged");
+    }
+    if (l.metrics !== prev.metrics) showNumbers(l.metrics);
   });
 }
 

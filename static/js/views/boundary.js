@@ -202,7 +202,8 @@ export function createBoundaryView(el, opts = {}) {
     imageDirty = false;
     const shown = shownMap();
     if (!!shown !== hasImage) { hasImage = !!shown; plotDirty = true; }  // gridlines and the hint come or go
-    mapBox.style.display = shown ? '' : 'none';
+    const display = shown ? '' : 'none';
+    if (mapBox.style.display !== display) mapBox.style.display = display;  // a style write is a layout of the plot
     if (!shown) return;
     const r = outputSize(shown);
     if (!image || image.width !== r) {
@@ -276,7 +277,8 @@ export function createBoundaryView(el, opts = {}) {
     }
     linePaths.forEach((path, i) => {
       path.setAttribute('d', d);
-      path.setAttribute('stroke-width', String([halo, line][i].line.width));
+      const width = String([halo, line][i].line.width);
+      if (path.getAttribute('stroke-width') !== width) path.setAttribute('stroke-width', width);
     });
   }
 
