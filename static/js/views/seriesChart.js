@@ -2,9 +2,10 @@
 // comparison's cost curves and its layer chart). It owns the plot's div, its Series (decimate.js:
 // bounded points a trace however long the run) and the drawing: points pushed since the last draw go
 // to Plotly.extendTraces, or, in canvas mode (`spec.canvas`: the playground's charts, the comparison's
-// curves), onto a canvas over the plot (lineCanvas.js), Plotly drawing only when the data leaves the
-// axes' stepped ranges; a compaction (Plotly mode), a new axis (log ticks, a capped range) or a chart
-// that asked for it gets a full Plotly.react. Draws are scheduled with plot.js `everyFrame` as heavy draws, at
+// curves), onto a canvas over the plot (lineCanvas.js), Plotly moving the axes (Plotly.relayout of
+// their ranges) only when the data leaves their stepped ranges; a compaction (Plotly mode), a new axis
+// (log ticks, a capped range), the pointer over the chart or a chart that asked for it gets a full
+// Plotly.react. Draws are scheduled with plot.js `everyFrame` as heavy draws, at
 // most one per animation frame and one per `minInterval`: a chart redrawn 4–7× a second looks live,
 // and the other views' drawing keeps the frames in between.
 //
@@ -90,6 +91,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   const now = env.now ?? (() => performance.now());
   let yLog = false;  // the last layout's y axis is logarithmic (the loss chart's switch, the gradient chart always)
   let yOwn = false;  // the description set the y range itself: its axis() says when it moves, not the data
+  let xOwn = false;  // … the x range
   let fresh = true;  // new Series (setLines, clear): the ranges start again from the data
 
   /** The x and y (the first y axis') ranges the data needs, in steps. An x axis that had to move
@@ -109,13 +111,33 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   function rangedLayout(layout) {
     yLog = layout.yaxis?.type === 'log';
     yOwn = Array.isArray(layout.yaxis?.range);  // e.g. the comparison's cap over a diverging run
+    xOwn = Array.isArray(layout.xaxis?.range);
+    nextRanges();
+    const withRange = (axis, range) => (!range || axis?.range ? axis : { ...axis, range, autorange: false });
+    return { ...layout, xaxis: withRange(layout.xaxis, ranges.x), yaxis: withRange(layout.yaxis, ranges.y) };
+  }
+
+  /** The stepped ranges for the data now (`ranges`): what a redraw or a move of the axes sets. */
+  function nextRanges() {
     const want = wantedRanges();
     const keepX = !fresh && holds(ranges.x, want.xs.lo, want.xs.hi) && want.xs.hi * 4 >= ranges.x[1];
     fresh = false;
     if (!keepX && String(want.x) !== String(ranges.x)) xMovedAt = now();
     ranges = { x: keepX ? ranges.x : want.x, y: want.y };
-    const withRange = (axis, range) => (!range || axis?.range ? axis : { ...axis, range, autorange: false });
-    return { ...layout, xaxis: withRange(layout.xaxis, ranges.x), yaxis: withRange(layout.yaxis, ranges.y) };
+  }
+
+  /** The data left the axes' ranges, nothing else changed: the axes move (Plotly.relayout of the two
+   *  ranges, ~5 ms here) instead of a full redraw (Plotly.react, ~15 ms: traces, legend, margins). Plotly's
+   *  own copy of the points stays as its last react left it (its lines are hidden under the canvas);
+   *  its hover asks for a react first (`sinceReact`). */
+  function moveAxes(P) {
+    nextRanges();
+    const update = {};
+    if (!xOwn && ranges.x) update['xaxis.range'] = ranges.x;
+    if (!yOwn && ranges.y) update['yaxis.range'] = ranges.y;
+    count('plotlyDraws');
+    P.relayout(div, update);
+    paint();  // (again on plotly_afterplot, should Plotly draw later)
   }
 
   /** Paints every visible trace on the canvas, over the plotting area of the last Plotly draw. */
@@ -177,10 +199,14 @@ export function createSeriesChart(el, spec, env = browserEnv) {
       }
     });
     sinceReact ||= changes.some((c) => c.x.length > 0);
+    if (hovering) {  // Plotly's hover reads the points of its last draw
+      react(P, shown, axis);
+      return;
+    }
     const want = wantedRanges();
     const yLeft = !yOwn && want.y && !holds(ranges.y, want.ys.lo, want.ys.hi, yLog);
-    if (hovering || !holds(ranges.x, want.xs.lo, want.xs.hi) || yLeft) {
-      react(P, shown, axis);
+    if (!holds(ranges.x, want.xs.lo, want.xs.hi) || yLeft) {
+      moveAxes(P);
       return;
     }
     paint();
