@@ -287,3 +287,21 @@ test("canvas mode: a y range the description sets itself (a cap over a diverging
   const far = f.rec.strokes[0].path.at(-1);
   assert.ok(far[2] && far[1] === -1e5, `a point far above the axis is drawn a bounded distance away: ${far}`);
 });
+
+test("canvas mode: the first points after an empty draw are a full redraw (the note goes, the tick labels come)", () => {
+  const f = canvasEnv();
+  const chart = createSeriesChart(element(), spec(), f.env);
+  chart.setLines(1);
+  f.flush();
+  assert.equal(f.calls.at(-1).layout.empty, true, "drawn with nothing to show");
+  chart.line(0).push(1, 0.5);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "react", "not a move of the axes: the layout of an empty chart goes");
+  assert.equal(f.calls.at(-1).layout.empty, false);
+  f.tick(X_AGAIN_MS);
+  chart.line(0).push(400, 0.4);  // far past the x axis' end: now the axes move, no full redraw
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "relayout");
+});

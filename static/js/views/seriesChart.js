@@ -92,6 +92,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let yLog = false;  // the last layout's y axis is logarithmic (the loss chart's switch, the gradient chart always)
   let yOwn = false;  // the description set the y range itself: its axis() says when it moves, not the data
   let xOwn = false;  // … the x range
+  let drawnEmpty = true;  // the last react drew the chart with nothing to show (its note, no tick labels)
   let fresh = true;  // new Series (setLines, clear): the ranges start again from the data
 
   /** The x and y (the first y axis') ranges the data needs, in steps. An x axis that had to move
@@ -168,6 +169,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     needsReact = false;
     sinceReact = false;
     const empty = shown.every((s) => s.length === 0);
+    drawnEmpty = empty;
     plotted = shown.map((s) => points(s.plotted()));
     const traces = spec.traces(plotted);
     const layout = spec.layout({ axis, empty, log });
@@ -199,7 +201,8 @@ export function createSeriesChart(el, spec, env = browserEnv) {
       }
     });
     sinceReact ||= changes.some((c) => c.x.length > 0);
-    if (hovering) {  // Plotly's hover reads the points of its last draw
+    // Plotly's hover reads the points of its last draw; the first points replace the "nothing yet" note
+    if (hovering || (drawnEmpty && sinceReact)) {
       react(P, shown, axis);
       return;
     }
