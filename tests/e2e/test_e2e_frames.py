@@ -20,6 +20,7 @@ recorder (conftest's context_factory) must not see.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -202,6 +203,36 @@ def test_projector_fits_and_the_map_is_larger(page: Page, server_url: str, api: 
     if (w, h) == (1280, 720):
         small = page.evaluate("window.__nnp.smallText(16)")
         assert small == [], f"text under 16 px at 1280×720: {small[:10]}"
+
+
+# Each text of the diagram's hidden-layer heads (the ± row, the activation, "3% sat.") as a box, by column.
+HEAD_TEXTS = """() => [...document.querySelectorAll('#network .nnp-net-hidden .nnp-net-head')].map((head) =>
+  [...head.querySelectorAll('.nnp-net-units, .nnp-net-act, .nnp-net-stat > span')]
+    .filter((e) => e.textContent.trim())
+    .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.textContent]; }))"""
+
+
+@pytest.mark.browser
+def test_six_layers_on_a_projector_keep_their_heads_apart(page: Page, server_url: str, api: httpx.Client) -> None:
+    # six sigmoid layers at 1920×1080: the heads' "sigmoid" and "3% sat." ran into the next column's
+    # ("3% sat0% sat0% sat"); one shared activation is now said once, a narrow column's figures stand
+    # over their word
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sid = open_app(page, server_url, "?dataset=spiral&layers=8,8,8,8,8,8&act=sigmoid&lr=3&theme=projector&speed=300")
+    train_a_little(page, api, sid, 30)
+    wait_until(page, lambda: all(any("sat" in t[4] for t in col) for col in page.evaluate(HEAD_TEXTS)),
+               "every layer's saturation under its head")
+    assert page.locator("#network .nnp-net-count").text_content() == "6 hidden layers · sigmoid"
+    cols = page.evaluate(HEAD_TEXTS)
+    assert len(cols) == 6
+    hits = [(a[4], b[4]) for left, right in itertools.pairwise(cols) for a in left for b in right
+            if a[2] > b[0] + 0.5 and b[2] > a[0] + 0.5 and a[3] > b[1] + 0.5 and b[3] > a[1] + 0.5]
+    # the ± rows are buttons wider than a column: they may touch, never the words
+    words = [(a, b) for a, b in hits if not (a.replace("−", "").replace("+", "").strip().isdigit()
+                                             and b.replace("−", "").replace("+", "").strip().isdigit())]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("#network").screenshot(path=str(SCREENSHOTS / "frames-projector-six-layers.png"))
+    assert words == [], f"heads run into each other: {words}"
 
 
 # --------------------------------------------------------------------------- /embed in small frames

@@ -143,6 +143,7 @@ export function createNetworkView(el, opts = {}) {
 
   function build() {
     const { features, hidden, outputs, limits } = net;
+    const shared = hidden.length > 1 && hidden.every((x) => x.activation === hidden[0].activation) ? hidden[0].activation : null;
     featureThumbs = {};
     const inputs = [];
     const featureNodes = features.map((f) => {
@@ -178,8 +179,10 @@ export function createNetworkView(el, opts = {}) {
         unitsRow = [minus, units, plus];
       }
       const stat = h('span', { className: 'nnp-net-stat' });
+      // one activation for every layer is said once, beside the count: six heads of "sigmoid" side by
+      // side ran into each other on a projector
       const head = [h('span', { className: 'nnp-net-units' }, ...unitsRow),
-                    h('span', { className: 'nnp-net-act', textContent: layer.activation ?? '' }), stat];
+                    h('span', { className: 'nnp-net-act', textContent: shared ? '' : layer.activation ?? '' }), stat];
       columns.push(column('nnp-net-hidden', head, ts.map((t) => t.node)));
       layers.push(ts.map((t, u) => ({ node: t.node, name: `layer ${l + 1} unit ${u + 1}` })));
       return Object.assign(ts, { stat });
@@ -194,7 +197,7 @@ export function createNetworkView(el, opts = {}) {
     cols.replaceChildren(...columns);
     addLayer.disabled = hidden.length >= limits.maxLayers;
     removeLayer.disabled = hidden.length === 0;
-    count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}`;
+    count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}${shared ? ` · ${shared}` : ''}`;
     unitRoving = hiddenThumbs[0]?.[0]?.node ?? null;
     unitRoving?.setAttribute('tabindex', '0');
     const fits = (n) => !n || n.feature !== undefined || hiddenThumbs[n.l]?.[n.u];
