@@ -13,6 +13,9 @@ stream and frames the page drew per second, the main thread's share in long task
 click's latency (a CDP click every 300 ms), beside the issue's targets. `--profile` adds each cell's
 CPU profile (CDP Profiler over the window): the page's functions ranked by their share of the samples,
 self and inclusive (the page's own modules), which is steadier than fps on a shared machine.
+`--speeds 100,max --throttles 4 --nets "[4,2]" "[8×6]"` picks cells (any speed in epochs/s); `--busy N` runs
+N busy loops beside the matrix (another program on the machine, as the training server at max speed
+is: a reference for what a core taken costs the page, measured in the same run).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import itertools
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,7 +139,7 @@ def run(base: str, seconds: float, frames_to_read: int) -> Result:
 # --- the smoothness matrix (issue 12, item 3): [4,2] and [8×6] on spiral, 30 epochs/s and max, 1× and 4× CPU
 
 NETS = {"[4,2]": "4,2", "[8×6]": "8,8,8,8,8,8"}
-SPEEDS = {"30/s": "30", "max": "max"}
+SPEEDS = {"30/s": "30", "max": "max"}  # the matrix's; --speeds takes any other (e.g. 100 → "100/s")
 THROTTLES = (1.0, 4.0)
 # the issue's targets: (fps drawn at max speed, long-task share, click p95 ms); under 4× throttle no long-task target
 TARGETS = {1.0: (55.0, 0.25, 100.0), 4.0: (25.0, None, 250.0)}
@@ -255,7 +260,7 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
     page = ctx.new_page()
     try:
         page.add_init_script(PROBE)
-        _load(page, f"{base}/?dataset=spiral&layers={NETS[net]}&act=tanh&speed={SPEEDS[speed]}")
+        _load(page, f"{base}/?dataset=spiral&layers={NETS[net]}&act=tanh&speed={speed_query(speed)}")
         cdp = page.context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
         page.locator("#transport button.play").click()
@@ -310,6 +315,23 @@ def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle:
         page.close()  # the page deletes its session as it goes
 
 
+def speed_query(speed: str) -> str:
+    """A cell's speed as the page's URL says it: "max", "30/s" → "30"."""
+    return SPEEDS.get(speed, speed.removesuffix("/s"))
+
+
+@contextlib.contextmanager
+def busy_loops(n: int) -> Any:
+    """`n` processes that spin a core each while the block runs (another program on the machine)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
 def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
                speeds: tuple[str, ...] = tuple(SPEEDS), throttles: tuple[float, ...] = THROTTLES,
                profile: bool = False, server_pid: int | None = None) -> list[Cell]:
@@ -328,7 +350,7 @@ def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
     return cells
 
 
-def report_matrix(cells: list[Cell]) -> str:
+def report_matrix(cells: list[Cell], busy: int = 0) -> str:
     rows = []
     for c in cells:
         fps_t, lt_t, click_t = TARGETS.get(c.throttle, (None, None, None))
@@ -353,7 +375,8 @@ def report_matrix(cells: list[Cell]) -> str:
                         "throttle: Emulation.setCPUThrottlingRate after the page loaded",
                         "cores: CPU over the window from /proc — the server and its workers, and the browser "
                         "(Chromium's processes and Playwright's driver); — when the server was not started by this run",
-                        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end"])
+                        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end"
+                        + (f"; {busy} busy loop(s), a core each, beside the run" if busy else "")])
 
 
 def report_profiles(cells: list[Cell]) -> str:
@@ -407,7 +430,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true",
                     help="a CPU profile of each matrix cell: the page's functions by their share of the samples")
     ap.add_argument("--url", help="an already running server instead of starting one")
+    ap.add_argument("--nets", nargs="+", default=list(NETS), help=f"matrix networks, of {' '.join(NETS)} (default all)")
+    ap.add_argument("--speeds", default="30,max",
+                    help="matrix speeds: epochs/s or max, comma-separated (default 30,max)")
+    ap.add_argument("--throttles", default=",".join(f"{t:g}" for t in THROTTLES),
+                    help="matrix CPU throttle rates, comma-separated (default 1,4)")
+    ap.add_argument("--busy", type=int, default=0,
+                    help="busy loops beside the matrix, a core each (default 0): what another program costs the page")
     args = ap.parse_args(argv)
+    nets = tuple(args.nets)
+    if unknown := [n for n in nets if n not in NETS]:
+        ap.error(f"--nets: {unknown} not among {list(NETS)}")
+    speeds = tuple("max" if v.strip() == "max" else f"{float(v):g}/s" for v in args.speeds.split(",") if v.strip())
+    throttles = tuple(float(t) for t in args.throttles.split(",") if t.strip())
     proc = None
     base = args.url
     if base is None:
@@ -416,9 +451,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.matrix_only:
             print(report(run(base.rstrip("/"), args.seconds, args.frames)))
         if args.cell_seconds > 0:
-            cells = run_matrix(base.rstrip("/"), args.cell_seconds, profile=args.profile,
-                               server_pid=proc.pid if proc is not None else None)
-            print(report_matrix(cells))
+            with busy_loops(args.busy):
+                cells = run_matrix(base.rstrip("/"), args.cell_seconds, nets, speeds, throttles, profile=args.profile,
+                                   server_pid=proc.pid if proc is not None else None)
+            print(report_matrix(cells, busy=args.busy))
             if args.profile:
                 print(report_profiles(cells))
     finally:

@@ -16,8 +16,9 @@
  *  in bursts (two or three within a display frame after a stall, none in the next): with room for
  *  two after the one drawn, a page that keeps up drew 56.6 of 59 frames a second at [8×6] max, with
  *  room for one 54.9 (frames shown per second against the page's own requestAnimationFrame count,
- *  four quiet runs each, no input); the price is at most two display frames (33 ms) of delay after a
- *  burst. */
+ *  four quiet runs each, no input). The price: after a burst the page may stay up to two display
+ *  frames (33 ms) behind until the stream next pauses for a display frame (at 60 frames/s it often
+ *  does), and a frame more arriving meanwhile skips two at once. */
 export const READY_MAX = 3;
 
 /** `fn` once per animation frame, however often the returned function is called before it. */

@@ -65,3 +65,17 @@ def test_a_tiny_matrix_measures_every_number():
         assert c.server_cores is not None and c.browser_cores is not None
         assert c.server_cores > 0 and c.browser_cores > 0
     assert "[4,2] max CPU 4×" in frames.report_matrix(cells)
+
+
+def test_cells_at_any_speed_and_busy_loops_beside_them():
+    assert [frames.speed_query(s) for s in ("max", "30/s", "100/s")] == ["max", "30", "100"]
+    cell = frames.Cell("[8×6]", "100/s", 4.0, fps_drawn=27.0, fps_sent=30.0, epochs_per_s=100.0, longtask_share=0.1,
+                       click_p95_ms=50.0, event_p95_ms=16.0, clicks=10, seconds=1.0)
+    text = frames.report_matrix([cell], busy=1)
+    assert "[8×6] 100/s CPU 4×" in text and "1 busy loop(s), a core each, beside the run" in text
+    assert "≥25" not in text, "the fps target is for max speed only"
+    with frames.busy_loops(2) as procs:
+        assert len(procs) == 2 and all(p.poll() is None for p in procs), "the loops run inside the block"
+    assert all(p.poll() is not None for p in procs), "and are gone after it"
+    with pytest.raises(SystemExit):
+        frames.main(["--matrix-only", "--nets", "[3,3]", "--url", "http://127.0.0.1:9"])

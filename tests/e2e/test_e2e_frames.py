@@ -233,6 +233,15 @@ def test_six_layers_on_a_projector_keep_their_heads_apart(page: Page, server_url
     SCREENSHOTS.mkdir(exist_ok=True)
     page.locator("#network").screenshot(path=str(SCREENSHOTS / "frames-projector-six-layers.png"))
     assert words == [], f"heads run into each other: {words}"
+    # a follower's diagram has no toolbar (no count): each head says its activation
+    follower = page.context.new_page()
+    try:
+        follower.goto(f"{server_url}/?follow={sid}&theme=projector")
+        wait_until(follower, lambda: follower.locator("#network .nnp-net-hidden").count() == 6, "its diagram")
+        assert not follower.locator("#network .nnp-net-count").is_visible()
+        assert follower.locator("#network .nnp-net-hidden .nnp-net-act").all_text_contents() == ["sigmoid"] * 6
+    finally:
+        follower.close()
 
 
 # --------------------------------------------------------------------------- /embed in small frames

@@ -564,3 +564,30 @@ def test_a_settings_click_writes_only_what_changed(page: Page, server_url: str, 
                "attributes href @ compare-link > a.btn")  # the comparison link carries the page's state
     assert seen, "the observer saw nothing: it cannot tell"
     assert [m for m in seen if m not in allowed] == [], "a click wrote what it did not change"
+
+
+MAP_COLOURS = """() => {
+  const c = document.querySelector('#boundary .nnp-boundary-map canvas');
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const seen = new Set();
+  for (let i = 0; i < px.length; i += 4) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+  return seen.size;
+}"""
+
+
+def test_discretise_repaints_the_map_and_the_test_toggle_does_not(page: Page, server_url: str,
+                                                                  api: httpx.Client) -> None:
+    # the map is repainted only when what it shows changes (a toggle of the test points does not):
+    # "Discretise output" must still repaint it, both ways, while paused
+    sid = open_app(page, server_url)
+    pause_and_settle(page, api, sid)
+    soft = page.evaluate(MAP_COLOURS)
+    assert soft > 10, f"a probability map has many shades: {soft}"
+    toggle = page.get_by_label("Discretise output", exact=True)
+    toggle.click()
+    wait_until(page, lambda: page.evaluate(MAP_COLOURS) <= 2, "the map in two colours, one a class")
+    page.get_by_label("Show test data", exact=True).click()
+    page.wait_for_timeout(300)
+    assert page.evaluate(MAP_COLOURS) <= 2, "the test toggle repainted the map without discretising"
+    toggle.click()
+    wait_until(page, lambda: page.evaluate(MAP_COLOURS) == soft, "the shades back")

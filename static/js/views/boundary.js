@@ -405,7 +405,7 @@ export function createBoundaryView(el, opts = {}) {
         const ys = [...(train?.y ?? []), ...(test?.y ?? [])].map(Math.abs).filter(Number.isFinite);
         valueScale = ys.length ? Math.max(...ys) || 1 : 1;
       }
-      changed({ repaint: valueScale !== scale || !hasImage });  // a regression map is painted on the points' scale
+      changed({ repaint: valueScale !== scale });  // a regression map is painted on the points' scale
     },
     /** The decoded frame output (decodeFrame(frame).output), or null to clear the map; only the latest
      *  per animation frame is drawn. */

@@ -143,7 +143,10 @@ export function createNetworkView(el, opts = {}) {
 
   function build() {
     const { features, hidden, outputs, limits } = net;
-    const shared = hidden.length > 1 && hidden.every((x) => x.activation === hidden[0].activation) ? hidden[0].activation : null;
+    // one activation for every layer is said once, in the count — where the count is shown (a follower's
+    // diagram has no toolbar: each head says it)
+    const shared = !toolbar.hidden && hidden.length > 1 && hidden.every((x) => x.activation === hidden[0].activation)
+      ? hidden[0].activation : null;
     featureThumbs = {};
     const inputs = [];
     const featureNodes = features.map((f) => {
@@ -179,8 +182,7 @@ export function createNetworkView(el, opts = {}) {
         unitsRow = [minus, units, plus];
       }
       const stat = h('span', { className: 'nnp-net-stat' });
-      // one activation for every layer is said once, beside the count: six heads of "sigmoid" side by
-      // side ran into each other on a projector
+      // six heads of "sigmoid" side by side ran into each other on a projector
       const head = [h('span', { className: 'nnp-net-units' }, ...unitsRow),
                     h('span', { className: 'nnp-net-act', textContent: shared ? '' : layer.activation ?? '' }), stat];
       columns.push(column('nnp-net-hidden', head, ts.map((t) => t.node)));

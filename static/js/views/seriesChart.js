@@ -92,6 +92,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let yLog = false;  // the last layout's y axis is logarithmic (the loss chart's switch, the gradient chart always)
   let yOwn = false;  // the description set the y range itself: its axis() says when it moves, not the data
   let xOwn = false;  // … the x range
+  let paints = 0;  // canvas paints so far
   let drawnEmpty = true;  // the last react drew the chart with nothing to show (its note, no tick labels)
   let fresh = true;  // new Series (setLines, clear): the ranges start again from the data
 
@@ -136,9 +137,12 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     const update = {};
     if (!xOwn && ranges.x) update['xaxis.range'] = ranges.x;
     if (!yOwn && ranges.y) update['yaxis.range'] = ranges.y;
-    count('plotlyDraws');
-    P.relayout(div, update);
-    paint();  // (again on plotly_afterplot, should Plotly draw later)
+    const before = paints;
+    if (Object.keys(update).length) {
+      count('plotlyDraws');
+      P.relayout(div, update);
+    }
+    if (paints === before) paint();  // unless Plotly's plotly_afterplot painted the canvas already
   }
 
   /** Paints every visible trace on the canvas, over the plotting area of the last Plotly draw. */
@@ -160,6 +164,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     const shown = drawnTraces.map((t, i) => ({ t, d: plotted[i], full: div._fullData?.[i] }))
       .filter(({ t, d, full: f }) => d && (f ? f.visible === true : t.visible !== false));
     count('curvesPainted');
+    paints++;
     strokeLines(g, shown.map(({ t, d }) => ({ x: d.x, y: d.y, color: t.line?.color ?? '#444', width: t.line?.width ?? 2,
                                               dash: t.line?.dash, yAxis: t.yaxis ?? 'y' })),
                 { x: xa, y: { y: ya, y2: full.yaxis2 } });
