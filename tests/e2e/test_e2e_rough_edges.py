@@ -542,15 +542,20 @@ def test_a_settings_click_writes_only_what_changed(page: Page, server_url: str, 
     plot = page.locator("#boundary")
     drawn = lambda: int(plot.get_attribute("data-points-drawn") or -1)  # noqa: E731
     everything = drawn()
+    # the page settles first: the charts' first draw and the data sets' thumbnails (fetched one by one)
+    # come after the map
+    wait_until(page, lambda: page.evaluate(
+        "[...document.querySelectorAll('#datasets button.thumb img')].every((i) => i.getAttribute('src'))"
+        " && ['loss-chart', 'grad-chart'].every((id) => +document.getElementById(id).dataset.plotlyDraws > 0)"),
+        "every thumbnail and both charts drawn")
     page.evaluate(MUTATIONS)
-    # the page settles first (the charts' first draw and the data sets' thumbnails come after the map)
     counts = [-1]
 
     def quiet() -> bool:
         counts.append(page.evaluate("window.__mutations.length"))
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(500)
         return counts[-1] == counts[-2]
-    wait_until(page, quiet, "the page still (no DOM change for 300 ms)")
+    wait_until(page, quiet, "the page still (no DOM change for 500 ms)")
     page.evaluate("window.__mutations.length = 0")
     toggle = page.get_by_label("Show test data", exact=True)
     toggle.click()
