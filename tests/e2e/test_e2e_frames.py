@@ -244,6 +244,34 @@ def test_six_layers_on_a_projector_keep_their_heads_apart(page: Page, server_url
         follower.close()
 
 
+UNIT_ROWS = """() => [...document.querySelectorAll('#network .nnp-net-hidden .nnp-net-units button')].map((b) => {
+  const r = b.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, b.getAttribute('aria-label')]; })"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_projectors_narrow_columns_stack_their_unit_buttons(page: Page, server_url: str, api: httpx.Client,
+                                                              size: tuple[int, int]) -> None:
+    # four layers in the projector theme at a projector's resolution: the "− 8 +" rows overlapped by
+    # 13–18 px (a "+" under the next column's "−"); narrow columns now stack them, + over 8 over −
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    sid = open_app(page, server_url, "?dataset=spiral&layers=8,8,8,8&act=tanh&theme=projector")
+    stacked = lambda: page.evaluate("document.querySelector('.nnp-net-stacked') !== null")  # noqa: E731
+    wait_until(page, stacked, "the steppers stacked")
+    boxes = page.evaluate(UNIT_ROWS)
+    assert len(boxes) == 8
+    hits = [(a[4], b[4]) for a, b in itertools.combinations(boxes, 2)
+            if a[2] > b[0] + 0.5 and b[2] > a[0] + 0.5 and a[3] > b[1] + 0.5 and b[3] > a[1] + 0.5]
+    assert hits == [], f"unit buttons on top of each other: {hits}"
+    page.get_by_role("button", name="add a unit to layer 2").click()
+    wait_until(page, lambda: attr(page, "data-session-id") not in (None, "", sid), "the new network's session")
+    layers = session(api, attr(page, "data-session-id") or "")["config"]["layers"]
+    assert [layer["units"] for layer in layers] == [8, 9, 8, 8], "the + clicked was layer 2's"
+    page.set_viewport_size({"width": 1920, "height": 1080})  # room again: "− 8 +" side by side
+    wait_until(page, lambda: not stacked(), "the steppers side by side again")
+
+
 # --------------------------------------------------------------------------- /embed in small frames
 
 

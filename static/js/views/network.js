@@ -260,8 +260,23 @@ export function createNetworkView(el, opts = {}) {
     links.replaceChildren(group);
   }
 
+  let rowWidth = 0;  // a hidden layer's ± row laid out side by side, as last measured (0: not yet)
+
+  /** Columns too narrow for a side-by-side ± row (a projector's fonts, 3+ layers at 1024×768: the rows
+   *  overlapped by up to 30 px, a "+" under the next "−") stack it: + over the count over −. Decided on
+   *  the side-by-side row's width, so stacking it (which narrows it) does not undo the decision. */
+  function stackSteppers() {
+    const heads = cols.querySelectorAll('.nnp-net-hidden .nnp-net-units');
+    if (!heads.length) return;
+    if (!el.classList.contains('nnp-net-stacked')) rowWidth = Math.max(...[...heads].map((u) => u.offsetWidth));
+    const fixed = [...cols.querySelectorAll('.nnp-net-inputs, .nnp-net-output')].reduce((w, c) => w + c.offsetWidth, 0);
+    const each = (cols.clientWidth - fixed) / heads.length;  // a hidden column's share of the width
+    el.classList.toggle('nnp-net-stacked', rowWidth + 6 > each);
+  }
+
   function fit() {
     if (!net) return;
+    stackSteppers();
     const rowsMax = Math.max(1, net.features.length, net.outputs.units, ...net.hidden.map((l) => l.units));
     const nCols = net.hidden.length + 2;
     const head = cols.querySelector('.nnp-net-head');
@@ -632,6 +647,7 @@ export function createNetworkView(el, opts = {}) {
     },
     get readOnly() { return readOnly; },
     refreshTheme() {
+      el.classList.remove('nnp-net-stacked');  // measured again in the theme's fonts
       relayout();  // the theme's borders and fonts may move the nodes without resizing anything observed
       colors = classColors(el);
       luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
