@@ -5,7 +5,8 @@
 
 import { button } from "./controls/dom.js";
 import { DEFAULT_CONTROLS, EMBED_KEYS } from "./links.js";
-import { parseMessage, throttle } from "./messages.js";
+import { parseMessage, STATUS_INTERVAL } from "./messages.js";
+import { throttle } from "./pace.js";
 
 /** The buttons both embeds can show, in the order they are laid out. */
 export const FRAME_BUTTONS = ["reset", "play", "step"];
@@ -117,7 +118,7 @@ export function frameKeys({ keys }) {
  * epoch or status, at most 4 a second (the last always delivered). `deliver` is for tests.
  */
 export function statusSender(deliver = post, opts) {
-  const send = throttle(deliver, undefined, opts);
+  const send = throttle(deliver, STATUS_INTERVAL, opts);
   let last = null;
   return (msg) => {
     if (last && last.epoch === msg.epoch && last.status === msg.status) return;

@@ -25,27 +25,3 @@ export function statusMessage(live) {
   const cost = live.metrics?.train?.cost;
   return { type: "nnp:status", epoch: live.epoch ?? 0, loss: Number.isFinite(cost) ? cost : null, status: live.status };
 }
-
-/**
- * `send(value)` at most once per `interval` ms: the first at once, later ones coalesced so the last
- * value is always delivered. `clock` and `timer` are for tests.
- */
-export function throttle(send, interval = STATUS_INTERVAL, { clock = () => Date.now(), timer = setTimeout } = {}) {
-  let last = -Infinity;
-  let pending = null;
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    last = clock();
-    const v = pending;
-    pending = null;
-    send(v);
-  };
-  return (value) => {
-    pending = value;
-    if (scheduled) return;
-    const wait = last + interval - clock();
-    if (wait <= 0) flush();
-    else { scheduled = true; timer(flush, wait); }
-  };
-}

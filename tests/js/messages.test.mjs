@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { parseMessage, statusMessage, throttle } from "../../static/js/messages.js";
+import { parseMessage, statusMessage } from "../../static/js/messages.js";
+import { throttle } from "../../static/js/pace.js";
 
 test("the four commands and nnp:preset are accepted exactly", () => {
   for (const type of ["nnp:play", "nnp:pause", "nnp:step", "nnp:reset"]) assert.deepEqual(parseMessage({ type }), { type });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { paced, READ_MS } from "../../static/js/pace.js";
+import { READ_MS, throttle } from "../../static/js/pace.js";
 
 function fakeTime() {
   let t = 0;
@@ -21,7 +21,7 @@ function fakeTime() {
 test("a call after a quiet spell shows at once; calls within READ_MS fold into one with the newest value", () => {
   const clock = fakeTime();
   const shown = [];
-  const show = paced((v) => shown.push(v), READ_MS, clock);
+  const show = throttle((v) => shown.push(v), READ_MS, { clock: clock.now, timer: clock.later });
   show(1);
   assert.deepEqual(shown, [1], "the first at once");
   for (let epoch = 2; epoch <= 6; epoch++) { clock.advance(16); show(epoch); }  // a frame every 16 ms
@@ -37,7 +37,7 @@ test("a call after a quiet spell shows at once; calls within READ_MS fold into o
 test("at 60 calls a second the text changes at most 1000 / READ_MS times, and the last value is the last shown", () => {
   const clock = fakeTime();
   const shown = [];
-  const show = paced((v) => shown.push(v), READ_MS, clock);
+  const show = throttle((v) => shown.push(v), READ_MS, { clock: clock.now, timer: clock.later });
   for (let frame = 1; frame <= 60; frame++) { show(frame); clock.advance(1000 / 60); }
   clock.advance(READ_MS);
   assert.ok(shown.length <= 1000 / READ_MS + 1, `${shown.length} changes in a second`);

@@ -3,7 +3,7 @@
 // the initial weights), or a note. The banner lies over the numbers (app.css), so it never moves or
 // shrinks the plot below; what it covers it says itself (a diverged run's last good values).
 
-import { paced } from "../pace.js";
+import { throttle } from "../pace.js";
 import { lowerRate } from "../state.js";
 import { hasPenalty } from "../disclosure.js";
 import { button, fmt, h, setHidden, setText } from "./dom.js";
@@ -26,7 +26,7 @@ export function buildMetrics(root, { live, store }) {
   const showPenalty = (s) => { for (const c of [cells.h_loss, cells.train.loss, cells.test.loss]) setHidden(c, !hasPenalty(s)); };
   if (store) { showPenalty(store.get()); store.subscribe(showPenalty); }
   // the numbers at a pace they can be read (pace.js): at full speed they change every frame
-  const showNumbers = paced((m) => {
+  const showNumbers = throttle((m) => {
     const hasAcc = m?.train?.accuracy !== null && m?.train?.accuracy !== undefined;
     for (const split of ["train", "test"]) {
       for (const [key] of KEYS) {

@@ -2,7 +2,7 @@
 // (learning rate, activation, speed), TF Playground style; regularisation, its rate, output and loss go
 // in the "More settings" row (`more`, controls/more.js): a first lesson does without them.
 
-import { paced } from "../pace.js";
+import { throttle } from "../pace.js";
 import { effectiveOutput, problemKind } from "../state.js";
 import { button, errorSlot, field, h, select, setAttr, setDisabled, setOptions, setSelect, setText, setValue } from "./dom.js";
 
@@ -23,7 +23,7 @@ export function buildEpoch(root, { live }) {
     setText(steps, `step ${l.step.toLocaleString("en")}`);
   };
   render(live.get());
-  const later = paced(render);  // at full speed the epoch changes every frame: read 10× a second
+  const later = throttle(render);  // at full speed the epoch changes every frame: read 10× a second
   live.subscribe((l, prev) => { if (l.epoch !== prev.epoch || l.step !== prev.step) later(l); });
 }
 
