@@ -51,7 +51,7 @@ function thumb(className, title) {
   const node = h('div', { className: `nnp-node ${className}`, title });
   const src = document.createElement('canvas');
   src.width = src.height = 16;
-  return { node, src, ctx: src.getContext('2d'), image: null, painted: false, box: null, alpha: 1 };
+  return { node, src, ctx: src.getContext('2d'), image: null, box: null, alpha: 1 };
 }
 
 function paintThumb(t, size, paint) {
@@ -61,7 +61,6 @@ function paintThumb(t, size, paint) {
   }
   paint(t.image.data);
   t.ctx.putImageData(t.image, 0, 0);
-  t.painted = true;
 }
 
 const DEAD_ALPHA = 0.35;  // a dead unit's map, faded under its cross
@@ -118,7 +117,7 @@ export function createNetworkView(el, opts = {}) {
 
   /** A thumbnail's map into its node's box on the diagram's canvas (nothing before both exist). */
   function blit(t) {
-    if (!t.box || !t.painted) return;
+    if (!t.box || !t.image) return;  // an image only once painted (paintThumb)
     const { x, y, w, h: ht } = t.box;
     mapsCtx.clearRect(x, y, w, ht);
     mapsCtx.globalAlpha = t.alpha;
