@@ -31,8 +31,8 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 
 def _activation(a: Any) -> dict[str, Any]:
-    return {"name": a.name, "label": a.label, "formula": a.formula, "derivative": a.derivative_formula,
-            "range": a.range, "note": a.note}
+    return {"name": a.name, "label": a.label, "symbol": a.symbol, "formula": a.formula,
+            "derivative": a.derivative_formula, "range": a.range, "note": a.note}
 
 
 FEATURE_MAP_RESOLUTION = 16

@@ -58,6 +58,8 @@ class Activation:
     hidden: bool = True  # usable on hidden layers
     output: bool = False  # usable on the output layer
     note: str = ""
+    # the course's short name, for a narrow place (a network diagram's column head on a projector)
+    symbol: str = ""
     # the two values g approaches for large |z| (sigmoid, tanh), where its slope vanishes: what
     # "saturated" is measured against (units.py); None when g does not flatten out on both sides
     bounds: tuple[float, float] | None = None
@@ -240,27 +242,29 @@ ACTIVATIONS: Registry[Activation] = Registry(
     "activation",
     [
         Activation("linear", "Linear (identity)", "g(z) = z", "g′(z) = 1", "ℝ", _linear, _d_linear,
-                   output=True, note="Only for a regression output: stacked linear layers stay linear."),
+                   output=True, note="Only for a regression output: stacked linear layers stay linear.", symbol="lin"),
         Activation("sigmoid", "Sigmoid", "g(z) = 1 / (1 + e^(−z))", "g′(z) = g(z)(1 − g(z))", "(0, 1)",
                    _sigmoid, _d_sigmoid, output=True, bounds=(0.0, 1.0),
-                   note="Use on a binary output (a probability); its slope vanishes for large |z|."),
+                   note="Use on a binary output (a probability); its slope vanishes for large |z|.", symbol="σ"),
         Activation("tanh", "Tanh", "g(z) = (e^z − e^(−z)) / (e^z + e^(−z))", "g′(z) = 1 − g(z)²",
                    "(−1, 1)", _tanh, _d_tanh, output=True, bounds=(-1.0, 1.0),
-                   note="Zero-centred: usually better than sigmoid in hidden layers."),
+                   note="Zero-centred: usually better than sigmoid in hidden layers.", symbol="tanh"),
         Activation("relu", "ReLU", "g(z) = max(0, z)", "g′(z) = 1 if z > 0 else 0", "[0, ∞)",
-                   _relu, _d_relu, note="The default for hidden layers; a unit with z < 0 gets no gradient."),
+                   _relu, _d_relu, note="The default for hidden layers; a unit with z < 0 gets no gradient.",
+                   symbol="ReLU"),
         Activation("leaky_relu", "Leaky ReLU", "g(z) = max(0.01z, z)", "g′(z) = 1 if z > 0 else 0.01",
-                   "(−∞, ∞)", _leaky_relu, _d_leaky_relu, note="A small slope for z < 0: units never die."),
+                   "(−∞, ∞)", _leaky_relu, _d_leaky_relu, note="A small slope for z < 0: units never die.",
+                   symbol="LReLU"),
         Activation("elu", "ELU", "g(z) = z if z > 0 else e^z − 1", "g′(z) = 1 if z > 0 else g(z) + 1",
-                   "(−1, ∞)", _elu, _d_elu),
+                   "(−1, ∞)", _elu, _d_elu, symbol="ELU"),
         Activation("gelu", "GELU", "g(z) = ½z(1 + tanh(√(2/π)(z + 0.044715z³)))",
                    "g′(z) = ½(1 + t) + ½z(1 − t²)√(2/π)(1 + 0.134145z²)", "≈(−0.17, ∞)", _gelu, _d_gelu,
-                   note="Tanh approximation of z·Φ(z)."),
+                   note="Tanh approximation of z·Φ(z).", symbol="GELU"),
         Activation("swish", "Swish (SiLU)", "g(z) = z·σ(z)", "g′(z) = σ(z) + g(z)(1 − σ(z))",
-                   "≈(−0.28, ∞)", _swish, _d_swish),
+                   "≈(−0.28, ∞)", _swish, _d_swish, symbol="SiLU"),
         Activation("softmax", "Softmax", "g(z)ₖ = e^(zₖ) / Σⱼ e^(zⱼ)", "with cross-entropy: dZ = A − Y",
                    "probabilities summing to 1", _softmax, _d_softmax, hidden=False, output=True,
-                   note="The generalisation of the logistic output to several classes."),
+                   note="The generalisation of the logistic output to several classes.", symbol="softmax"),
     ],
 )
 

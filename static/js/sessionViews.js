@@ -13,15 +13,20 @@ export function pick(obj, keys) {
   return Object.fromEntries(keys.filter((k) => k in obj).map((k) => [k, obj[k]]));
 }
 
-/** The diagram's spec: every feature (on or off) with its map, the hidden layers, the outputs. */
+/** The diagram's spec: every feature (on or off) with its map, the hidden layers (each activation's
+ *  label and short symbol: a narrow column's head says "σ" for "sigmoid"), the outputs. */
 const featureMaps = new WeakMap();
 export function networkSpec(catalog, s, created) {
   if (!featureMaps.has(catalog)) featureMaps.set(catalog, Object.fromEntries(catalog.features.map((f) => [f.name, f.map])));
+  const act = (name) => catalog.activations.find((a) => a.name === name);
+  const out = (name) => catalog.output_activations.find((a) => a.name === name);
   return {
     features: catalog.features.map((f) => ({ name: f.name, label: f.label, on: s.features.includes(f.name) })),
     featureMaps: featureMaps.get(catalog),
-    hidden: s.layers.map((l) => ({ ...l })),
-    outputs: { units: created.sizes.at(-1), activation: created.config.output.activation },
+    hidden: s.layers.map((l) => ({ ...l, label: act(l.activation)?.label ?? l.activation,
+                                   symbol: act(l.activation)?.symbol || l.activation })),
+    outputs: { units: created.sizes.at(-1), activation: created.config.output.activation,
+               label: out(created.config.output.activation)?.label, symbol: out(created.config.output.activation)?.symbol },
     limits: { maxLayers: catalog.limits.max_layers, maxUnits: catalog.limits.max_units },
   };
 }

@@ -108,6 +108,10 @@ def test_api_healthz_and_catalog(client: TestClient) -> None:
     names = {d["name"] for d in cat["datasets"]}
     assert {"spiral", "blobs", "spiral_multi", "plane", "multi_gauss", "circle", "xor"} <= names
     assert {a["name"] for a in cat["activations"]} >= {"tanh", "relu", "sigmoid"}
+    # every activation has a short symbol for a narrow column's head, as the course writes it
+    symbols = {a["name"]: a["symbol"] for a in cat["activations"] + cat["output_activations"]}
+    assert symbols["sigmoid"] == "σ" and symbols["leaky_relu"] == "LReLU"
+    assert all(0 < len(v) <= 7 for v in symbols.values()), symbols
     assert cat["defaults"]["optimizer"]["learning_rate"] == 0.03
     assert cat["limits"]["max_sessions"] > 0
 

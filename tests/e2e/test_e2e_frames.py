@@ -239,7 +239,10 @@ def test_six_layers_on_a_projector_keep_their_heads_apart(page: Page, server_url
         follower.goto(f"{server_url}/?follow={sid}&theme=projector")
         wait_until(follower, lambda: follower.locator("#network .nnp-net-hidden").count() == 6, "its diagram")
         assert not follower.locator("#network .nnp-net-count").is_visible()
-        assert follower.locator("#network .nnp-net-hidden .nnp-net-act").all_text_contents() == ["sigmoid"] * 6
+        acts = follower.locator("#network .nnp-net-hidden .nnp-net-act")
+        # its window (the context's 1280×720) is narrower: the symbol, the name in the tooltip
+        assert acts.all_text_contents() in (["sigmoid"] * 6, ["σ"] * 6)
+        assert [a.get_attribute("title") for a in acts.all()] == ["Sigmoid"] * 6
     finally:
         follower.close()
 
@@ -270,6 +273,81 @@ def test_a_projectors_narrow_columns_stack_their_unit_buttons(page: Page, server
     assert [layer["units"] for layer in layers] == [8, 9, 8, 8], "the + clicked was layer 2's"
     page.set_viewport_size({"width": 1920, "height": 1080})  # room again: "− 8 +" side by side
     wait_until(page, lambda: not stacked(), "the steppers side by side again")
+
+
+# The diagram's words (heads, feature labels, the body's buttons: [kind, text, left, right]) and nodes
+# (["node", label]) outside its scrolling box, and words on top of each other (["overlap", a, b]).
+DIAGRAM_CUTS = """() => {
+  const body = document.querySelector('#network .nnp-net-body').getBoundingClientRect();
+  const words = [...document.querySelectorAll('#network .nnp-net-head span, #network .nnp-feature-label, '
+                                              + '#network .nnp-net-body .nnp-net-btn')]
+    .filter((e) => e.getClientRects().length && e.textContent.trim() && !e.closest('.nnp-visually-hidden'))
+    .filter((e, _, all) => ![...e.children].some((c) => all.includes(c)))
+    .map((e) => { const r = document.createRange(); r.selectNodeContents(e); const b = r.getBoundingClientRect();
+                  return [b.left, b.top, b.right, b.bottom, e.textContent.trim()]; });
+  const out = [];
+  const outside = (l, t, r, b) => l < body.left - 0.5 || r > body.right + 0.5
+    || t < body.top - 0.5 || b > body.bottom + 0.5;
+  for (const [l, t, r, b, text] of words) if (outside(l, t, r, b)) out.push(['word', text, l, r]);
+  for (const n of document.querySelectorAll('#network .nnp-node')) {
+    const b = n.getBoundingClientRect();
+    if (outside(b.left, b.top, b.right, b.bottom)) out.push(['node', n.getAttribute('aria-label') || n.title]);
+  }
+  for (let i = 0; i < words.length; i++) for (let j = i + 1; j < words.length; j++) {
+    const [a, c] = [words[i], words[j]];
+    if (a[2] > c[0] + 1 && c[2] > a[0] + 1 && a[3] > c[1] + 3 && c[3] > a[1] + 3) out.push(['overlap', a[4], c[4]]);
+  }
+  return out;
+}"""
+
+FEATURES7 = "features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
+MIXED = "relu,sigmoid,tanh,leaky_relu,tanh,relu"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("size", "layers", "acts"), [
+    ((1024, 768), 4, "mixed"), ((1280, 720), 4, "tanh"), ((1280, 720), 6, "mixed"), ((1366, 768), 6, "mixed"),
+    ((1920, 1080), 6, "tanh")], ids=lambda v: "x".join(map(str, v)) if isinstance(v, tuple) else str(v))
+def test_a_projectors_diagram_is_whole(page: Page, server_url: str, size: tuple[int, int], layers: int,
+                                       acts: str) -> None:
+    # the projector theme with seven features: "features", "sin(X₁)" and the output's "sigmoid" were cut at
+    # the diagram's edges (its edge columns shrank under their words), 4–13 units ran off its bottom (the
+    # nodes were sized under the features' one-line head, not the hidden layers' five lines), and mixed
+    # activations ran into each other ("relusigmoidtanhleaky_relu"); at 1024×768 six layers may scroll
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    act = ",".join(MIXED.split(",")[:layers]) if acts == "mixed" else acts
+    units = ",".join(["8"] * layers)
+    open_app(page, server_url, f"?dataset=spiral&layers={units}&act={act}&theme=projector&{FEATURES7}")
+    wait_until(page, lambda: page.locator("#network .nnp-net-hidden").count() == layers, "the diagram")
+    page.wait_for_timeout(300)  # a resize observed is laid out at the next animation frame
+    cuts = page.evaluate(DIAGRAM_CUTS)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("#network").screenshot(path=str(SCREENSHOTS / f"frames-diagram-{w}x{h}-{layers}-{acts}.png"))
+    assert cuts == [], f"the diagram cut or overlapping at {w}×{h}, {layers} layers: {cuts}"
+    if acts == "mixed":  # too narrow for "leaky_relu": the symbols
+        want = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh", "leaky_relu": "LReLU"}
+        heads = page.locator("#network .nnp-net-hidden .nnp-net-act")
+        assert heads.all_text_contents() == [want[a] for a in act.split(",")]
+
+
+@pytest.mark.browser
+def test_narrow_heads_say_symbols_and_wide_ones_names(page: Page, server_url: str) -> None:
+    # three mixed layers on a 1024×768 projector: "relu", "sigmoid", "tanh" do not fit their columns;
+    # their symbols do, the names in the tooltips; the output says "ŷ σ"; on a wider screen, the names
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_app(page, server_url, "?dataset=spiral&layers=8,8,8&act=relu,sigmoid,tanh&theme=projector")
+    heads = page.locator("#network .nnp-net-hidden .nnp-net-act")
+    output = page.locator("#network .nnp-net-output .nnp-net-head span")
+    wait_until(page, lambda: heads.all_text_contents() == ["ReLU", "σ", "tanh"], "the activations' symbols")
+    assert [h.get_attribute("title") for h in heads.all()] == ["ReLU", "Sigmoid", "Tanh"]
+    assert output.all_text_contents() == ["ŷ", "σ"]
+    assert [o.get_attribute("title") for o in output.all()] == ["output", "Sigmoid"]
+    assert page.evaluate(DIAGRAM_CUTS) == []
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    wait_until(page, lambda: heads.all_text_contents() == ["relu", "sigmoid", "tanh"], "the activations' names")
+    assert output.all_text_contents() == ["output", "sigmoid"]
+    assert page.evaluate(DIAGRAM_CUTS) == []
 
 
 # --------------------------------------------------------------------------- /embed in small frames

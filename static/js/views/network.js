@@ -183,7 +183,7 @@ export function createNetworkView(el, opts = {}) {
       const stat = h('span', { className: 'nnp-net-stat' });
       // six heads of "sigmoid" side by side ran into each other on a projector
       const head = [h('span', { className: 'nnp-net-units' }, ...unitsRow),
-                    h('span', { className: 'nnp-net-act', textContent: shared ? '' : layer.activation ?? '' }), stat];
+                    actLabel(shared ? null : layer), stat];
       columns.push(column('nnp-net-hidden', head, ts.map((t) => t.node)));
       layers.push(ts.map((t, u) => ({ node: t.node, name: `layer ${l + 1} unit ${u + 1}` })));
       return Object.assign(ts, { stat });
@@ -191,11 +191,12 @@ export function createNetworkView(el, opts = {}) {
     layerStats = hiddenThumbs.map((ts) => ts.stat);
     const K = outputs.units;
     outputThumbs = Array.from({ length: K }, (_, k) => thumb('nnp-output', K > 1 ? `output, class ${k}` : 'output'));
-    columns.push(column('nnp-net-output', [h('span', { textContent: 'output' }),
-                                           h('span', { className: 'nnp-net-act', textContent: outputs.activation ?? '' })],
+    columns.push(column('nnp-net-output', [narrowable('output', 'ŷ', 'output'),
+                                           actLabel({ activation: outputs.activation, symbol: outputs.symbol, label: outputs.label })],
                         outputThumbs.map((t) => t.node)));
     layers.push(outputThumbs.map((t, k) => ({ node: t.node, name: K > 1 ? `output class ${k}` : 'output' })));
     cols.replaceChildren(...columns);
+    el.classList.remove('nnp-net-short');  // the new heads say their names: measured again (fitHeads)
     addLayer.disabled = hidden.length >= limits.maxLayers;
     removeLayer.disabled = hidden.length === 0;
     count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}${shared ? ` · ${shared}` : ''}`;
@@ -208,6 +209,20 @@ export function createNetworkView(el, opts = {}) {
     buildLinks();
     observe();
     explore();
+  }
+
+  /** A hidden layer's activation under its units (none: one shared, said in the toolbar's count): its
+   *  name, or its symbol ("σ", "LReLU") where the columns are too narrow for the names (fitHeads). */
+  function actLabel(layer) {
+    const name = layer?.activation ?? '';
+    return name ? narrowable(name, layer.symbol || name, layer.label || name, 'nnp-net-act') : h('span', { className: 'nnp-net-act' });
+  }
+
+  /** A head's word that says its symbol in narrow columns ("output" → "ŷ"), the word in its tooltip. */
+  function narrowable(name, symbol, title, className = '') {
+    const span = h('span', { className, textContent: name, title });
+    Object.assign(span.dataset, { name, symbol });
+    return span;
   }
 
   /** A hidden unit's thumbnail: a button-like node (roving tabindex) whose map the output plot can show. */
@@ -260,31 +275,76 @@ export function createNetworkView(el, opts = {}) {
   }
 
   let rowWidth = 0;  // a hidden layer's ± row laid out side by side, as last measured (0: not yet)
+  let nameWidth = 0;  // the widest activation name under a hidden layer, as last measured
+  let edgeWidth = 0;  // the features' and the output's columns, their names in full, as last measured
+  let wideWidth = 0;  // the columns' whole width with every name in full, as last measured
 
-  /** Columns too narrow for a side-by-side ± row (a projector's fonts, 3+ layers at 1024×768: the rows
-   *  overlapped by up to 30 px, a "+" under the next "−") stack it: + over the count over −. Decided on
-   *  the side-by-side row's width, so stacking it (which narrows it) does not undo the decision. */
-  function stackSteppers() {
+  /** Heads for the columns' width. Columns too narrow for a side-by-side ± row (a projector's fonts, 3+
+   *  layers at 1024×768: the rows overlapped by up to 30 px, a "+" under the next "−") stack it: + over
+   *  the count over −; too narrow for the activations' names ("leaky_relu" into "sigmoid"), they say
+   *  their symbols ("LReLU", "σ"; the name in the tooltip), the output its "ŷ" and its activation's
+   *  symbol. Each decided on the wide form's widths, so the narrow form (narrower) does not undo it. */
+  function fitHeads() {
     const heads = cols.querySelectorAll('.nnp-net-hidden .nnp-net-units');
     if (!heads.length) return;
     if (!el.classList.contains('nnp-net-stacked')) rowWidth = Math.max(...[...heads].map((u) => u.offsetWidth));
-    const fixed = [...cols.querySelectorAll('.nnp-net-inputs, .nnp-net-output')].reduce((w, c) => w + c.offsetWidth, 0);
-    const each = (cols.clientWidth - fixed) / heads.length;  // a hidden column's share of the width
+    const acts = [...cols.querySelectorAll('.nnp-net-hidden .nnp-net-act[data-name]')];
+    const edges = [...cols.querySelectorAll('.nnp-net-inputs, .nnp-net-output')];
+    if (!el.classList.contains('nnp-net-short')) {
+      nameWidth = Math.max(0, ...acts.map((a) => a.offsetWidth));
+      edgeWidth = edges.reduce((w, c) => w + c.offsetWidth, 0);  // "output sigmoid" said in full
+    }
+    const each = (cols.clientWidth - edgeWidth) / heads.length;  // a hidden column's share of the width
     el.classList.toggle('nnp-net-stacked', rowWidth + 6 > each);
+    // stacked columns are as narrow as their heads allow (views.css): more than the width holds, and the
+    // edges say their symbols too
+    if (!el.classList.contains('nnp-net-short')) wideWidth = cols.scrollWidth;
+    const short = nameWidth + 6 > each || wideWidth > cols.clientWidth + 1;
+    el.classList.toggle('nnp-net-short', short);
+    for (const a of cols.querySelectorAll('.nnp-net-head [data-symbol]')) {
+      const text = short ? a.dataset.symbol : a.dataset.name;
+      if (a.textContent !== text) a.textContent = text;
+    }
   }
 
+  /** The panel the diagram is laid out in, if it scrolls (the page's model column: a diagram that
+   *  grows pushes the gradient chart below its fold); null where the page itself scrolls. */
+  function scroller() {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (/auto|scroll|hidden/.test(getComputedStyle(p).overflowY)) return p;
+    }
+    return null;
+  }
+
+  /** The nodes' size: as large as the width allows (and opts.maxNode), then smaller until every column
+   *  fits the diagram's height — measured, not estimated: a hidden layer's head (± row, activation,
+   *  statistics) is taller than the features', and a feature's row is as tall as its label's line (a
+   *  projector's 16 px labels beside 15 px nodes ran the last units and features off the bottom), and
+   *  until the panel around it (if it scrolls) holds it and what follows it (the gradient chart). */
   function fit() {
     if (!net) return;
-    stackSteppers();
-    const rowsMax = Math.max(1, net.features.length, net.outputs.units, ...net.hidden.map((l) => l.units));
+    fitHeads();
     const nCols = net.hidden.length + 2;
-    const head = cols.querySelector('.nnp-net-head');
-    const height = body.clientHeight - (head ? head.offsetHeight : 40) - 8;
     const width = body.clientWidth - 56;  // feature labels
-    const size = Math.floor(Math.min(height / (rowsMax * 1.3), width / (nCols * 2.3), opts.maxNode ?? 56));
     // --nnp-node-min: a short projector screen lets 16-unit layers shrink further than 12 px and stay whole
     const least = parseFloat(getComputedStyle(el).getPropertyValue('--nnp-node-min')) || 12;
-    el.style.setProperty('--nnp-node', `${Math.max(least, size)}px`);
+    let size = Math.max(least, Math.floor(Math.min(width / (nCols * 2.3), opts.maxNode ?? 56)));
+    const setSize = () => el.style.setProperty('--nnp-node', `${size}px`);
+    setSize();
+    // the links' and the maps' own size out of the measure (place() sets them again)
+    links.setAttribute('height', '0');
+    maps.style.height = '0';
+    const panel = scroller();
+    for (let i = 0; i < 8 && size > least; i++) {
+      const over = Math.max(body.scrollHeight - body.clientHeight, panel ? panel.scrollHeight - panel.clientHeight : 0);
+      if (over <= 1) break;
+      const rows = cols.scrollHeight;  // the tallest column: its head, its nodes and their gaps
+      const head = Math.max(...[...cols.querySelectorAll('.nnp-net-head')].map((x) => x.offsetHeight));
+      // the nodes' part of the tallest column shrinks with the size; its head does not
+      const next = Math.floor(size * Math.max(0, rows - over - head) / Math.max(1, rows - head));
+      size = Math.max(least, Math.min(size - 1, next));
+      setSize();
+    }
   }
 
   function place() {
@@ -646,7 +706,7 @@ export function createNetworkView(el, opts = {}) {
     },
     get readOnly() { return readOnly; },
     refreshTheme() {
-      el.classList.remove('nnp-net-stacked');  // measured again in the theme's fonts
+      el.classList.remove('nnp-net-stacked', 'nnp-net-short');  // measured again in the theme's fonts
       relayout();  // the theme's borders and fonts may move the nodes without resizing anything observed
       colors = classColors(el);
       luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };
