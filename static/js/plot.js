@@ -65,6 +65,14 @@ export function plotFontSize(el) {
     || (el && typeof getComputedStyle === 'function' ? parseFloat(getComputedStyle(el).fontSize) : 0) || 12;
 }
 
+/** The most x tick labels a chart `el` has room for beside its margins (`side` px): a label of ~4
+ *  characters and its gap each. Plotly's own choice for a narrow chart (a projector's 1024×768 cost
+ *  curve, ~100 px wide) stood five labels on end and ran them together ("100150"). */
+export function xTickRoom(el, side) {
+  const width = (el?.clientWidth || 0) - side;
+  return width > 0 ? Math.max(2, Math.min(10, Math.floor(width / (plotFontSize(el) * 3.2)))) : undefined;
+}
+
 /** Axis settings that keep the y axis' lowest tick label clear of the x axis' first one (both sit at
  *  the origin corner: "0" and "0", "−6" and "−6"): the y labels stand off by half a label's width. */
 export function cornerSafe(el) {
@@ -219,21 +227,24 @@ const shortText = (v) => {
 };
 
 /** Readable ticks for a small log-scale chart over data in [lo, hi] (both > 0): powers of ten when
- *  the data spans more than a decade, else a few round numbers (Plotly's own choice crowds small plots). */
-export function logTicks(lo, hi, target = 4) {
+ *  the data spans more than a decade, else a few round numbers (Plotly's own choice crowds small plots);
+ *  `most`: the most labels the axis has room for (a chart ~125 px tall: 3). */
+export function logTicks(lo, hi, target = 4, most = Infinity) {
   if (!(lo > 0 && hi >= lo)) return {};
   const a = Math.floor(Math.log10(lo));
   const b = Math.ceil(Math.log10(hi));
   const span = Math.log10(hi / lo);
   if (span > 2) {
-    const every = Math.max(1, Math.ceil((b - a) / target));
+    const every = Math.max(1, Math.ceil((b - a) / target), Math.ceil((b - a) / Math.max(1, most - 1)));
     const tickvals = [];
     for (let k = Math.floor(a / every) * every; k <= b; k += every) tickvals.push(Number(`1e${k}`));
     return { tickvals, ticktext: tickvals.map(powerText) };
   }
-  if (span > 0.6) {  // 1, 2, 5 in each decade
+  if (span > 0.6) {  // 1, 2, 5 in each decade; 1 and 3, or 1, where the axis has room for fewer
+    const count = (ms) => (b - a) * ms.length + 1;  // on an axis of whole decades, 10^a to 10^b
+    const ms = [[1, 2, 5], [1, 3], [1]].find((m) => count(m) <= most) ?? [1];
     const tickvals = [];
-    for (let k = a; k <= b; k++) for (const m of [1, 2, 5]) tickvals.push(Number(`${m}e${k}`));
+    for (let k = a; k <= b; k++) for (const m of ms) tickvals.push(Number(`${m}e${k}`));
     return { tickvals, ticktext: tickvals.map(shortText) };
   }
   const raw = (hi - lo) / target || hi / target;

@@ -350,6 +350,50 @@ def test_narrow_heads_say_symbols_and_wide_ones_names(page: Page, server_url: st
     assert page.evaluate(DIAGRAM_CUTS) == []
 
 
+# A chart's readable parts as boxes: its tick labels per axis, its plotting area, Plotly's legend (if
+# shown) and the compact key (if shown).
+CHART_PARTS = """(id) => {
+  const el = document.getElementById(id);
+  const box = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.textContent]; };
+  const shown = (e) => e && e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden';
+  return {
+    x: [...el.querySelectorAll('.xtick text')].filter(shown).map(box),
+    y: [...el.querySelectorAll('.ytick text')].filter(shown).map(box),
+    area: box(el.querySelector('.nsewdrag')),
+    legend: [...el.querySelectorAll('.legend .traces')].filter(shown).map(box),
+    key: shown(el.querySelector('.nnp-chart-key')) ? box(el.querySelector('.nnp-chart-key')) : null,
+  };
+}"""
+
+
+def _hits(boxes: list[list[Any]], slack: float = 0.5) -> list[tuple[str, str]]:
+    return [(a[4], b[4]) for a, b in itertools.combinations(boxes, 2)
+            if a[2] > b[0] + slack and b[2] > a[0] + slack and a[3] > b[1] + slack and b[3] > a[1] + slack]
+
+
+@pytest.mark.browser
+def test_small_charts_stay_readable_on_a_1024x768_projector(page: Page, server_url: str, api: httpx.Client) -> None:
+    # the gradient chart (~125 px tall) had Plotly's two legend rows over half its plot and seven
+    # crowded log ticks (1, 0.5, 0.2, …); the cost curve (~100 px wide) stood its epochs on end and ran
+    # them together ("100150"). Now: a one-line key over the plot, ticks with room, labels level.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    sid = open_app(page, server_url, "?dataset=spiral&layers=8,8,8,8&act=tanh&theme=projector&speed=300")
+    train_a_little(page, api, sid, 150)
+    grad = page.evaluate(CHART_PARTS, "grad-chart")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "frames-projector-1024-charts.png"))
+    assert grad["legend"] == [], "Plotly's legend is replaced by the key"
+    assert grad["key"] is not None and "layer 1–4" in grad["key"][4] and "output" in grad["key"][4]
+    assert grad["key"][3] <= grad["area"][1] + 1, f"the key over the plot: {grad['key']} / {grad['area']}"
+    loss = page.evaluate(CHART_PARTS, "loss-chart")
+    for name, chart in (("gradient", grad), ("cost", loss)):
+        for axis in ("x", "y"):
+            assert len(chart[axis]) >= 2, f"the {name} chart's {axis} axis has labels"
+            assert _hits(chart[axis]) == [], f"the {name} chart's {axis} labels run together: {chart[axis]}"
+    level = [b for b in loss["x"] if b[3] - b[1] > (b[2] - b[0]) * 1.5 and len(b[4]) > 1]
+    assert level == [], f"the cost curve's epochs stand on end: {level}"
+
+
 # --------------------------------------------------------------------------- /embed in small frames
 
 

@@ -34,7 +34,10 @@ test('many updates between two animation frames make one draw', () => {
   assert.equal(drawStats['test-one'].count, 2);
 });
 
-test('two heavy draws scheduled together land in different animation frames', () => {
+test('two heavy draws scheduled together land in different animation frames', (t) => {
+  // a draw's own time (performance.now) buys the next heavy draw a pause of 4× it: on a loaded machine
+  // even this empty draw took ≥ 0.25 ms, the pause ≥ 1 ms, and 'b' waited for a timer; here draws take 0
+  t.mock.method(performance, 'now', () => 0);
   const frames = fakeFrames();
   const order = [];
   const a = everyFrame(() => order.push('a'), 'test-a', { heavy: true });
@@ -100,4 +103,28 @@ test('logTicks: decades over a wide range, round numbers within one decade', asy
   assert.deepEqual(logTicks(0, 1), {});
   assert.deepEqual(logTicks(2e-7, 0.9).ticktext, ['10⁻⁸', '10⁻⁶', '10⁻⁴', '10⁻²', '1']);
   assert.deepEqual(logTicks(0.21, 0.74).ticktext, ['0.2', '0.4', '0.6', '0.8']);
+});
+
+test('logTicks: an axis with room for few labels gets fewer (1, 3 a decade; decades; every other decade)', async () => {
+  const { logTicks } = await import('../../static/js/plot.js');
+  // 0.01 … 0.9 on an axis of 10^-2 to 10^0: 1, 2, 5 a decade is 7 labels
+  assert.deepEqual(logTicks(0.012, 0.9).tickvals, [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]);
+  assert.deepEqual(logTicks(0.012, 0.9, 4, 5).tickvals, [0.01, 0.03, 0.1, 0.3, 1, 3]);
+  assert.deepEqual(logTicks(0.012, 0.9, 4, 3).tickvals, [0.01, 0.1, 1]);
+  // eight decades, room for 3: every fourth
+  assert.deepEqual(logTicks(2e-7, 0.9, 4, 3).tickvals, [1e-8, 1e-4, 1]);
+});
+
+test('xTickRoom: as many x labels as ~3 characters of the font fit beside the margins, 2 at least', async () => {
+  const { xTickRoom } = await import('../../static/js/plot.js');
+  const el = (width, px) => ({ clientWidth: width, style: {}, getAttribute: () => null,
+                               ownerDocument: null, __px: px });
+  globalThis.getComputedStyle = (e) => ({ getPropertyValue: () => '', fontSize: `${e.__px}px`, fontFamily: '' });
+  try {
+    assert.equal(xTickRoom(el(196, 18), 96), 2);  // a projector's 1024×768 cost curve: 100 px
+    assert.equal(xTickRoom(el(600, 12), 96), 10);  // a laptop's: as many as Plotly likes, at most 10
+    assert.equal(xTickRoom(el(0, 12), 96), undefined);  // not laid out: Plotly's choice
+  } finally {
+    delete globalThis.getComputedStyle;
+  }
 });

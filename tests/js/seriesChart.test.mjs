@@ -192,3 +192,36 @@ test("layer chart: hidden until shown, then one point a layer per variant; zeros
   last = f.flush();
   assert.deepEqual(last.data.map((t) => t.y), [[1e-5, 1e-3, 0.1], [0.01, 0.05, 0.1]]);
 });
+
+test("gradient chart's compact key: the hidden layers as one ramp of their colours, the output dashed", async () => {
+  const { keyParts } = await import("../../static/js/views/gradChart.js");
+  assert.deepEqual(keyParts(0), []);
+  assert.deepEqual(keyParts(1).map((p) => [p.text, p.dash ?? false]), [["output", true]]);
+  const four = keyParts(5);
+  assert.equal(four[0].text, "layer 1–4");
+  assert.equal(four[0].colors.length, 4);
+  assert.notEqual(four[0].colors[0], four[0].colors[3], "palest to darkest");
+  assert.equal(keyParts(2)[0].text, "layer 1");
+});
+
+test("gradient chart: a small chart whose legend would not fit one row hides it for the key, and thins its ticks", () => {
+  const f = fakeEnv();
+  const rows = [];
+  f.env.key = () => { const row = { hidden: true, style: {}, replaceChildren: (...c) => rows.push(c) }; return row; };
+  const el = { ...element(), clientHeight: 125, clientWidth: 300 };
+  const chart = createGradChart(el, { env: f.env });
+  globalThis.document = { createElement: () => ({ style: {}, append() {} }) };
+  try {
+    chart.reset({ epoch: [1, 2], grad_norms: [[0.5, 0.2, 0.1, 0.05, 0.012], [0.4, 0.2, 0.1, 0.05, 0.02]] });
+    const last = f.flush();
+    assert.equal(last.layout.showlegend, false);
+    assert.ok(last.layout.margin.t > 2, "room over the plot for the key");
+    assert.ok(last.layout.yaxis.tickvals.length <= 6, `few ticks: ${last.layout.yaxis.tickvals}`);
+    assert.equal(rows.length, 1);
+  } finally {
+    delete globalThis.document;
+  }
+  const wide = createGradChart({ ...element(), clientHeight: 300, clientWidth: 600 }, { env: f.env });
+  wide.reset({ epoch: [1], grad_norms: [[0.5, 0.2]] });
+  assert.notEqual(f.flush().layout.showlegend, false, "a tall chart keeps Plotly's legend");
+});

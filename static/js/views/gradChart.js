@@ -3,8 +3,8 @@
 // (every unit feeding the layer dead: no gradient at all) has no place on a log axis, so it is drawn
 // on a row of its own a decade under the smallest norm seen, labelled "0 (dead)": the curves drop
 // to it and the chart goes on, instead of silently stopping.
-import { baseLayout, cornerSafe, emptyLayout, lineWidth, logTicks } from '../plot.js';
-import { createSeriesChart, rangeOf } from './seriesChart.js';
+import { baseLayout, cornerSafe, emptyLayout, lineWidth, logTicks, plotFontSize, xTickRoom } from '../plot.js';
+import { browserEnv, createSeriesChart, rangeOf } from './seriesChart.js';
 
 const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live (a canvas paint; a Plotly redraw, 10–15 ms, when an axis moves)
 
@@ -26,18 +26,54 @@ export function zeroRow(lowestPositive) {
 }
 
 /** Log-axis ticks for norms in [lo, hi] (lo: the lowest positive one), with the zero row's own tick
- *  when some norm was 0. */
-export function gradTicks(lo, hi, hasZero) {
-  const t = Number.isFinite(lo) ? logTicks(lo, hi) : {};
+ *  when some norm was 0; `most`: the labels the axis has room for. */
+export function gradTicks(lo, hi, hasZero, most = Infinity) {
+  const t = Number.isFinite(lo) ? logTicks(lo, hi, 4, most) : {};
   if (!hasZero) return t;
   const floor = zeroRow(lo);
   return { tickvals: [floor, ...(t.tickvals ?? [])], ticktext: [DEAD_LABEL, ...(t.ticktext ?? [])] };
+}
+
+// a chart less tall than this (a 1024×768 projector: ~125 px) whose legend would not fit one row gets
+// a one-line key over the plot instead: Plotly's two rows of "layer 1 … layer 4, output" covered half of it
+const SMALL_PX = 200;
+
+/** The compact key's contents: the first and last layer's names round a ramp of their colours, the
+ *  output's dashed line; [] for no lines. */
+export function keyParts(n) {
+  if (n < 1) return [];
+  const hidden = Array.from({ length: n - 1 }, (_, l) => layerColor(l, n));
+  const parts = [];
+  if (hidden.length) parts.push({ text: hidden.length > 1 ? `layer 1–${hidden.length}` : 'layer 1', colors: hidden });
+  parts.push({ text: 'output', colors: [layerColor(n - 1, n)], dash: true });
+  return parts;
+}
+
+function fillKey(row, n) {
+  row.replaceChildren(...keyParts(n).map(({ text, colors, dash }) => {
+    const item = document.createElement('span');
+    const swatch = document.createElement('span');
+    swatch.className = `nnp-chart-key-swatch${dash ? ' nnp-chart-key-dash' : ''}`;
+    swatch.style.background = dash ? `repeating-linear-gradient(90deg, ${colors[0]} 0 6px, transparent 6px 9px)`
+      : `linear-gradient(90deg, ${colors.join(', ')})`;
+    item.append(swatch, ` ${text}`);
+    return item;
+  }));
 }
 
 /** Creates the chart in `el`; opts: {maxPoints, minInterval, env}. */
 export function createGradChart(el, opts = {}) {
   let lowest = Infinity;  // the lowest positive norm pushed (zeros are drawn a decade under it)
   let zeros = false;  // some norm was exactly 0
+  let key = null;  // the compact key's row (browser only), made the first time the chart is small
+  const env = opts.env;
+  const small = () => (el.clientHeight || Infinity) < SMALL_PX;
+  // Plotly's legend in one row ("layer 1", "layer 2", "output": each ~7 characters and a swatch) names
+  // every line: kept where it fits the plot's width
+  const legendFits = (n) => n * (7 * 0.6 * plotFontSize(el) + 40) <= (el.clientWidth || 0) - 64;
+  // no more log ticks than labels twice their height fit the chart: a small chart's 1, 0.5, 0.2, 0.1,
+  // 0.05, … ran together
+  const room = () => (small() ? Math.max(2, Math.floor(el.clientHeight / (2 * plotFontSize(el)))) : Infinity);
 
   const onLog = (ys) => (zeros ? ys.map((y) => (y === 0 ? zeroRow(lowest) : y)) : ys);
   const hoverText = (ys) => ys.map((y) => (y === 0 ? DEAD_LABEL : String(+y.toPrecision(3))));
@@ -46,7 +82,7 @@ export function createGradChart(el, opts = {}) {
     name: 'gradChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, canvas: true,
     // the ticks follow the norms' range and the zero row moves with it: a change of ticks is a full
     // redraw, which puts the zeros at their new row
-    axis: (lines) => gradTicks(lowest, rangeOf(lines).hi, zeros),
+    axis: (lines) => gradTicks(lowest, rangeOf(lines).hi, zeros, room()),
     points: ({ x, y }) => ({ x, y: onLog(y), text: hoverText(y) }),
     traces(data) {
       const n = data.length;
@@ -58,14 +94,24 @@ export function createGradChart(el, opts = {}) {
     },
     layout({ axis, empty: none }) {
       const empty = emptyLayout(none, 'no updates yet');
+      const compact = small() && !legendFits(chart.count) && (key ||= (env ?? browserEnv).key?.(el) ?? null) !== null;
+      if (key) {
+        key.hidden = !compact || none;
+        if (compact) {
+          key.style.fontSize = `${Math.max(10, plotFontSize(el) - 2)}px`;  // as Plotly's legend's
+          fillKey(key, chart.count);
+        }
+      }
+      const top = compact && !none ? Math.ceil(plotFontSize(el) * 1.3) : 2;
       return baseLayout(el, {
         annotations: empty.annotations,
-        xaxis: { title: { text: 'epoch', standoff: 2 }, ...empty.axis },
+        xaxis: { title: { text: 'epoch', standoff: 2 }, nticks: xTickRoom(el, 52 + 12), tickangle: 0, ...empty.axis },
         yaxis: { title: { text: '‖dW‖' }, type: 'log', exponentformat: 'power', ...axis, ...cornerSafe(el), ...empty.axis },
-        margin: { l: 52, r: 12, t: 2, b: 34 }, hovermode: 'x unified', legend: { y: 1, yanchor: 'bottom' },
+        margin: { l: 52, r: 12, t: top, b: 34 }, hovermode: 'x unified', legend: { y: 1, yanchor: 'bottom' },
+        showlegend: !compact,
       });
     },
-  }, opts.env);
+  }, env);
 
   function push(epoch, norms) {
     if (!Array.isArray(norms)) return;

@@ -1,6 +1,6 @@
 // Train/test cost (left axis) and accuracy (right axis) over epochs: four traces on the chart-series
 // engine (seriesChart.js in canvas mode: bounded points, curves painted on a canvas, a few times a second).
-import { baseLayout, classColors, cornerSafe, emptyLayout, lineWidth, logTicks } from '../plot.js';
+import { baseLayout, classColors, cornerSafe, emptyLayout, lineWidth, logTicks, xTickRoom } from '../plot.js';
 import { createSeriesChart, rangeOf } from './seriesChart.js';
 
 const MIN_INTERVAL = 150;  // ms: a curve redrawn ~7× a second looks live (a canvas paint; a Plotly redraw, 10–15 ms, when an axis moves)
@@ -29,7 +29,8 @@ export function createLossChart(el, opts = {}) {
     const empty = emptyLayout(none);
     return baseLayout(el, {
       annotations: empty.annotations,
-      xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', ...empty.axis },
+      xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', nticks: xTickRoom(el, 48 + (accuracyShown() ? 48 : 12)),
+               tickangle: 0, ...empty.axis },
       yaxis: { title: { text: 'cost' }, type: log ? 'log' : 'linear', rangemode: log ? 'normal' : 'tozero',
                exponentformat: 'power', nticks: 5, ...axis, ...cornerSafe(el), ...empty.axis },
       yaxis2: { title: { text: 'accuracy' }, overlaying: 'y', side: 'right', range: [0, 1.02], fixedrange: true,

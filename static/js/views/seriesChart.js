@@ -46,6 +46,15 @@ export const browserEnv = {
     el.append(box);
     return { box, canvas, dpr: () => window.devicePixelRatio || 1 };
   },
+  /** A row over the plot for a chart's own compact legend (gradChart.js on a small chart). */
+  key(el) {
+    const row = document.createElement('div');
+    row.className = 'nnp-chart-key';
+    row.setAttribute('aria-hidden', 'true');  // what Plotly's legend said, shown: the hover names the lines
+    row.hidden = true;
+    el.append(row);
+    return row;
+  },
 };
 
 /** The lowest and highest value in any of these Series ({lo: Infinity, hi: -Infinity} when empty). */
