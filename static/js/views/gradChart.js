@@ -67,13 +67,20 @@ export function createGradChart(el, opts = {}) {
   let zeros = false;  // some norm was exactly 0
   let key = null;  // the compact key's row (browser only), made the first time the chart is small
   const env = opts.env;
-  const small = () => (el.clientHeight || Infinity) < SMALL_PX;
+  // the chart's box and font as last measured: at a full redraw and when it is resized, not in every
+  // draw (a read of its size among a frame's writes is a layout of the page)
+  let box = { w: 0, h: 0, font: 12 };
+  const measure = () => { box = { w: el.clientWidth || 0, h: el.clientHeight || 0, font: plotFontSize(el) }; };
+  const small = () => box.h > 0 && box.h < SMALL_PX;
   // Plotly's legend in one row ("layer 1", "layer 2", "output": each ~7 characters and a swatch) names
   // every line: kept where it fits the plot's width
-  const legendFits = (n) => n * (7 * 0.6 * plotFontSize(el) + 40) <= (el.clientWidth || 0) - 64;
+  const legendFits = (n) => n * (7 * 0.6 * box.font + 40) <= box.w - 64;
   // no more log ticks than labels twice their height fit the chart: a small chart's 1, 0.5, 0.2, 0.1,
   // 0.05, … ran together
-  const room = () => (small() ? Math.max(2, Math.floor(el.clientHeight / (2 * plotFontSize(el)))) : Infinity);
+  const room = () => (small() ? Math.max(2, Math.floor(box.h / (2 * box.font))) : Infinity);
+  const fitting = () => `${small()} ${legendFits(chart.count)} ${room()}`;
+  let drawnFor = '';  // fitting() at the last full redraw
+  measure();
 
   const onLog = (ys) => (zeros ? ys.map((y) => (y === 0 ? zeroRow(lowest) : y)) : ys);
   const hoverText = (ys) => ys.map((y) => (y === 0 ? DEAD_LABEL : String(+y.toPrecision(3))));
@@ -93,16 +100,18 @@ export function createGradChart(el, opts = {}) {
       }));
     },
     layout({ axis, empty: none }) {
+      measure();
+      drawnFor = fitting();
       const empty = emptyLayout(none, 'no updates yet');
       const compact = small() && !legendFits(chart.count) && (key ||= (env ?? browserEnv).key?.(el) ?? null) !== null;
       if (key) {
         key.hidden = !compact || none;
         if (compact) {
-          key.style.fontSize = `${Math.max(10, plotFontSize(el) - 2)}px`;  // as Plotly's legend's
+          key.style.fontSize = `${Math.max(10, box.font - 2)}px`;  // as Plotly's legend's
           fillKey(key, chart.count);
         }
       }
-      const top = compact && !none ? Math.ceil(plotFontSize(el) * 1.3) : 2;
+      const top = compact && !none ? Math.ceil(box.font * 1.3) : 2;
       return baseLayout(el, {
         annotations: empty.annotations,
         xaxis: { title: { text: 'epoch', standoff: 2 }, nticks: xTickRoom(el, 52 + 12), tickangle: 0, ...empty.axis },
@@ -112,6 +121,11 @@ export function createGradChart(el, opts = {}) {
       });
     },
   }, env);
+
+  // resized (a theme, a window): the key, the legend and the ticks as they fit now
+  if (typeof ResizeObserver === 'function' && typeof Element === 'function' && el instanceof Element) {
+    new ResizeObserver(() => { measure(); if (fitting() !== drawnFor) chart.redraw(); }).observe(el);
+  }
 
   function push(epoch, norms) {
     if (!Array.isArray(norms)) return;
