@@ -332,6 +332,22 @@ def test_a_projectors_diagram_is_whole(page: Page, server_url: str, size: tuple[
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_lesson_without_hidden_layers_shows_all_seven_features(page: Page, server_url: str,
+                                                                 size: tuple[int, int]) -> None:
+    # a lesson's caption over the columns, seven features and no hidden layer: "features" and "output"
+    # kept heads three lines tall and "sin(X₂)" went under the diagram's legend (197 px in 178)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_app(page, server_url, "?preset=feature-engineering&theme=projector")
+    wait_until(page, lambda: page.locator("#network .nnp-feature-btn").count() == 7, "seven features")
+    page.wait_for_timeout(300)
+    assert page.evaluate(DIAGRAM_CUTS) == []
+    body = page.evaluate("(() => { const b = document.querySelector('#network .nnp-net-body'); "
+                         "return [b.scrollHeight, b.clientHeight]; })()")
+    assert body[0] <= body[1], f"the diagram scrolls: {body}"
+
+
+@pytest.mark.browser
 def test_narrow_heads_say_symbols_and_wide_ones_names(page: Page, server_url: str) -> None:
     # three mixed layers on a 1024×768 projector: "relu", "sigmoid", "tanh" do not fit their columns;
     # their symbols do, the names in the tooltips; the output says "ŷ σ"; on a wider screen, the names
@@ -392,6 +408,26 @@ def test_small_charts_stay_readable_on_a_1024x768_projector(page: Page, server_u
             assert _hits(chart[axis]) == [], f"the {name} chart's {axis} labels run together: {chart[axis]}"
     level = [b for b in loss["x"] if b[3] - b[1] > (b[2] - b[0]) * 1.5 and len(b[4]) > 1]
     assert level == [], f"the cost curve's epochs stand on end: {level}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["", "projector"])
+def test_every_lessons_formula_fits_its_box(page: Page, server_url: str, theme: str) -> None:
+    # the formula's box scrolled sideways only, which made it scroll up and down too: its scripts' ink
+    # (wᵀ, e⁻ᶻ) reached 1–6 px past it, a vertical scrollbar beside every lesson's formula in a browser
+    # that shows scrollbars (and a sideways one for two in the projector theme, 1 px too wide)
+    from app.presets import PRESETS
+    page.set_viewport_size({"width": 1366, "height": 768})
+    over = []
+    for name in PRESETS:
+        page.goto(f"{server_url}/?preset={name}{theme and '&theme=' + theme}")
+        page.locator(".lesson-formula math").first.wait_for()
+        page.wait_for_timeout(100)  # MathML laid out with the page's fonts
+        d = page.evaluate("""() => { const f = document.querySelector('.lesson-formula');
+          return [f.scrollWidth - f.clientWidth, f.scrollHeight - f.clientHeight]; }""")
+        if d != [0, 0]:
+            over.append((name, d))
+    assert over == [], f"formulas larger than their box (px wide, px high): {over}"
 
 
 # --------------------------------------------------------------------------- /embed in small frames

@@ -324,6 +324,13 @@ export function createNetworkView(el, opts = {}) {
   function fit() {
     if (!net) return;
     fitHeads();
+    // the heads at least 3.7em tall (three lines: their last lines level across the columns) — or as
+    // tall as the tallest head's lines, if less: without hidden layers "features" and "output sigmoid"
+    // kept 3.7em and left seven features on a projector 20 px short
+    const heads = [...cols.querySelectorAll('.nnp-net-head')];
+    el.style.setProperty('--nnp-head', '0px');
+    const lines = heads.length ? parseFloat(getComputedStyle(heads[0]).fontSize) * 3.7 : 0;
+    el.style.setProperty('--nnp-head', `${Math.min(lines, Math.max(0, ...heads.map((x) => x.offsetHeight)))}px`);
     const nCols = net.hidden.length + 2;
     const width = body.clientWidth - 56;  // feature labels
     // --nnp-node-min: a short projector screen lets 16-unit layers shrink further than 12 px and stay whole
@@ -337,7 +344,7 @@ export function createNetworkView(el, opts = {}) {
     const panel = scroller();
     for (let i = 0; i < 8 && size > least; i++) {
       const over = Math.max(body.scrollHeight - body.clientHeight, panel ? panel.scrollHeight - panel.clientHeight : 0);
-      if (over <= 1) break;
+      if (over <= 0) break;
       const rows = cols.scrollHeight;  // the tallest column: its head, its nodes and their gaps
       const head = Math.max(...[...cols.querySelectorAll('.nnp-net-head')].map((x) => x.offsetHeight));
       // the nodes' part of the tallest column shrinks with the size; its head does not
