@@ -65,8 +65,8 @@ export function plotFontSize(el) {
     || (el && typeof getComputedStyle === 'function' ? parseFloat(getComputedStyle(el).fontSize) : 0) || 12;
 }
 
-/** The most x tick labels a chart `el` has room for beside its margins (`side` px): a label of ~4
- *  characters and its gap each. Plotly's own choice for a narrow chart (a projector's 1024×768 cost
+/** The most x tick labels a chart `el` has room for beside its margins (`side` px): 3.2 font sizes
+ *  each (a label of ~4 digits and its gap). Plotly's own choice for a narrow chart (a projector's 1024×768 cost
  *  curve, ~100 px wide) stood five labels on end and ran them together ("100150"). */
 export function xTickRoom(el, side) {
   const width = (el?.clientWidth || 0) - side;
@@ -237,7 +237,8 @@ export function logTicks(lo, hi, target = 4, most = Infinity) {
   if (span > 2) {
     const every = Math.max(1, Math.ceil((b - a) / target), Math.ceil((b - a) / Math.max(1, most - 1)));
     const tickvals = [];
-    for (let k = Math.floor(a / every) * every; k <= b; k += every) tickvals.push(Number(`1e${k}`));
+    // from the first multiple of `every` on the axis (floor started under it: a label off the axis)
+    for (let k = Math.ceil(a / every) * every; k <= b; k += every) tickvals.push(Number(`1e${k}`));
     return { tickvals, ticktext: tickvals.map(powerText) };
   }
   if (span > 0.6) {  // 1, 2, 5 in each decade; 1 and 3, or 1, where the axis has room for fewer

@@ -18,15 +18,17 @@ export function pick(obj, keys) {
 const featureMaps = new WeakMap();
 export function networkSpec(catalog, s, created) {
   if (!featureMaps.has(catalog)) featureMaps.set(catalog, Object.fromEntries(catalog.features.map((f) => [f.name, f.map])));
-  const act = (name) => catalog.activations.find((a) => a.name === name);
-  const out = (name) => catalog.output_activations.find((a) => a.name === name);
+  // an activation's label and symbol from the catalog (its name where the catalog has none)
+  const named = (list, name) => {
+    const a = list.find((x) => x.name === name);
+    return { label: a?.label || name, symbol: a?.symbol || name };
+  };
+  const output = created.config.output.activation;
   return {
     features: catalog.features.map((f) => ({ name: f.name, label: f.label, on: s.features.includes(f.name) })),
     featureMaps: featureMaps.get(catalog),
-    hidden: s.layers.map((l) => ({ ...l, label: act(l.activation)?.label ?? l.activation,
-                                   symbol: act(l.activation)?.symbol || l.activation })),
-    outputs: { units: created.sizes.at(-1), activation: created.config.output.activation,
-               label: out(created.config.output.activation)?.label, symbol: out(created.config.output.activation)?.symbol },
+    hidden: s.layers.map((l) => ({ ...l, ...named(catalog.activations, l.activation) })),
+    outputs: { units: created.sizes.at(-1), activation: output, ...named(catalog.output_activations, output) },
     limits: { maxLayers: catalog.limits.max_layers, maxUnits: catalog.limits.max_units },
   };
 }

@@ -19,6 +19,7 @@ recorder (conftest's context_factory) must not see.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
@@ -235,13 +236,13 @@ def test_six_layers_on_a_projector_keep_their_heads_apart(page: Page, server_url
     assert words == [], f"heads run into each other: {words}"
     # a follower's diagram has no toolbar (no count): each head says its activation
     follower = page.context.new_page()
+    follower.set_viewport_size({"width": 1920, "height": 1080})  # its columns as wide as the teacher's
     try:
         follower.goto(f"{server_url}/?follow={sid}&theme=projector")
         wait_until(follower, lambda: follower.locator("#network .nnp-net-hidden").count() == 6, "its diagram")
         assert not follower.locator("#network .nnp-net-count").is_visible()
         acts = follower.locator("#network .nnp-net-hidden .nnp-net-act")
-        # its window (the context's 1280×720) is narrower: the symbol, the name in the tooltip
-        assert acts.all_text_contents() in (["sigmoid"] * 6, ["σ"] * 6)
+        wait_until(follower, lambda: acts.all_text_contents() == ["sigmoid"] * 6, "each head's activation")
         assert [a.get_attribute("title") for a in acts.all()] == ["Sigmoid"] * 6
     finally:
         follower.close()
@@ -301,6 +302,22 @@ DIAGRAM_CUTS = """() => {
 }"""
 
 FEATURES7 = "features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
+
+
+def diagram_cuts(page: Page) -> list[Any]:
+    """DIAGRAM_CUTS once the diagram has settled (a resize is laid out at the next animation frame, a
+    narrow head's decision may take one more): [] as soon as it is whole, else its last answer."""
+    last: list[Any] = []
+
+    def whole() -> bool:
+        nonlocal last
+        last = page.evaluate(DIAGRAM_CUTS)
+        return last == []
+    with contextlib.suppress(AssertionError):  # the assertion after it says what is cut
+        wait_until(page, whole, "the diagram whole", timeout=10)
+    return last
+
+
 MIXED = "relu,sigmoid,tanh,leaky_relu,tanh,relu"
 
 
@@ -320,8 +337,7 @@ def test_a_projectors_diagram_is_whole(page: Page, server_url: str, size: tuple[
     units = ",".join(["8"] * layers)
     open_app(page, server_url, f"?dataset=spiral&layers={units}&act={act}&theme=projector&{FEATURES7}")
     wait_until(page, lambda: page.locator("#network .nnp-net-hidden").count() == layers, "the diagram")
-    page.wait_for_timeout(300)  # a resize observed is laid out at the next animation frame
-    cuts = page.evaluate(DIAGRAM_CUTS)
+    cuts = diagram_cuts(page)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.locator("#network").screenshot(path=str(SCREENSHOTS / f"frames-diagram-{w}x{h}-{layers}-{acts}.png"))
     assert cuts == [], f"the diagram cut or overlapping at {w}×{h}, {layers} layers: {cuts}"
@@ -340,8 +356,7 @@ def test_a_lesson_without_hidden_layers_shows_all_seven_features(page: Page, ser
     page.set_viewport_size({"width": size[0], "height": size[1]})
     open_app(page, server_url, "?preset=feature-engineering&theme=projector")
     wait_until(page, lambda: page.locator("#network .nnp-feature-btn").count() == 7, "seven features")
-    page.wait_for_timeout(300)
-    assert page.evaluate(DIAGRAM_CUTS) == []
+    assert diagram_cuts(page) == []
     body = page.evaluate("(() => { const b = document.querySelector('#network .nnp-net-body'); "
                          "return [b.scrollHeight, b.clientHeight]; })()")
     assert body[0] <= body[1], f"the diagram scrolls: {body}"
@@ -419,14 +434,19 @@ def test_every_lessons_formula_fits_its_box(page: Page, server_url: str, theme: 
     from app.presets import PRESETS
     page.set_viewport_size({"width": 1366, "height": 768})
     over = []
-    for name in PRESETS:
-        page.goto(f"{server_url}/?preset={name}{theme and '&theme=' + theme}")
+    # the playground's caption for every lesson; the embed's (its own formula size) for three
+    pages = [f"/?preset={name}" for name in PRESETS] + [
+        f"/embed?preset={name}&caption=1" for name in ("logistic-regression", "softmax-multiclass", "activation-race")]
+    for path in pages:
+        page.goto(f"{server_url}{path}{theme and '&theme=' + theme}")
         page.locator(".lesson-formula math").first.wait_for()
-        page.wait_for_timeout(100)  # MathML laid out with the page's fonts
-        d = page.evaluate("""() => { const f = document.querySelector('.lesson-formula');
+        d = page.evaluate("""async () => {
+          await document.fonts.ready;  // MathML laid out in the page's fonts, then a frame drawn
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const f = document.querySelector('.lesson-formula');
           return [f.scrollWidth - f.clientWidth, f.scrollHeight - f.clientHeight]; }""")
         if d != [0, 0]:
-            over.append((name, d))
+            over.append((path, d))
     assert over == [], f"formulas larger than their box (px wide, px high): {over}"
 
 

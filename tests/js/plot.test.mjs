@@ -97,11 +97,12 @@ test('the shared config hides the mode bar and resizes with the page', () => {
 
 test('logTicks: decades over a wide range, round numbers within one decade', async () => {
   const { logTicks } = await import('../../static/js/plot.js');
-  assert.deepEqual(logTicks(2e-7, 0.9).tickvals, [1e-8, 1e-6, 1e-4, 1e-2, 1]);
+  // the axis runs from 10⁻⁷ to 1: every other decade from the first even one on it (not 10⁻⁸, off it)
+  assert.deepEqual(logTicks(2e-7, 0.9).tickvals, [1e-6, 1e-4, 1e-2, 1]);
   assert.deepEqual(logTicks(0.02, 0.5).tickvals, [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]);
   assert.deepEqual(logTicks(0.21, 0.74).tickvals, [0.2, 0.4, 0.6, 0.8]);
   assert.deepEqual(logTicks(0, 1), {});
-  assert.deepEqual(logTicks(2e-7, 0.9).ticktext, ['10⁻⁸', '10⁻⁶', '10⁻⁴', '10⁻²', '1']);
+  assert.deepEqual(logTicks(2e-7, 0.9).ticktext, ['10⁻⁶', '10⁻⁴', '10⁻²', '1']);
   assert.deepEqual(logTicks(0.21, 0.74).ticktext, ['0.2', '0.4', '0.6', '0.8']);
 });
 
@@ -111,8 +112,8 @@ test('logTicks: an axis with room for few labels gets fewer (1, 3 a decade; deca
   assert.deepEqual(logTicks(0.012, 0.9).tickvals, [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]);
   assert.deepEqual(logTicks(0.012, 0.9, 4, 5).tickvals, [0.01, 0.03, 0.1, 0.3, 1, 3]);
   assert.deepEqual(logTicks(0.012, 0.9, 4, 3).tickvals, [0.01, 0.1, 1]);
-  // eight decades, room for 3: every fourth
-  assert.deepEqual(logTicks(2e-7, 0.9, 4, 3).tickvals, [1e-8, 1e-4, 1]);
+  // seven decades (10⁻⁷ to 1), room for 3: every fourth, on the axis
+  assert.deepEqual(logTicks(2e-7, 0.9, 4, 3).tickvals, [1e-4, 1]);
 });
 
 test('xTickRoom: as many x labels as ~3 characters of the font fit beside the margins, 2 at least', async () => {

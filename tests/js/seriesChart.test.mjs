@@ -225,3 +225,23 @@ test("gradient chart: a small chart whose legend would not fit one row hides it 
   wide.reset({ epoch: [1], grad_norms: [[0.5, 0.2]] });
   assert.notEqual(f.flush().layout.showlegend, false, "a tall chart keeps Plotly's legend");
 });
+
+test("the engine: a resize that changes what fits (spec.fits) redraws the chart in full; one that does not, nothing", () => {
+  const f = fakeEnv();
+  let resized = null;
+  f.env.observe = (el, fn) => { resized = fn; };
+  let fits = "10";
+  const chart = createSeriesChart(element(), lineSpec({ fits: () => fits }), f.env);
+  chart.setLines(1);
+  chart.line(0).push(1, 0.5);
+  chart.changed();
+  f.flush();
+  const reacts = () => f.calls.filter((c) => c.kind === "react").length;
+  const before = reacts();
+  resized();  // the same fit: no draw asked
+  assert.equal(f.pending, false);
+  fits = "2";  // grown narrow: two x labels now
+  resized();
+  f.flush();
+  assert.equal(reacts(), before + 1, "a full redraw with the new layout");
+});

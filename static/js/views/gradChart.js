@@ -28,12 +28,13 @@ export function zeroRow(lowestPositive) {
 /** Log-axis ticks for norms in [lo, hi] (lo: the lowest positive one), with the zero row's own tick
  *  when some norm was 0; `most`: the labels the axis has room for. */
 export function gradTicks(lo, hi, hasZero, most = Infinity) {
-  const t = Number.isFinite(lo) ? logTicks(lo, hi, 4, most) : {};
+  const t = Number.isFinite(lo) ? logTicks(lo, hi, 4, hasZero ? most - 1 : most) : {};  // the zero row's label takes one place
   if (!hasZero) return t;
   const floor = zeroRow(lo);
   return { tickvals: [floor, ...(t.tickvals ?? [])], ticktext: [DEAD_LABEL, ...(t.ticktext ?? [])] };
 }
 
+const MARGIN = { l: 52, r: 12, b: 34 };  // px: the y axis' labels and title, the x axis'; the key aligns with the plot
 // a chart less tall than this (a 1024×768 projector: ~125 px) whose legend would not fit one row gets
 // a one-line key over the plot instead: Plotly's two rows of "layer 1 … layer 4, output" covered half of it
 const SMALL_PX = 200;
@@ -53,9 +54,9 @@ function fillKey(row, n) {
   row.replaceChildren(...keyParts(n).map(({ text, colors, dash }) => {
     const item = document.createElement('span');
     const swatch = document.createElement('span');
-    swatch.className = `nnp-chart-key-swatch${dash ? ' nnp-chart-key-dash' : ''}`;
+    swatch.className = 'nnp-chart-key-swatch';
     swatch.style.background = dash ? `repeating-linear-gradient(90deg, ${colors[0]} 0 6px, transparent 6px 9px)`
-      : `linear-gradient(90deg, ${colors.join(', ')})`;
+      : colors.length > 1 ? `linear-gradient(90deg, ${colors.join(', ')})` : colors[0];  // one colour: no gradient
     item.append(swatch, ` ${text}`);
     return item;
   }));
@@ -78,8 +79,6 @@ export function createGradChart(el, opts = {}) {
   // no more log ticks than labels twice their height fit the chart: a small chart's 1, 0.5, 0.2, 0.1,
   // 0.05, … ran together
   const room = () => (small() ? Math.max(2, Math.floor(box.h / (2 * box.font))) : Infinity);
-  const fitting = () => `${small()} ${legendFits(chart.count)} ${room()}`;
-  let drawnFor = '';  // fitting() at the last full redraw
   measure();
 
   const onLog = (ys) => (zeros ? ys.map((y) => (y === 0 ? zeroRow(lowest) : y)) : ys);
@@ -99,33 +98,33 @@ export function createGradChart(el, opts = {}) {
         line: { color: layerColor(l, n), width, dash: l === n - 1 ? 'dash' : 'solid' }, ...d,
       }));
     },
-    layout({ axis, empty: none }) {
+    // what of the layout follows the chart's size: the key or the legend, the ticks (seriesChart redraws
+    // when it changes on a resize)
+    fits() {
       measure();
-      drawnFor = fitting();
+      return `${small()} ${legendFits(chart?.count ?? 0)} ${room()} ${xTickRoom(el, MARGIN.l + MARGIN.r)}`;
+    },
+    layout({ axis, empty: none }) {
       const empty = emptyLayout(none, 'no updates yet');
       const compact = small() && !legendFits(chart.count) && (key ||= (env ?? browserEnv).key?.(el) ?? null) !== null;
       if (key) {
         key.hidden = !compact || none;
         if (compact) {
-          key.style.fontSize = `${Math.max(10, box.font - 2)}px`;  // as Plotly's legend's
+          Object.assign(key.style, { fontSize: `${Math.max(10, box.font - 2)}px`,  // as Plotly's legend's
+                                     left: `${MARGIN.l}px`, right: `${MARGIN.r}px` });
           fillKey(key, chart.count);
         }
       }
       const top = compact && !none ? Math.ceil(box.font * 1.3) : 2;
       return baseLayout(el, {
         annotations: empty.annotations,
-        xaxis: { title: { text: 'epoch', standoff: 2 }, nticks: xTickRoom(el, 52 + 12), tickangle: 0, ...empty.axis },
+        xaxis: { title: { text: 'epoch', standoff: 2 }, nticks: xTickRoom(el, MARGIN.l + MARGIN.r), tickangle: 0, ...empty.axis },
         yaxis: { title: { text: '‖dW‖' }, type: 'log', exponentformat: 'power', ...axis, ...cornerSafe(el), ...empty.axis },
-        margin: { l: 52, r: 12, t: top, b: 34 }, hovermode: 'x unified', legend: { y: 1, yanchor: 'bottom' },
+        margin: { ...MARGIN, t: top }, hovermode: 'x unified', legend: { y: 1, yanchor: 'bottom' },
         showlegend: !compact,
       });
     },
   }, env);
-
-  // resized (a theme, a window): the key, the legend and the ticks as they fit now
-  if (typeof ResizeObserver === 'function' && typeof Element === 'function' && el instanceof Element) {
-    new ResizeObserver(() => { measure(); if (fitting() !== drawnFor) chart.redraw(); }).observe(el);
-  }
 
   function push(epoch, norms) {
     if (!Array.isArray(norms)) return;

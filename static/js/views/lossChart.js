@@ -25,12 +25,14 @@ export function createLossChart(el, opts = {}) {
     ].map((t, i) => ({ type: 'scatter', mode: 'lines', hovertemplate: '%{y:.4g}', ...t, x: data[i].x, y: data[i].y }));
   }
 
+  // as many level x labels as the chart's width holds (the accuracy's axis takes the right margin)
+  const xLabels = () => xTickRoom(el, 48 + (accuracyShown() ? 48 : 12));
+
   function layout({ axis, empty: none, log }) {
     const empty = emptyLayout(none);
     return baseLayout(el, {
       annotations: empty.annotations,
-      xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', nticks: xTickRoom(el, 48 + (accuracyShown() ? 48 : 12)),
-               tickangle: 0, ...empty.axis },
+      xaxis: { title: { text: 'epoch', standoff: 2 }, rangemode: 'tozero', nticks: xLabels(), tickangle: 0, ...empty.axis },
       yaxis: { title: { text: 'cost' }, type: log ? 'log' : 'linear', rangemode: log ? 'normal' : 'tozero',
                exponentformat: 'power', nticks: 5, ...axis, ...cornerSafe(el), ...empty.axis },
       yaxis2: { title: { text: 'accuracy' }, overlaying: 'y', side: 'right', range: [0, 1.02], fixedrange: true,
@@ -44,6 +46,7 @@ export function createLossChart(el, opts = {}) {
 
   const chart = createSeriesChart(el, {
     name: 'lossChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, canvas: true, traces, layout,
+    fits: () => String(xLabels()),  // a resize that changes it redraws the chart
     // log ticks follow the cost (the first two lines); the accuracy has an axis of its own
     axis(lines, log) {
       if (!log) return {};

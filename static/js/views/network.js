@@ -196,7 +196,7 @@ export function createNetworkView(el, opts = {}) {
                         outputThumbs.map((t) => t.node)));
     layers.push(outputThumbs.map((t, k) => ({ node: t.node, name: K > 1 ? `output class ${k}` : 'output' })));
     cols.replaceChildren(...columns);
-    el.classList.remove('nnp-net-short');  // the new heads say their names: measured again (fitHeads)
+    setShort(false);  // the new heads' names measured again (fitHeads)
     addLayer.disabled = hidden.length >= limits.maxLayers;
     removeLayer.disabled = hidden.length === 0;
     count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? '' : 's'}${shared ? ` · ${shared}` : ''}`;
@@ -299,7 +299,12 @@ export function createNetworkView(el, opts = {}) {
     // stacked columns are as narrow as their heads allow (views.css): more than the width holds, and the
     // edges say their symbols too
     if (!el.classList.contains('nnp-net-short')) wideWidth = cols.scrollWidth;
-    const short = nameWidth + 6 > each || wideWidth > cols.clientWidth + 1;
+    setShort(nameWidth + 6 > each || wideWidth > cols.clientWidth + 1);
+  }
+
+  /** The heads' words as symbols ("σ", "ŷ") or names, with the class that says which (fitHeads
+   *  measures the names' widths only while the names are shown). */
+  function setShort(short) {
     el.classList.toggle('nnp-net-short', short);
     for (const a of cols.querySelectorAll('.nnp-net-head [data-symbol]')) {
       const text = short ? a.dataset.symbol : a.dataset.name;
@@ -342,9 +347,14 @@ export function createNetworkView(el, opts = {}) {
     links.setAttribute('height', '0');
     maps.style.height = '0';
     const panel = scroller();
+    let before = Infinity;  // the overflow at the size before
+    let kept = size;
     for (let i = 0; i < 8 && size > least; i++) {
       const over = Math.max(body.scrollHeight - body.clientHeight, panel ? panel.scrollHeight - panel.clientHeight : 0);
       if (over <= 0) break;
+      if (over >= before) { size = kept; setSize(); break; }  // smaller nodes did not help: the overflow is not theirs
+      before = over;
+      kept = size;
       const rows = cols.scrollHeight;  // the tallest column: its head, its nodes and their gaps
       const head = Math.max(...[...cols.querySelectorAll('.nnp-net-head')].map((x) => x.offsetHeight));
       // the nodes' part of the tallest column shrinks with the size; its head does not
@@ -409,10 +419,20 @@ export function createNetworkView(el, opts = {}) {
   // the diagram's size, each column's and each column's nodes: a head that grows (a second line of unit
   // statistics, the projector's fonts) or widens ("8% sat." → "12% sat.") moves the nodes without resizing
   // the diagram, and the links and maps follow; so does a change of the screen's pixel density
-  const resized = new ResizeObserver(() => {
+  // Only the diagram's own size refits it (fit() measures with several layouts); a column or its nodes
+  // resized (a statistic's new width, while training) places the links and maps again, and refits only
+  // if the diagram now overflows.
+  let refit = false;
+  const resized = new ResizeObserver((entries) => {
+    if (entries.some((e) => e.target === el)) refit = true;
     if (pendingLayout) return;
     pendingLayout = true;
-    requestAnimationFrame(() => { pendingLayout = false; relayout(); });
+    requestAnimationFrame(() => {
+      pendingLayout = false;
+      if (refit || body.scrollHeight > body.clientHeight || body.scrollWidth > body.clientWidth) fit();
+      refit = false;
+      place();
+    });
   });
   const observe = () => {
     resized.disconnect();
@@ -713,7 +733,8 @@ export function createNetworkView(el, opts = {}) {
     },
     get readOnly() { return readOnly; },
     refreshTheme() {
-      el.classList.remove('nnp-net-stacked', 'nnp-net-short');  // measured again in the theme's fonts
+      el.classList.remove('nnp-net-stacked');  // measured again in the theme's fonts
+      setShort(false);
       relayout();  // the theme's borders and fonts may move the nodes without resizing anything observed
       colors = classColors(el);
       luts = { diverging: divergingLUT(colors[0], colors[1]), classes: classLUTs(colors) };

@@ -46,6 +46,8 @@ export const browserEnv = {
     el.append(box);
     return { box, canvas, dpr: () => window.devicePixelRatio || 1 };
   },
+  /** `fn` whenever `el` is resized (a window, a theme, a panel). */
+  observe(el, fn) { new ResizeObserver(() => fn()).observe(el); },
   /** A row over the plot for a chart's own compact legend (gradChart.js on a small chart). */
   key(el) {
     const row = document.createElement('div');
@@ -104,6 +106,11 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let paints = 0;  // canvas paints so far
   let drawnEmpty = true;  // the last react drew the chart with nothing to show (its note, no tick labels)
   let fresh = true;  // new Series (setLines, clear): the ranges start again from the data
+  // spec.fits() → what of the layout follows the chart's size (a key, a legend, how many ticks): read at
+  // every full redraw, again when the chart is resized, and a change redraws it (a resize alone only
+  // makes Plotly lay the old layout out again: ten x labels stayed on a chart grown narrow)
+  let fitsFor = '';
+  if (spec.fits && env.observe) env.observe(el, () => { if (spec.fits() !== fitsFor) { needsReact = true; draw(); } });
 
   /** The x and y (the first y axis') ranges the data needs, in steps. An x axis that had to move
    *  less than X_AGAIN_MS ago (a run at full speed) moves to twice what it needs: every move is a
@@ -186,6 +193,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     drawnEmpty = empty;
     plotted = shown.map((s) => points(s.plotted()));
     const traces = spec.traces(plotted);
+    fitsFor = spec.fits?.() ?? '';
     const layout = spec.layout({ axis, empty, log });
     count('plotlyDraws');
     if (!curves) {
