@@ -25,8 +25,10 @@ export function createLossChart(el, opts = {}) {
     ].map((t, i) => ({ type: 'scatter', mode: 'lines', hovertemplate: '%{y:.4g}', ...t, x: data[i].x, y: data[i].y }));
   }
 
-  // as many level x labels as the chart's width holds (the accuracy's axis takes the right margin)
-  const xLabels = () => xTickRoom(el, 48 + (accuracyShown() ? 48 : 12));
+  // the y axes' room: the cost's on the left, the accuracy's (when shown) on the right
+  const margin = () => ({ l: 48, r: accuracyShown() ? 48 : 12, t: 2, b: 34 });
+  // as many level x labels as the width between them holds
+  const xLabels = () => { const m = margin(); return xTickRoom(el, m.l + m.r); };
 
   function layout({ axis, empty: none, log }) {
     const empty = emptyLayout(none);
@@ -38,7 +40,7 @@ export function createLossChart(el, opts = {}) {
       yaxis2: { title: { text: 'accuracy' }, overlaying: 'y', side: 'right', range: [0, 1.02], fixedrange: true,
                 showgrid: false, visible: accuracyShown(), tickvals: [0, 0.5, 1], ticktext: ['0', '50%', '100%'],
                 zeroline: false, automargin: true, ...cornerSafe(el) },
-      margin: { l: 48, r: accuracyShown() ? 48 : 12, t: 2, b: 34 },
+      margin: margin(),
       legend: { y: 1, yanchor: 'bottom', x: -0.16, xanchor: 'left' },
       hovermode: 'x unified',
     });

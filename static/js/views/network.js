@@ -333,9 +333,10 @@ export function createNetworkView(el, opts = {}) {
     // tall as the tallest head's lines, if less: without hidden layers "features" and "output sigmoid"
     // kept 3.7em and left seven features on a projector 20 px short
     const heads = [...cols.querySelectorAll('.nnp-net-head')];
+    const tallest = () => Math.max(0, ...heads.map((x) => x.offsetHeight));
     el.style.setProperty('--nnp-head', '0px');
     const lines = heads.length ? parseFloat(getComputedStyle(heads[0]).fontSize) * 3.7 : 0;
-    el.style.setProperty('--nnp-head', `${Math.min(lines, Math.max(0, ...heads.map((x) => x.offsetHeight)))}px`);
+    el.style.setProperty('--nnp-head', `${Math.min(lines, tallest())}px`);
     const nCols = net.hidden.length + 2;
     const width = body.clientWidth - 56;  // feature labels
     // --nnp-node-min: a short projector screen lets 16-unit layers shrink further than 12 px and stay whole
@@ -356,7 +357,7 @@ export function createNetworkView(el, opts = {}) {
       before = over;
       kept = size;
       const rows = cols.scrollHeight;  // the tallest column: its head, its nodes and their gaps
-      const head = Math.max(...[...cols.querySelectorAll('.nnp-net-head')].map((x) => x.offsetHeight));
+      const head = tallest();
       // the nodes' part of the tallest column shrinks with the size; its head does not
       const next = Math.floor(size * Math.max(0, rows - over - head) / Math.max(1, rows - head));
       size = Math.max(least, Math.min(size - 1, next));
