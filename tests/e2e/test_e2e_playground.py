@@ -260,6 +260,58 @@ def test_the_map_canvas_carries_the_output_grid(playground: Page, api: httpx.Cli
     assert page.evaluate("document.querySelector('#boundary .nnp-boundary-plot')._fullLayout.images.length") == 0
 
 
+def boundary_lines(page: Page) -> list[list[tuple[float, float]]]:
+    """The ŷ = 0.5 line as the page draws it: its path's subpaths, in data coordinates (the svg's
+    viewBox is the plotting area's data range, y flipped)."""
+    d = page.locator("#boundary svg.nnp-boundary-line path").last.get_attribute("d") or ""
+    lines = []
+    for sub in d.split("M")[1:]:
+        v = [float(t) for t in sub.replace("L", " ").split()]
+        lines.append([(v[k], -v[k + 1]) for k in range(0, len(v), 2)])
+    return lines
+
+
+@pytest.mark.parametrize("preset", ["logistic-regression", "feature-engineering"])
+def test_the_boundary_line_lies_where_the_weights_put_it(page: Page, server_url: str, api: httpx.Client,
+                                                         preset: str) -> None:
+    """With no hidden layer ŷ = σ(wᵀφ(x) + b), so the line the page draws is wᵀφ(x) + b = 0 in closed
+    form: a straight line across the map (φ = x₁, x₂) or an ellipse w₁x₁² + w₂x₂² + b = 0 (φ = x₁²,
+    x₂²), each drawn as one stroke (a segment a grid cell drew a notch at every joint), the ellipse a
+    closed one. Every point drawn is checked against the paused session's exact weights."""
+    sid = open_app(page, server_url, f"?preset={preset}")
+    play_button(page).click()
+    wait_until(page, lambda: shown_epoch(page) >= 40, "epoch 40 on the page")
+    pause_and_settle(page, api, sid)
+    [layer] = weights(api, sid)
+    (w1, w2), b = layer["W"][0], layer["b"][0]
+    extent = api.get(f"sessions/{sid}/boundary", params={"resolution": 100}).json()["extent"]
+    square = preset == "feature-engineering"
+    phi = (lambda x1, x2: (x1 * x1, x2 * x2)) if square else (lambda x1, x2: (x1, x2))
+
+    def off(x1: float, x2: float) -> float:
+        """How far (x₁, x₂) is from the line, to first order: |z| / |∇z|."""
+        f1, f2 = phi(x1, x2)
+        g1, g2 = (2 * w1 * x1, 2 * w2 * x2) if square else (w1, w2)
+        return abs(w1 * f1 + w2 * f2 + b) / max(1e-9, float(np.hypot(g1, g2)))
+
+    def drawn_on_the_weights() -> bool:  # the last frame drawn is the paused epoch's
+        lines = boundary_lines(page)
+        return bool(lines) and all(off(*pt) < 0.05 for line in lines for pt in line)
+
+    wait_until(page, drawn_on_the_weights, "every point of the drawn line on wᵀφ(x) + b = 0 (within 0.05)")
+    lines = boundary_lines(page)
+    assert len(lines) == 1, f"{len(lines)} strokes: the line is drawn in pieces"
+    [line] = lines
+    on_border = lambda pt: max(abs(pt[0]), abs(pt[1])) > extent - 1e-3  # noqa: E731
+    if not square:
+        assert on_border(line[0]) and on_border(line[-1]), "a straight boundary runs right across the map"
+    elif -b / w1 > 0 and -b / w2 > 0 and max(-b / w1, -b / w2) < extent ** 2:  # the ellipse inside the map
+        assert line[0] == line[-1], "an ellipse is a closed line"
+        assert 12 <= len(line) < 200, f"{len(line)} points for an ellipse"
+    else:
+        assert on_border(line[0]) and on_border(line[-1])
+
+
 def test_learning_rate_change_while_running(playground: Page, api: httpx.Client) -> None:
     page = playground
     sid = attr(page, "data-session-id") or ""

@@ -7,7 +7,7 @@
 // stroked on a third canvas over them. `draw()` is called by the page's one animation-frame loop
 // and does nothing unless something changed.
 import { classColors, hexRgb, symbol } from '../plot.js';
-import { boundaryLine } from '../views/contour.js';
+import { boundaryLines } from '../views/contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from '../views/paint.js';
 
 const MAP_STRENGTH = 0.7;  // as views/boundary.js: the map stays paler than the points on it
@@ -139,19 +139,20 @@ export function createMapView(el, { extent = 6, label = '', onResize = () => {} 
 
   function drawLine() {
     lineCtx.clearRect(0, 0, px, px);
-    const seg = output && px > 0 ? boundaryLine(output, extent) : null;
-    if (!seg?.x.length) return;
-    const k = px / (2 * extent);
+    const k = px / (2 * extent);  // device px a data unit
+    const lines = output && px > 0 ? boundaryLines(output, extent, 0.3 / k) : null;
+    if (!lines?.length) return;
     const dpr = globalThis.devicePixelRatio || 1;
     const width = Math.max(2.2 * dpr, px / 100);
     lineCtx.lineCap = 'round';
+    lineCtx.lineJoin = 'round';
     for (const [color, w] of [[HALO, width + 2.5 * dpr], [LINE, width]]) {
       lineCtx.strokeStyle = color;
       lineCtx.lineWidth = w;
       lineCtx.beginPath();
-      for (let s = 0; s + 1 < seg.x.length; s += 3) {
-        lineCtx.moveTo((seg.x[s] + extent) * k, (extent - seg.y[s]) * k);
-        lineCtx.lineTo((seg.x[s + 1] + extent) * k, (extent - seg.y[s + 1]) * k);
+      for (const l of lines) {
+        lineCtx.moveTo((l[0] + extent) * k, (extent - l[1]) * k);
+        for (let s = 2; s < l.length; s += 2) lineCtx.lineTo((l[s] + extent) * k, (extent - l[s + 1]) * k);
       }
       lineCtx.stroke();
     }

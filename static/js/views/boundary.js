@@ -8,7 +8,7 @@
 // Plotly.react every frame; a Plotly redraw of ~500 markers cost 40–60 ms a "Show test data" click).
 import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, lineWidth, markerSize,
          overlayCanvas, plotArea, plotly, symbol, toData } from '../plot.js';
-import { boundaryLine, contourSegments } from './contour.js';
+import { boundaryLines, contourLines, simplify } from './contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
 import { darker, drawMarkers, markerList, nearestMarker, OUTLINE } from './points.js';
 
@@ -116,15 +116,33 @@ export function createBoundaryView(el, opts = {}) {
     return { size: markerSize(el), outline: Math.max(1, lw / 2), ring: Math.max(2, lw * 0.75) };
   }
 
-  /** The ŷ = 0.5 line (binary maps), over the points, so it reads from the back of a room: a halo,
-   *  then the line (the two traces before the crosshair's two). */
-  function lineTraces() {
-    const at = (map ? contourSegments(map.grid.values, map.grid.shape[0], map.grid.shape[1], extent, map.level)
-      : output && boundaryLine(output, extent)) || { x: [], y: [] };
+  /** The ŷ = 0.5 line (binary maps) or a shown map's level line as polylines in data coordinates,
+   *  simplified to `tolerance` (data units); [] when there is none. */
+  function linePolylines(tolerance = 0) {
+    if (map) {
+      const [rows, cols] = map.grid.shape;
+      return contourLines(map.grid.values, rows, cols, extent, map.level).map((l) => simplify(l, tolerance));
+    }
+    return (output && boundaryLines(output, extent, tolerance)) || [];
+  }
+
+  /** The line's widths, the halo's and the line's: thicker on a projector. */
+  const lineWidths = () => {
     const width = Math.max(2.5, sizes.outline * 2.5);
-    return [[HALO, width + 2.5], [LINE, width]].map(([color, w]) => ({
+    return [width + 2.5, width];
+  };
+
+  /** The line over the points as Plotly traces (toImage), so it reads from the back of a room: a
+   *  halo, then the line (the two traces before the crosshair's two). */
+  function lineTraces() {
+    const x = [], y = [];
+    for (const l of linePolylines()) {
+      for (let k = 0; k < l.length; k += 2) { x.push(l[k]); y.push(l[k + 1]); }
+      x.push(null); y.push(null);
+    }
+    return [HALO, LINE].map((color, i) => ({
       type: 'scatter', mode: 'lines', name: 'boundary ŷ = 0.5', showlegend: false, hoverinfo: 'skip',
-      x: at.x, y: at.y, line: { color, width: w }, connectgaps: false }));
+      x, y, line: { color, width: lineWidths()[i] }, connectgaps: false }));
   }
 
   /** The points' traces (their data only for toImage: on the page they carry the legend alone, the
@@ -262,23 +280,26 @@ export function createBoundaryView(el, opts = {}) {
     draw();
   }
 
-  /** The line's path in data coordinates (y up: the svg's viewBox is flipped), its halo under it. */
+  /** The line's path in data coordinates (y up: the svg's viewBox is flipped), its halo under it,
+   *  simplified to half a pixel and written only when it changed: a path's new `d` is a layout
+   *  of the page (and a hover test under the pointer), once a frame at full speed. */
   function drawLine() {
     if (!lineDirty) return;
     lineDirty = false;
-    const [halo, line] = lineTraces();
+    const perPx = area && area.width > 0 ? (area.x[1] - area.x[0]) / area.width : 0;  // data units a CSS px
+    const lines = linePolylines(perPx / 2);
+    const digits = perPx > 0 ? Math.max(0, Math.min(6, Math.ceil(-Math.log10(perPx / 20)))) : 4;
+    const scale = 10 ** digits;
+    const num = (v) => Math.round(v * scale) / scale;
     let d = '';
-    let pen = false;
-    for (let i = 0; i < halo.x.length; i++) {
-      const x = halo.x[i], y = halo.y[i];
-      if (x === null || y === null) { pen = false; continue; }
-      d += `${pen ? 'L' : 'M'}${+x.toFixed(4)} ${+(-y).toFixed(4)}`;
-      pen = true;
+    for (const l of lines) {
+      d += `M${num(l[0])} ${num(-l[1])}L`;
+      for (let k = 2; k < l.length; k += 2) d += `${num(l[k])} ${num(-l[k + 1])} `;
     }
+    const widths = lineWidths().map(String);
     linePaths.forEach((path, i) => {
-      path.setAttribute('d', d);
-      const width = String([halo, line][i].line.width);
-      if (path.getAttribute('stroke-width') !== width) path.setAttribute('stroke-width', width);
+      if (path.getAttribute('d') !== d) path.setAttribute('d', d);
+      if (path.getAttribute('stroke-width') !== widths[i]) path.setAttribute('stroke-width', widths[i]);
     });
   }
 
