@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { createGradChart } from "../../static/js/views/gradChart.js";
-import { dashPattern, extent, holds, niceUp, steppedRange, strokeLines } from "../../static/js/views/lineCanvas.js";
+import { columnPen, dashPattern, extent, holds, niceUp, steppedRange, strokeLines } from "../../static/js/views/lineCanvas.js";
 import { createLossChart } from "../../static/js/views/lossChart.js";
 import { createSeriesChart, X_AGAIN_MS } from "../../static/js/views/seriesChart.js";
 
@@ -85,6 +85,55 @@ test("strokeLines: each line through its axes; a gap (null, non-finite, ≤ 0 on
   assert.deepEqual([r.strokes[0].color, r.strokes[0].width, r.strokes[0].dash], ["red", 2, []]);
   assert.deepEqual(r.strokes[1].path, [[0, 50, false], [100, 0, false]]);
   assert.deepEqual(r.strokes[1].dash, [3, 3]);
+});
+
+test("columnPen: at most four points a pixel column, each column's first, lowest, highest and last, in order", () => {
+  let seed = 3;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (const column of [1, 0.5]) {
+    const xs = Array.from({ length: 2000 }, (_, i) => i * 0.037);  // ~27 points a pixel
+    const ys = xs.map((x) => 50 + 40 * Math.sin(x / 9) + 8 * (rand() - 0.5));
+    const r = recorder();
+    r.ctx.beginPath();
+    const pen = columnPen(r.ctx, column);
+    xs.forEach((x, i) => pen.point(x, ys[i]));
+    pen.end();
+    r.ctx.stroke();
+    const path = r.strokes[0].path;
+    assert.ok(path.length <= 4 * Math.ceil(xs.at(-1) / column + 1) && path.length < xs.length / 3, `${path.length} of ${xs.length} points at column ${column}`);
+    assert.deepEqual(path[0], [xs[0], ys[0], false]);
+    assert.deepEqual(path.at(-1), [xs.at(-1), ys.at(-1), true]);
+    assert.ok(path.slice(1).every(([, , down]) => down), "one piece");
+    // the oracle: each column's extremes, from the data directly
+    const cols = new Map();
+    xs.forEach((x, i) => {
+      const c = Math.floor(x / column);
+      const m = cols.get(c) ?? { lo: Infinity, hi: -Infinity, drawn: [] };
+      m.lo = Math.min(m.lo, ys[i]); m.hi = Math.max(m.hi, ys[i]);
+      cols.set(c, m);
+    });
+    for (const [x, y] of path) cols.get(Math.floor(x / column)).drawn.push(y);
+    for (const [c, m] of cols) {
+      assert.ok(m.drawn.length >= 1 && m.drawn.length <= 4, `column ${c}: ${m.drawn.length} points`);
+      assert.equal(Math.min(...m.drawn), m.lo, `column ${c} lost its lowest point`);
+      assert.equal(Math.max(...m.drawn), m.hi, `column ${c} lost its highest point`);
+    }
+    for (let k = 1; k < path.length; k++) assert.ok(path[k][0] >= path[k - 1][0], "in the data's order");
+  }
+});
+
+test("columnPen: a sparse line keeps every point; a lift starts a new piece in the same column", () => {
+  const r = recorder();
+  r.ctx.beginPath();
+  const pen = columnPen(r.ctx, 1);
+  for (const [x, y] of [[0, 0], [3, 5], [7, 2]]) pen.point(x, y);
+  pen.lift();
+  pen.point(7.5, 9);
+  pen.point(7.6, 1);
+  pen.point(9, 4);
+  pen.end();
+  r.ctx.stroke();
+  assert.deepEqual(r.strokes[0].path, [[0, 0, false], [3, 5, true], [7, 2, true], [7.5, 9, false], [7.6, 1, true], [9, 4, true]]);
 });
 
 /** An env with the overlay canvas; its Plotly lays out the axes from the layout's ranges, and counts. */
@@ -181,7 +230,8 @@ test("canvas mode: a compaction replaces the traces' arrays without a redraw; th
   f.flush();
   assert.equal(f.calls.length, reacts, "a compacted series is no reason for Plotly to draw");
   assert.ok(f.div.data[0].x.length <= 16 && f.div.data[0].x.at(-1) === 11);
-  assert.equal(f.rec.strokes[0].path.length, f.div.data[0].x.length);
+  const path = f.rec.strokes[0].path, xa = f.div._fullLayout.xaxis;
+  assert.ok(path.length <= f.div.data[0].x.length && path.at(-1)[0] === xa.c2p(11), "the canvas draws the compacted series");
   f.listeners.pointerenter();
   chart.line(0).push(11.5, 0.02);
   chart.changed();

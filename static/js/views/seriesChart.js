@@ -183,7 +183,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     paints++;
     strokeLines(g, shown.map(({ t, d }) => ({ x: d.x, y: d.y, color: t.line?.color ?? '#444', width: t.line?.width ?? 2,
                                               dash: t.line?.dash, yAxis: t.yaxis ?? 'y' })),
-                { x: xa, y: { y: ya, y2: full.yaxis2 } });
+                { x: xa, y: { y: ya, y2: full.yaxis2 } }, 1 / dpr);
   }
 
   function react(P, shown, axis) {
