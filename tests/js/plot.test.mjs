@@ -89,6 +89,43 @@ test('a heavy draw after a slow one waits for the budget, a light one does not',
   }
 });
 
+test("a heavy draw's whole frame counts against the budget, not only its script: a raster at commit too", () => {
+  const frames = fakeFrames();
+  const timers = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (fn, ms) => { timers.push(ms); return 0; };
+  const realNow = performance.now.bind(performance);
+  performance.now = () => 0;  // the draws' script takes no time at all
+  try {
+    const chart = everyFrame(() => {}, 'test-raster', { heavy: true });
+    const other = everyFrame(() => {}, 'test-after-raster', { heavy: true });
+    frames.tick(10000);  // far from any earlier test's heavy draw
+    chart();
+    frames.tick();
+    assert.equal(drawStats['test-raster'].count, 1);
+    frames.tick(100);  // …but its frame ended 100 ms later (its canvas rasterised at commit)
+    other();
+    frames.tick();
+    assert.equal(drawStats['test-after-raster']?.count ?? 0, 0, 'put off');
+    const expected = (100 - 1000 / 60) / 0.25 - 116;  // (the frame beyond a display frame) ÷ the share, less the time gone
+    assert.ok(Math.abs(timers.at(-1) - expected) < 1, `waits ${timers.at(-1)} ms, not ${expected}`);
+    const fast = everyFrame(() => {}, 'test-fast-frame', { heavy: true });
+    frames.tick(10000);
+    fast();
+    frames.tick();
+    frames.tick(16);  // a frame within a display frame: nothing more to pay
+    const n = timers.length;
+    const third = everyFrame(() => {}, 'test-after-fast', { heavy: true });
+    third();
+    frames.tick();
+    assert.equal(timers.length, n, 'no wait after a heavy draw whose frame was short');
+    assert.equal(drawStats['test-after-fast'].count, 1);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    performance.now = realNow;
+  }
+});
+
 test('the shared config hides the mode bar and resizes with the page', () => {
   assert.equal(baseConfig.displayModeBar, false);
   assert.equal(baseConfig.responsive, true);
