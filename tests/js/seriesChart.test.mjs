@@ -122,11 +122,14 @@ test("gradient chart: a norm of 0 is drawn on the \"0 (dead)\" row a decade unde
   let last = f.flush();
   assert.deepEqual(last.data.map((t) => t.name), ["layer 1", "output"]);
   assert.deepEqual(last.data[1].y, [0.02]);
+  assert.equal(last.data[0].text, undefined, "no label a point while no norm is 0: Plotly formats y");
+  assert.equal(last.data[0].hovertemplate, "%{y:.3~g}");
   chart.append(3, [0, 0.03]);  // every unit of layer 1 dead
   last = f.flush();
   assert.equal(last.kind, "react", "the zero row's tick is new: a full redraw");
   assert.deepEqual(last.data[0].y, [0.5, 0.001]);
   assert.deepEqual(last.data[0].text, ["0.5", DEAD_LABEL]);
+  assert.equal(last.data[0].hovertemplate, "%{text}", "the zero row's stand-in value is labelled '0 (dead)'");
   assert.equal(last.layout.yaxis.ticktext[0], DEAD_LABEL);
   assert.equal(last.layout.yaxis.tickvals[0], 0.001);
   chart.append(4, [0, 0.025]);
