@@ -16,6 +16,14 @@ self and inclusive (the page's own modules), which is steadier than fps on a sha
 `--speeds 100,max --throttles 4 --nets "[4,2]" "[8×6]"` picks cells (any speed in epochs/s); `--busy N` runs
 N busy loops beside the matrix (another program on the machine, as the training server at max speed
 is: a reference for what a core taken costs the page, measured in the same run).
+
+Under a throttle the run first measures what the throttle itself costs: DevTools' throttle spins the
+renderer's main thread through the throttled part of every slice, so an idle page at 4× keeps ~¾ of a
+core busy, which a slow laptop's CPU does not (its slowness takes no extra CPU). On 2 cores, with the
+server training flat out on one, that spin and the page share the other. `--server-yields` therefore
+measures each throttled cell at max speed twice: as before, and with the server's autogroup at nice 19
+(the server started in a session of its own; the kernel shares the CPU between autogroups first): the
+page's CPU first, as when the class's server runs on another machine. Both rows are printed.
 """
 
 from __future__ import annotations
@@ -191,6 +199,7 @@ class Cell:
     # workers; the browser (Chromium's processes and Playwright's driver, this process's other children)
     server_cores: float | None = None
     browser_cores: float | None = None
+    server_nice: int = 0  # the server's autogroup's nice during the cell (--server-yields: 19)
 
 
 @dataclass
@@ -332,25 +341,72 @@ def busy_loops(n: int) -> Any:
             proc.wait()
 
 
+YIELD_NICE = 19  # --server-yields: the server's autogroup's nice (lowest priority)
+
+
+@contextlib.contextmanager
+def server_priority(pid: int, nice: int) -> Any:
+    """The autogroup of the server `pid` (started in a session of its own) at `nice` while the block
+    runs, then back at 0. The kernel shares the CPU between autogroups (sessions) before threads, so
+    `nice` on a thread does not reach Chromium's; an autogroup's nice does (Linux, kernel.sched_autogroup_enabled)."""
+    path = Path(f"/proc/{pid}/autogroup")
+    path.write_text(str(nice))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.write_text("0")
+
+
+def throttle_cost(ctx: BrowserContext, base: str, throttle: float, seconds: float = 3.0) -> float:
+    """Cores the browser takes for an idle page (loaded, not training) under `throttle`: at 1× about
+    nothing; what it takes more under a throttle is the throttle's own spinning."""
+    page = ctx.new_page()
+    try:
+        _load(page, f"{base}/?dataset=spiral&layers={NETS['[4,2]']}&act=tanh")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+        page.wait_for_timeout(1000)
+        cpu0, t0 = tree_cpu_seconds(os.getpid()) - _own_cpu_seconds(), time.perf_counter()
+        page.wait_for_timeout(seconds * 1000)
+        cpu1, t1 = tree_cpu_seconds(os.getpid()) - _own_cpu_seconds(), time.perf_counter()
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        return (cpu1 - cpu0) / (t1 - t0)
+    finally:
+        page.close()
+
+
 def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
                speeds: tuple[str, ...] = tuple(SPEEDS), throttles: tuple[float, ...] = THROTTLES,
-               profile: bool = False, server_pid: int | None = None) -> list[Cell]:
+               profile: bool = False, server_pid: int | None = None,
+               server_yields: bool = False) -> tuple[list[Cell], dict[float, float]]:
+    """The cells, and each throttle's cost on an idle page (cores: throttle_cost). `server_yields`
+    (the server in a session of its own, `server_pid`): each throttled cell at max speed measured
+    again with the server's autogroup at YIELD_NICE."""
     cells: list[Cell] = []
+    idle: dict[float, float] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             ctx = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
             for throttle in throttles:
+                idle[throttle] = throttle_cost(ctx, base, throttle)
                 for net in nets:
                     for speed in speeds:
                         cells.append(measure_cell(ctx, base, net, speed, throttle, seconds, profile, server_pid))
+                        if server_yields and server_pid is not None and throttle > 1 and speed == "max":
+                            with server_priority(server_pid, YIELD_NICE):
+                                cell = measure_cell(ctx, base, net, speed, throttle, seconds, profile, server_pid)
+                            cell.server_nice = YIELD_NICE
+                            cells.append(cell)
             ctx.close()
         finally:
             browser.close()
-    return cells
+    return cells, idle
 
 
-def report_matrix(cells: list[Cell], busy: int = 0) -> str:
+def report_matrix(cells: list[Cell], busy: int = 0, idle: dict[float, float] | None = None) -> str:
+    spent = ", ".join(f"{t:g}× {c:.2f} cores" for t, c in sorted((idle or {}).items()))
     rows = []
     for c in cells:
         fps_t, lt_t, click_t = TARGETS.get(c.throttle, (None, None, None))
@@ -359,7 +415,8 @@ def report_matrix(cells: list[Cell], busy: int = 0) -> str:
         lt_ok = f"<{lt_t:.0%} {verdict(c.longtask_share < lt_t)}" if lt_t is not None else "—"
         click_ok = f"<{click_t:g} {verdict(c.click_p95_ms < click_t)}" if click_t is not None else "—"
         cores = "—" if c.server_cores is None else f"{c.server_cores:.2f} + {c.browser_cores:.2f}"
-        rows.append([f"{c.net} {c.speed} CPU {c.throttle:g}×", f"{c.fps_sent:.1f}", f"{c.fps_drawn:.1f}", fps_ok,
+        label = f"{c.net} {c.speed} CPU {c.throttle:g}×" + (f", server nice {c.server_nice}" if c.server_nice else "")
+        rows.append([label, f"{c.fps_sent:.1f}", f"{c.fps_drawn:.1f}", fps_ok,
                      f"{c.epochs_per_s:,.0f}", f"{c.longtask_share:.0%}", lt_ok,
                      f"{c.click_p95_ms:.0f}", f"{c.event_p95_ms:.0f}", click_ok, cores])
     secs = statistics.fmean(c.seconds for c in cells) if cells else 0.0
@@ -375,6 +432,11 @@ def report_matrix(cells: list[Cell], busy: int = 0) -> str:
                         "throttle: Emulation.setCPUThrottlingRate after the page loaded",
                         "cores: CPU over the window from /proc — the server and its workers, and the browser "
                         "(Chromium's processes and Playwright's driver); — when the server was not started by this run",
+                        *([f"the throttle's own cost, an idle page (loaded, not training): {spent} — DevTools' "
+                           "throttle spins the main thread; a slow laptop's CPU does not"] if idle else []),
+                        *(["server nice 19: the server's autogroup lowered for the cell (--server-yields): the page's "
+                           "CPU first, as with the class's server on another machine"]
+                          if any(c.server_nice for c in cells) else []),
                         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end"
                         + (f"; {busy} busy loop(s), a core each, beside the run" if busy else "")])
 
@@ -435,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="matrix speeds: epochs/s or max, comma-separated (default 30,max)")
     ap.add_argument("--throttles", default=",".join(f"{t:g}" for t in THROTTLES),
                     help="matrix CPU throttle rates, comma-separated (default 1,4)")
+    ap.add_argument("--server-yields", action="store_true",
+                    help="each throttled cell at max speed again with the server's autogroup at nice 19 (Linux)")
     ap.add_argument("--busy", type=int, default=0,
                     help="busy loops beside the matrix, a core each (default 0): what another program costs the page")
     args = ap.parse_args(argv)
@@ -445,16 +509,19 @@ def main(argv: list[str] | None = None) -> int:
     throttles = tuple(float(t) for t in args.throttles.split(",") if t.strip())
     proc = None
     base = args.url
+    if args.server_yields and base is not None:
+        ap.error("--server-yields needs the server this run starts (not --url)")
     if base is None:
-        proc, base = start_server()
+        proc, base = start_server(own_group=args.server_yields)  # a session, so an autogroup, of its own
     try:
         if not args.matrix_only:
             print(report(run(base.rstrip("/"), args.seconds, args.frames)))
         if args.cell_seconds > 0:
             with busy_loops(args.busy):
-                cells = run_matrix(base.rstrip("/"), args.cell_seconds, nets, speeds, throttles, profile=args.profile,
-                                   server_pid=proc.pid if proc is not None else None)
-            print(report_matrix(cells, busy=args.busy))
+                cells, idle = run_matrix(base.rstrip("/"), args.cell_seconds, nets, speeds, throttles,
+                                         profile=args.profile, server_pid=proc.pid if proc is not None else None,
+                                         server_yields=args.server_yields)
+            print(report_matrix(cells, busy=args.busy, idle=idle))
             if args.profile:
                 print(report_profiles(cells))
     finally:

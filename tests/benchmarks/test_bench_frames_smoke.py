@@ -6,6 +6,9 @@ and noisy."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,16 +49,23 @@ def test_profile_shares_rank_self_and_inclusive_time():
     assert "CPU profile: [4,2] max CPU 4×" in text and "draw boundary.js:10" in text and "37.5%" in text
 
 
+AUTOGROUPS = Path("/proc/self/autogroup").exists()  # Linux with CONFIG_SCHED_AUTOGROUP
+
+
 @pytest.mark.browser
-@pytest.mark.slow  # a server, a browser and two page loads: ~15 s
+@pytest.mark.slow  # a server, a browser and three page loads: ~20 s
 def test_a_tiny_matrix_measures_every_number():
-    proc, base = start_server()
+    proc, base = start_server(own_group=True)  # a session of its own: --server-yields lowers its autogroup
     try:
-        cells = frames.run_matrix(base, 1.0, nets=("[4,2]",), speeds=("max",), throttles=(1.0, 4.0),
-                                  server_pid=proc.pid)
+        cells, idle = frames.run_matrix(base, 1.0, nets=("[4,2]",), speeds=("max",), throttles=(1.0, 4.0),
+                                        server_pid=proc.pid, server_yields=AUTOGROUPS)
+        if AUTOGROUPS:
+            assert "nice 0" in Path(f"/proc/{proc.pid}/autogroup").read_text(), "the server's priority is back"
     finally:
         stop_server(proc)
-    assert [(c.net, c.speed, c.throttle) for c in cells] == [("[4,2]", "max", 1.0), ("[4,2]", "max", 4.0)]
+    expected = [("[4,2]", "max", 1.0, 0), ("[4,2]", "max", 4.0, 0)]
+    expected += [("[4,2]", "max", 4.0, 19)] if AUTOGROUPS else []
+    assert [(c.net, c.speed, c.throttle, c.server_nice) for c in cells] == expected
     for c in cells:
         assert c.clicks >= 1 and c.seconds > 0
         for v in (c.fps_drawn, c.fps_sent, c.epochs_per_s, c.longtask_share):
@@ -64,7 +74,25 @@ def test_a_tiny_matrix_measures_every_number():
         # the server trained at full speed and the browser drew: both used some CPU over the window
         assert c.server_cores is not None and c.browser_cores is not None
         assert c.server_cores > 0 and c.browser_cores > 0
-    assert "[4,2] max CPU 4×" in frames.report_matrix(cells)
+    assert sorted(idle) == [1.0, 4.0] and all(math.isfinite(v) and v >= 0 for v in idle.values())
+    text = frames.report_matrix(cells, idle=idle)
+    assert "[4,2] max CPU 4×" in text and "the throttle's own cost, an idle page" in text
+    assert ("[4,2] max CPU 4×, server nice 19" in text) == AUTOGROUPS
+
+
+@pytest.mark.skipif(not AUTOGROUPS, reason="no /proc/self/autogroup: the kernel schedules without autogroups")
+def test_server_priority_lowers_a_sessions_autogroup_and_puts_it_back():
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
+    try:
+        group = Path(f"/proc/{sleeper.pid}/autogroup")
+        assert "nice 0" in group.read_text()
+        with frames.server_priority(sleeper.pid, 19):
+            assert "nice 19" in group.read_text()
+        assert "nice 0" in group.read_text()
+        assert "nice 0" in Path("/proc/self/autogroup").read_text(), "this process's own group untouched"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 
 
 def test_cells_at_any_speed_and_busy_loops_beside_them():
@@ -74,8 +102,11 @@ def test_cells_at_any_speed_and_busy_loops_beside_them():
     text = frames.report_matrix([cell], busy=1)
     assert "[8×6] 100/s CPU 4×" in text and "1 busy loop(s), a core each, beside the run" in text
     assert "≥25" not in text, "the fps target is for max speed only"
+    assert "server nice" not in text and "idle page" not in text, "no note for what the run did not measure"
     with frames.busy_loops(2) as procs:
         assert len(procs) == 2 and all(p.poll() is None for p in procs), "the loops run inside the block"
     assert all(p.poll() is not None for p in procs), "and are gone after it"
     with pytest.raises(SystemExit):
         frames.main(["--matrix-only", "--nets", "[3,3]", "--url", "http://127.0.0.1:9"])
+    with pytest.raises(SystemExit):  # the server's priority is the run's to change only if the run started it
+        frames.main(["--matrix-only", "--server-yields", "--url", "http://127.0.0.1:9"])
