@@ -13,6 +13,7 @@
 // feature and `show` hands its map to the page for the output plot (click, tap or Enter keeps a unit
 // there); hover or focus a link and a card gives its value; a legend says what colours and widths mean.
 import { decodeGrid } from '../frame.js';
+import { throttle } from '../pace.js';
 import { classColors } from '../plot.js';
 import { featureMap, linkText, unitMap } from './explore.js';
 import { createValueCard, linkWidth, networkLegend } from './networkAids.js';
@@ -128,6 +129,17 @@ export function createNetworkView(el, opts = {}) {
     paintThumb(t, size, fill);
     blit(t);
   }
+  // The output node's map follows the output plot ten times a second, not at every frame: it is a
+  // corner of the diagram's one canvas, and a paint of it commits all of that canvas again (at [8×6],
+  // 533×262 px, rasterised and copied at every frame of a full-speed run for a 30-px picture). The
+  // units' maps change at most as often (the server re-encodes them ≤ 10×/s); the newest is always
+  // painted, at most READ_MS late.
+  const paintOutputs = throttle((out) => {
+    outputThumbs.forEach((t, k) => {
+      const size = out.kind === 'binary' ? out.p.shape[0] : out.kind === 'multiclass' ? out.confidence.shape[0] : out.value.shape[0];
+      paint(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
+    });
+  });
 
   function itemLabel(it) {
     const to = nodeName(it.l + 1, it.r);
@@ -660,14 +672,12 @@ export function createNetworkView(el, opts = {}) {
         }
       });
     },
-    /** decodeFrame(frame).output: the output node(s) show a small copy of the map (one class each). */
+    /** decodeFrame(frame).output: the output node(s) show a small copy of the map (one class each), at
+     *  most every READ_MS and the newest always last (paintOutputs). */
     setOutput(out) {
       if (!out) return;
       last.output = out;
-      outputThumbs.forEach((t, k) => {
-        const size = out.kind === 'binary' ? out.p.shape[0] : out.kind === 'multiclass' ? out.confidence.shape[0] : out.value.shape[0];
-        paint(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
-      });
+      paintOutputs(out);
     },
     /** A frame's `units`, per hidden layer {units, dead: [unit…], saturated: share | null, distinct}:
      *  dead units crossed out, each layer's counts under its head; stale shapes are skipped. */
