@@ -28,11 +28,26 @@ export function minMaxBuckets(xs, ys, start, end, k) {
   return { x, y };
 }
 
-function grow(a, need) {
-  if (need <= a.length) return a;
-  const b = new Float64Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
+/** A bucket's lowest and highest point, each [index, x, y]: what minMaxBuckets keeps of it. */
+const bucketOf = (b, i, x, y) => ({ b, lo: [i, x, y], hi: [i, x, y] });
+
+/** Two buckets' extremes as one (a before b): the same as taking them from both buckets' points, the
+ *  earlier point on a tie, as minMaxBuckets does. */
+function merge(a, b) {
+  if (b.lo[2] < a.lo[2]) a.lo = b.lo;
+  if (b.hi[2] > a.hi[2]) a.hi = b.hi;
+  return a;
+}
+
+/** `into` (buckets in order, the last perhaps partial) extended with `more` (later buckets, the
+ *  first perhaps the same bucket as `into`'s last). */
+function append(into, more) {
+  for (const m of more) {
+    const last = into.at(-1);
+    if (last && last.b === m.b) merge(last, m);
+    else into.push(m);
+  }
+  return into;
 }
 
 export class Series {
@@ -42,12 +57,15 @@ export class Series {
   }
 
   clear() {
-    this.xs = new Float64Array(256);
+    this.xs = new Float64Array(256);  // the raw points not in the head: index i at [i − base]
     this.ys = new Float64Array(256);
+    this.base = 0;
     this.n = 0;
+    this.first = null;  // the very first point [x, y]: the curve starts where the run did
     this.k = 1;  // bucket size of the head; a power of two that only grows, so buckets stay put
-    this.head = { x: [], y: [] };
-    this.headEnd = 0;  // raw points [0, headEnd) are represented by `head`
+    this.buckets = [];  // the head: raw points [0, headEnd) as buckets of k (the last may be partial)
+    this.headEnd = 0;
+    this.headCount = 0;  // points the head plots
     this.sent = 0;  // raw points [headEnd, sent) have been handed out by drain()
     this.stale = true;  // the next drain() must hand out the whole plotted series
     this.lo = Infinity;  // range of every value pushed (for axis ticks)
@@ -59,21 +77,43 @@ export class Series {
   /** Adds one point; non-finite values are skipped (a log axis could not show them either). */
   push(x, y) {
     if (y === null || y === undefined || !Number.isFinite(y) || !Number.isFinite(x)) return;
-    this.xs = grow(this.xs, this.n + 1);
-    this.ys = grow(this.ys, this.n + 1);
-    this.xs[this.n] = x;
-    this.ys[this.n] = y;
+    const at = this.n - this.base;
+    if (at >= this.xs.length) {
+      const xs = new Float64Array(2 * this.xs.length);
+      const ys = new Float64Array(2 * this.ys.length);
+      xs.set(this.xs); ys.set(this.ys);
+      this.xs = xs; this.ys = ys;
+    }
+    this.xs[at] = x;
+    this.ys[at] = y;
+    this.first ??= [x, y];
     this.n++;
     if (y < this.lo) this.lo = y;
     if (y > this.hi) this.hi = y;
   }
 
+  /** The head's points: each bucket's lowest and highest in index order (one when they coincide),
+   *  the run's first point before them. */
+  headPoints() {
+    const x = [];
+    const y = [];
+    for (const { lo, hi } of this.buckets) {
+      const [a, b] = lo[0] <= hi[0] ? [lo, hi] : [hi, lo];
+      x.push(a[1]); y.push(a[2]);
+      if (b[0] !== a[0]) { x.push(b[1]); y.push(b[2]); }
+    }
+    if (x.length && this.first && x[0] !== this.first[0]) { x.unshift(this.first[0]); y.unshift(this.first[1]); }
+    return { x, y };
+  }
+
   /** The whole plotted series now (head buckets + raw tail). */
   plotted() {
     this.compactIfNeeded();
+    const head = this.headPoints();
+    const from = this.headEnd - this.base;
     return {
-      x: this.head.x.concat(Array.from(this.xs.subarray(this.headEnd, this.n))),
-      y: this.head.y.concat(Array.from(this.ys.subarray(this.headEnd, this.n))),
+      x: head.x.concat(Array.from(this.xs.subarray(from, this.n - this.base))),
+      y: head.y.concat(Array.from(this.ys.subarray(from, this.n - this.base))),
     };
   }
 
@@ -85,20 +125,45 @@ export class Series {
       this.sent = this.n;
       return { rebuild: true, ...this.plotted() };
     }
-    const x = Array.from(this.xs.subarray(this.sent, this.n));
-    const y = Array.from(this.ys.subarray(this.sent, this.n));
+    const x = Array.from(this.xs.subarray(this.sent - this.base, this.n - this.base));
+    const y = Array.from(this.ys.subarray(this.sent - this.base, this.n - this.base));
     this.sent = this.n;
     return { rebuild: false, x, y };
   }
 
+  /** Past → ≤ max/2 points; the newest max/4 stay raw, so the tip is always the latest point. The head
+   *  is what minMaxBuckets(every point, 0, end, k) would give, built from the head as it was (its
+   *  buckets merged in pairs when k doubles) and the raw points since: a compaction costs what the
+   *  plot holds, not what the run has pushed (a run at full speed pushes ~800 points a second, and
+   *  each compaction went over all of them), and the raw points in the head are let go. */
   compactIfNeeded() {
     const max = this.maxPoints;
-    if (this.head.x.length + (this.n - this.headEnd) <= max) return false;
-    // past → ≤ max/2 points; the newest max/4 stay raw, so the tip is always the latest point
+    if (this.headCount + (this.n - this.headEnd) <= max) return false;
     const end = this.n - Math.floor(max / 4);
-    while (2 * Math.ceil(end / this.k) > max / 2) this.k *= 2;
-    this.head = minMaxBuckets(this.xs, this.ys, 0, end, this.k);
-    if (this.head.x[0] !== this.xs[0]) { this.head.x.unshift(this.xs[0]); this.head.y.unshift(this.ys[0]); }
+    let k = this.k;
+    while (2 * Math.ceil(end / k) > max / 2) k *= 2;
+    if (k !== this.k) {
+      const merged = [];
+      for (const bucket of this.buckets) append(merged, [{ ...bucket, b: Math.floor(bucket.b * this.k / k) }]);
+      this.buckets = merged;
+      this.k = k;
+    }
+    const fresh = [];
+    for (let i = this.headEnd; i < end; i++) {
+      const at = i - this.base, b = Math.floor(i / k), x = this.xs[at], y = this.ys[at];
+      const last = fresh.at(-1);
+      if (last?.b !== b) fresh.push(bucketOf(b, i, x, y));
+      else {
+        if (y < last.lo[2]) last.lo = [i, x, y];
+        if (y > last.hi[2]) last.hi = [i, x, y];
+      }
+    }
+    append(this.buckets, fresh);
+    this.headCount = this.headPoints().x.length;
+    // the raw points now in the head are not needed again: the tail moves to the front
+    this.xs.copyWithin(0, end - this.base, this.n - this.base);
+    this.ys.copyWithin(0, end - this.base, this.n - this.base);
+    this.base = end;
     this.headEnd = end;
     this.stale = true;
     return true;

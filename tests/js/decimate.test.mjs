@@ -66,6 +66,37 @@ test('streaming one point per frame: the trace built from drains always equals p
   assert.ok(rebuilds < 20_000 / 3 / 10, `${rebuilds} rebuilds`);  // mostly cheap appends
 });
 
+test('compaction keeps only what the plot needs, and plots what minMaxBuckets over every point would', () => {
+  // the oracle: the head recomputed from every point pushed, with the series' own k and boundary
+  const reference = (xs, ys, s) => {
+    const head = minMaxBuckets(xs, ys, 0, s.headEnd, s.k);
+    if (head.x.length && head.x[0] !== xs[0]) { head.x.unshift(xs[0]); head.y.unshift(ys[0]); }
+    return { x: head.x.concat(xs.slice(s.headEnd)), y: head.y.concat(ys.slice(s.headEnd)) };
+  };
+  let seed = 11;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (const max of [16, 100, 1000]) {
+    const s = new Series(max);
+    const xs = [], ys = [];
+    let compactions = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const y = Math.round(rand() * 20) / 4 + (i % 997 === 0 ? 50 : 0);  // ties, and spikes
+      s.push(i, y); xs.push(i); ys.push(y);
+      if (rand() < 0.3) {
+        const d = s.drain();
+        if (d.rebuild) {
+          compactions++;
+          assert.deepEqual(d, { rebuild: true, ...reference(xs, ys, s) }, `max ${max}, after ${i + 1} points`);
+        }
+      }
+    }
+    assert.ok(compactions > 10, `${compactions} compactions`);
+    assert.deepEqual(s.plotted(), reference(xs, ys, s));
+    assert.ok(s.plotted().x.length <= max);
+    assert.ok(s.xs.length <= Math.max(256, 4 * max), `the raw points kept: ${s.xs.length} for ${xs.length} pushed`);
+  }
+});
+
 test('clear() starts over with a rebuild', () => {
   const s = new Series(100);
   s.push(0, 1); s.drain();
