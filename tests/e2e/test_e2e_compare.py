@@ -198,9 +198,9 @@ def test_race_play_pause_step_reset(race: Page, api: httpx.Client, facts: dict[s
     traces = page.evaluate("() => document.querySelector('#curves .js-plotly-plot').data"
                            ".map((t) => [t.name, t.x.length])")
     assert [t[0] for t in traces] == labels
-    wait_until(page, lambda: all(n >= 2 for n in (t[1] for t in page.evaluate(
-        "() => document.querySelector('#curves .js-plotly-plot').data.map((t) => [t.name, t.x.length])"))),
-        "every curve to grow")
+    wait_until(page, lambda: (n := page.evaluate(
+        "() => document.querySelector('#curves .nnp-chart-curves canvas')?.painted?.map((t) => t.x.length)"))
+        and len(n) == 4 and min(n) >= 2, "every curve to grow on the canvas")
     # a page that stalls gets the newest frame, not every one: the epochs the stream skipped meanwhile
     # come from the comparison's history?since= (checked once paused: every epoch on every curve)
     page.evaluate("() => { const t0 = performance.now(); while (performance.now() - t0 < 1500); }")
@@ -223,8 +223,8 @@ def test_race_play_pause_step_reset(race: Page, api: httpx.Client, facts: dict[s
     assert {v["step"] for v in variant_sessions(api, cid)} == {step}, "the step moved after pause"
     assert attr(page, "data-step") == str(step) and attr(page, "data-status") == "idle"
     epochs = list(range(vs[0]["epoch"] + 1))
-    wait_until(page, lambda: page.evaluate("() => document.querySelector('#curves .js-plotly-plot').data"
-                                           ".map((t) => t.x)") == [epochs] * 4,
+    wait_until(page, lambda: page.evaluate("() => document.querySelector('#curves .nnp-chart-curves canvas')"
+                                           ".painted?.map((t) => t.x)") == [epochs] * 4,
                f"epochs 0…{epochs[-1]} on every curve, none bridged by a straight line")
 
     # +1: exactly one epoch for every variant

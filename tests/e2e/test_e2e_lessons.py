@@ -170,9 +170,10 @@ def wait_cards(page: Page, api: httpx.Client, name: str) -> dict[str, Any]:
 
 
 def whole_run(page: Page, chart: str, epoch: int, traces: int) -> bool:
-    """The chart has `traces` curves, each from epoch ≤ 1 to `epoch` (a long run is thinned to 1000 points)."""
-    spans = page.locator(f"{chart} .nnp-chart-plot").evaluate(
-        "d => (d.data || []).filter(t => t.x && t.x.length).map(t => [t.x.length, t.x[0], t.x.at(-1)])")
+    """The chart paints `traces` curves, each from epoch ≤ 1 to `epoch` (a long run is thinned to 1000
+    points): the lines its canvas painted last (Plotly has their last points only)."""
+    spans = page.locator(f"{chart} .nnp-chart-curves canvas").evaluate(
+        "c => (c.painted || []).filter(t => t.x && t.x.length).map(t => [t.x.length, t.x[0], t.x.at(-1)])")
     return len(spans) == traces and all(first <= 1 and last == epoch and n >= min(epoch, 500)
                                         for n, first, last in spans)
 
@@ -321,8 +322,8 @@ def test_a_follower_sees_the_epoch_and_the_gradients_and_a_fork_reads_right_at_o
         wait_until(student, lambda: frames_shown(student) >= 3, "the follower's frames")
         assert on_screen(student, "#transport .epoch-value")
         wait_until(student, lambda: shown_epoch(student) >= 20, "the follower's epoch counter")
-        wait_until(student, lambda: min(student.locator("#grad-chart .nnp-chart-plot").evaluate(
-            "d => (d.data || []).map(t => t.x.length)") or [0]) >= 20, "the follower's gradient chart")
+        wait_until(student, lambda: min(student.locator("#grad-chart .nnp-chart-curves canvas").evaluate(
+            "c => (c.painted || []).map(t => t.x.length)") or [0]) >= 20, "the follower's gradient chart")
         teacher.locator("#transport button.play").click()
         wait_until(teacher, lambda: api.get(f"sessions/{sid}").json()["status"] == "idle", "the teacher's pause")
         at = api.get(f"sessions/{sid}").json()["epoch"]

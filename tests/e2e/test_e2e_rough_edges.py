@@ -173,12 +173,15 @@ def test_gradient_chart_shows_zero_as_dead_and_goes_on(page: Page, server_url: s
     wait_until(page, lambda: session(api, sid)["epoch"] >= 8, "8 epochs")
     norms = [g for g in history(api, sid)["grad_norms"] if g]
     assert norms and all(v == 0 for g in norms for v in g), "not every gradient is zero"
-    chart = page.locator("#grad-chart .nnp-chart-plot")
+    chart = page.locator("#grad-chart")
 
     def charted() -> tuple[float, list[str], set[float]]:
-        # nothing yet until the chart's first (deferred, budgeted) Plotly draw: then no epoch is charted
-        d = chart.evaluate("(e) => e.data?.length && e._fullLayout ? ({x: e.data.map((t) => Math.max(...t.x)),"
-                           " y: e.data.flatMap((t) => [...t.y]), text: e._fullLayout.yaxis.ticktext ?? []}) : null")
+        # nothing yet until the chart's first (deferred, budgeted) paint: then no epoch is charted. The
+        # curves' canvas keeps the lines it painted (Plotly has their last points only)
+        d = chart.evaluate("(e) => { const c = e.querySelector('.nnp-chart-curves canvas'),"
+                           " p = e.querySelector('.nnp-chart-plot'); return c?.painted?.length && p._fullLayout ?"
+                           " ({x: c.painted.map((t) => Math.max(...t.x)), y: c.painted.flatMap((t) => [...t.y]),"
+                           " text: p._fullLayout.yaxis.ticktext ?? []}) : null; }")
         return (min(d["x"]), d["text"], set(d["y"])) if d else (float("-inf"), [], set())
 
     wait_until(page, lambda: charted()[0] >= 5, "the gradient chart to draw the zeros")
@@ -195,8 +198,8 @@ CURVE_AT_LAST_POINT = """(el) => {
   const div = el.querySelector('.nnp-chart-plot');
   const canvas = el.querySelector('.nnp-chart-curves canvas');
   const full = div._fullLayout;
-  if (!div.data?.[0]?.x.length || !full?.xaxis || !canvas?.width) return null;
-  const t = div.data[0];
+  if (!canvas?.painted?.[0]?.x.length || !full?.xaxis || !canvas?.width) return null;
+  const t = canvas.painted[0];  // the lines the canvas painted last (Plotly has their last points only)
   const k = t.x.length - 1;
   const s = canvas.width / full.xaxis._length;
   const px = Math.round(full.xaxis.c2p(t.x[k]) * s), py = Math.round(full.yaxis.c2p(t.y[k]) * s);

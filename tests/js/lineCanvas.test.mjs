@@ -185,7 +185,7 @@ const spec = (extra = {}) => ({
   ...extra,
 });
 
-test("canvas mode: points within the axes' ranges are painted and kept in div.data, with no Plotly redraw", () => {
+test("canvas mode: points within the axes' ranges are painted, with no Plotly redraw; Plotly holds them all only under the pointer", () => {
   const f = canvasEnv();
   const chart = createSeriesChart(element(), spec(), f.env);
   chart.setLines(2);
@@ -206,7 +206,7 @@ test("canvas mode: points within the axes' ranges are painted and kept in div.da
   chart.changed();
   f.flush();
   assert.equal(f.calls.length, 2, "within both ranges: the canvas only");
-  assert.deepEqual(f.div.data.map((t) => t.x), [[1, 1.2, 1.6], [1, 1.6]], "div.data holds every point");
+  assert.deepEqual(f.div.data.map((t) => t.x), [[1], [1]], "Plotly has each line's last point of its draw: its legend");
   assert.ok(f.calls.every((c) => c.kind !== "extend"), "never extendTraces");
   assert.deepEqual(f.rec.strokes.map((s) => s.path.length), [3, 2]);
   const [px, py, pen] = f.rec.strokes[1].path.at(-1);
@@ -215,6 +215,18 @@ test("canvas mode: points within the axes' ranges are painted and kept in div.da
   f.flush();
   assert.equal(f.calls.at(-1).kind, "react");
   assert.deepEqual(f.calls.at(-1).layout.xaxis.range, [0, 2], "the range the axes moved to");
+  assert.deepEqual(f.div.data.map((t) => t.x), [[1, 1.2, 1.6], [1, 1.6]], "under the pointer: every point, for the hover");
+  f.listeners.pointerleave();
+  f.tick(X_AGAIN_MS);
+  chart.line(0).push(2.5, 0.3);  // past the x axis' end, the pointer gone: a redraw with the last points,
+  chart.changed();               // not a move of the axes under every point
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "react");
+  assert.deepEqual(f.div.data.map((t) => t.x), [[2.5], [1.6]]);
+  chart.line(0).push(3.5, 0.3);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "relayout", "then the axes move as before");
 });
 
 test("canvas mode: a compaction replaces the traces' arrays without a redraw; the pointer over the chart redraws", () => {
@@ -229,9 +241,8 @@ test("canvas mode: a compaction replaces the traces' arrays without a redraw; th
   chart.changed();
   f.flush();
   assert.equal(f.calls.length, reacts, "a compacted series is no reason for Plotly to draw");
-  assert.ok(f.div.data[0].x.length <= 16 && f.div.data[0].x.at(-1) === 11);
   const path = f.rec.strokes[0].path, xa = f.div._fullLayout.xaxis;
-  assert.ok(path.length <= f.div.data[0].x.length && path.at(-1)[0] === xa.c2p(11), "the canvas draws the compacted series");
+  assert.ok(path.length <= 16 && path.at(-1)[0] === xa.c2p(11), "the canvas draws the compacted series");
   f.listeners.pointerenter();
   chart.line(0).push(11.5, 0.02);
   chart.changed();

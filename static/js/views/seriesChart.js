@@ -95,6 +95,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let ranges = { x: null, y: null };
   let hovering = false;
   let sinceReact = false;  // points drawn on the canvas only: Plotly's hover does not know them yet
+  let plotlyHasData = false;  // the last react gave Plotly every point (the pointer was over the chart)
   let listening = false;
   // counters on the chart's element (browser tests): Plotly draws (react, extendTraces), canvas paints
   const count = (key) => { if (el.dataset) el.dataset[key] = String(Number(el.dataset[key] ?? 0) + 1); };
@@ -161,6 +162,9 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     if (paints === before) paint();  // unless Plotly's plotly_afterplot painted the canvas already
   }
 
+  /** A line's data with its last point only (every field: x, y, text…): its legend entry in Plotly. */
+  const lastPoint = (d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Array.isArray(v) ? v.slice(-1) : v]));
+
   /** Paints every visible trace on the canvas, over the plotting area of the last Plotly draw. */
   function paint() {
     const full = div._fullLayout;
@@ -181,6 +185,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
       .filter(({ t, d, full: f }) => d && (f ? f.visible === true : t.visible !== false));
     count('curvesPainted');
     paints++;
+    curves.canvas.painted = shown.map(({ d }) => d);  // what it shows, for a test to read (Plotly has the last points)
     strokeLines(g, shown.map(({ t, d }) => ({ x: d.x, y: d.y, color: t.line?.color ?? '#444', width: t.line?.width ?? 2,
                                               dash: t.line?.dash, yAxis: t.yaxis ?? 'y' })),
                 { x: xa, y: { y: ya, y2: full.yaxis2 } }, 1 / dpr);
@@ -192,16 +197,20 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     const empty = shown.every((s) => s.length === 0);
     drawnEmpty = empty;
     plotted = shown.map((s) => points(s.plotted()));
-    const traces = spec.traces(plotted);
     fitsFor = spec.fits?.() ?? '';
     const layout = spec.layout({ axis, empty, log });
     count('plotlyDraws');
     if (!curves) {
-      P.react(div, traces, layout, baseConfig);
+      P.react(div, spec.traces(plotted), layout, baseConfig);
       return;
     }
-    drawnTraces = traces;
-    P.react(div, traces, rangedLayout(layout), baseConfig);
+    // Plotly gets every point only while the pointer is over the chart (its hover reads them); else
+    // each line's last point, enough for its legend entry. Plotly builds an svg path of every point of
+    // every trace at each react and relayout, under a canvas that draws them anyway: at full speed the
+    // gradient chart's 7 × ~1,000 points made an axis move ~20 ms here, 4× that throttled.
+    plotlyHasData = hovering;
+    drawnTraces = spec.traces(hovering ? plotted : plotted.map(lastPoint));
+    P.react(div, drawnTraces, rangedLayout(layout), baseConfig);
     if (!listening && div.on) { listening = true; div.on('plotly_afterplot', paint); }  // a resize moves the plotting area
     paint();
   }
@@ -215,7 +224,6 @@ export function createSeriesChart(el, spec, env = browserEnv) {
       const { rebuild, ...fields } = points(c);
       if (rebuild || c.rebuild) {
         plotted[i] = fields;
-        Object.assign(drawnTraces[i], fields);  // the object Plotly holds as div.data[i]
         return;
       }
       for (const [field, values] of Object.entries(fields)) {
@@ -231,7 +239,10 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     const want = wantedRanges();
     const yLeft = !yOwn && want.y && !holds(ranges.y, want.ys.lo, want.ys.hi, yLog);
     if (!holds(ranges.x, want.xs.lo, want.xs.hi) || yLeft) {
-      moveAxes(P);
+      // Plotly still has every point from a hover: a react with the last points costs less than
+      // moving the axes under all of them
+      if (plotlyHasData && !hovering) react(P, shown, axis);
+      else moveAxes(P);
       return;
     }
     paint();
@@ -271,7 +282,9 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   if (curves) {
     div.addEventListener?.('pointerenter', () => {
       hovering = true;
-      if (sinceReact) { needsReact = true; draw(); }  // a paused run: hover shows its last epochs too
+      // Plotly has only the lines' last points, or not the epochs drawn since (a paused run): its hover
+      // needs them all
+      if (!plotlyHasData || sinceReact) { needsReact = true; draw(); }
     });
     div.addEventListener?.('pointerleave', () => { hovering = false; });
   }
