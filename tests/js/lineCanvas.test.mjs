@@ -263,6 +263,46 @@ test("canvas mode: a compaction replaces the traces' arrays without a redraw; th
   assert.equal(f.calls.length, reacts + 2, "nothing new since: no redraw");
 });
 
+test("canvas mode: new ticks alone are a relayout of the ticks, not a full redraw; a cap of its own is a redraw", () => {
+  const f = canvasEnv();
+  // ticks at the data's whole tenths, as the gradient chart's decades follow its norms
+  let cap = null;
+  const chart = createSeriesChart(element(), spec({
+    axis: (lines) => {
+      const hi = Math.max(...lines.map((l) => l.hi));
+      return cap ? { range: [0, cap] } : { tickvals: [0, Math.ceil(hi * 10) / 10] };
+    },
+  }), f.env);
+  chart.setLines(1);
+  chart.line(0).push(1, 0.31);
+  f.flush();
+  const painted = () => f.rec.strokes[0]?.path.length;
+  assert.equal(f.calls.at(-1).kind, "react");
+  chart.line(0).push(1.2, 0.36);  // within the y range [0, 0.5], ticks [0, 0.4] as before: the canvas only
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.length, 1);
+  chart.line(0).push(1.3, 0.45);  // ticks now [0, 0.5]
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.length, 2);
+  assert.equal(f.calls[1].kind, "relayout");
+  assert.deepEqual(f.calls[1].update["yaxis.tickvals"], [0, 0.5]);
+  assert.equal(painted(), 3, "and the canvas painted every point");
+  cap = 0.4;  // a range the description sets itself (the comparison's cap): a full redraw
+  chart.line(0).push(1.4, 0.45);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "react");
+  cap = null;
+  f.listeners.pointerenter();  // under the pointer Plotly needs every point: new ticks are a redraw too
+  f.flush();
+  chart.line(0).push(1.45, 0.55);
+  chart.changed();
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "react");
+});
+
 test("canvas mode: an x axis that moved a moment ago moves to twice what it needs (a run at full speed)", () => {
   const f = canvasEnv();
   const chart = createSeriesChart(element(), spec(), f.env);
