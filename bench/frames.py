@@ -252,13 +252,21 @@ def _own_cpu_seconds() -> float:
     return t.user + t.system
 
 
+_BESIDE: set[int] = set()  # pids of --busy loops: this process's children, not the browser
+
+
+def _browser_cpu_seconds(server_pid: int | None) -> float:
+    """CPU seconds so far of the browser: this process's descendants (Chromium, Playwright's driver)
+    without this process's own, the server's tree or the busy loops."""
+    others = (tree_cpu_seconds(server_pid) if server_pid is not None else 0.0) + sum(map(tree_cpu_seconds, _BESIDE))
+    return tree_cpu_seconds(os.getpid()) - _own_cpu_seconds() - others
+
+
 def _cpu_split(server_pid: int | None) -> tuple[float, float] | None:
-    """CPU seconds so far of (the server's tree, the browser): the browser is this process's other
-    descendants (Chromium, Playwright's driver), without this process's own."""
+    """CPU seconds so far of (the server's tree, the browser: _browser_cpu_seconds)."""
     if server_pid is None:
         return None
-    server = tree_cpu_seconds(server_pid)
-    return server, tree_cpu_seconds(os.getpid()) - server - _own_cpu_seconds()
+    return tree_cpu_seconds(server_pid), _browser_cpu_seconds(server_pid)
 
 
 def measure_cell(ctx: BrowserContext, base: str, net: str, speed: str, throttle: float, seconds: float,
@@ -333,12 +341,14 @@ def speed_query(speed: str) -> str:
 def busy_loops(n: int) -> Any:
     """`n` processes that spin a core each while the block runs (another program on the machine)."""
     procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    _BESIDE.update(p.pid for p in procs)
     try:
         yield procs
     finally:
         for proc in procs:
             proc.kill()
             proc.wait()
+        _BESIDE.difference_update(p.pid for p in procs)
 
 
 YIELD_NICE = 19  # --server-yields: the server's autogroup's nice (lowest priority)
@@ -350,15 +360,30 @@ def server_priority(pid: int, nice: int) -> Any:
     runs, then back at 0. The kernel shares the CPU between autogroups (sessions) before threads, so
     `nice` on a thread does not reach Chromium's; an autogroup's nice does (Linux, kernel.sched_autogroup_enabled)."""
     path = Path(f"/proc/{pid}/autogroup")
-    path.write_text(str(nice))
+    was = int(path.read_text().rsplit("nice", 1)[1])
+    _set_autogroup_nice(path, nice)
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            path.write_text("0")
+        _set_autogroup_nice(path, was)
 
 
-def throttle_cost(ctx: BrowserContext, base: str, throttle: float, seconds: float = 3.0) -> float:
+def _set_autogroup_nice(path: Path, nice: int, tries: int = 20) -> None:
+    """Write an autogroup's nice. The kernel refuses a change within 100 ms of the last one (EAGAIN)
+    unless the writer has CAP_SYS_ADMIN: try again a little later; a priority that cannot be put back
+    is an error, not a silently mislabelled table."""
+    for attempt in range(tries):
+        try:
+            path.write_text(str(nice))
+            return
+        except BlockingIOError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
+def throttle_cost(ctx: BrowserContext, base: str, throttle: float, server_pid: int | None = None,
+                  seconds: float = 3.0) -> float:
     """Cores the browser takes for an idle page (loaded, not training) under `throttle`: at 1× about
     nothing; what it takes more under a throttle is the throttle's own spinning."""
     page = ctx.new_page()
@@ -367,9 +392,9 @@ def throttle_cost(ctx: BrowserContext, base: str, throttle: float, seconds: floa
         cdp = page.context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
         page.wait_for_timeout(1000)
-        cpu0, t0 = tree_cpu_seconds(os.getpid()) - _own_cpu_seconds(), time.perf_counter()
+        cpu0, t0 = _browser_cpu_seconds(server_pid), time.perf_counter()
         page.wait_for_timeout(seconds * 1000)
-        cpu1, t1 = tree_cpu_seconds(os.getpid()) - _own_cpu_seconds(), time.perf_counter()
+        cpu1, t1 = _browser_cpu_seconds(server_pid), time.perf_counter()
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
         return (cpu1 - cpu0) / (t1 - t0)
     finally:
@@ -390,7 +415,7 @@ def run_matrix(base: str, seconds: float, nets: tuple[str, ...] = tuple(NETS),
         try:
             ctx = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
             for throttle in throttles:
-                idle[throttle] = throttle_cost(ctx, base, throttle)
+                idle[throttle] = throttle_cost(ctx, base, throttle, server_pid)
                 for net in nets:
                     for speed in speeds:
                         cells.append(measure_cell(ctx, base, net, speed, throttle, seconds, profile, server_pid))

@@ -164,6 +164,7 @@ export const drawStats = {};
 
 let heavyFrame = -1;  // the animation frame (its timestamp) in which a chart last redrew
 const DISPLAY_FRAME_MS = 1000 / 60;  // a frame that took no longer than one display frame cost nothing extra
+const LONGEST_FRAME_MS = 500;  // the longest a heavy draw's frame is taken to have cost (4× throttled: ~150 ms)
 
 /** The main thread's share the heavy draws may take together. A heavy draw that took d ms is
  *  followed by no other for d / share ms: on a fast machine (~10 ms a chart) that is under the
@@ -211,7 +212,9 @@ export function everyFrame(draw, name = 'draw', { minInterval = 0, heavy = false
       // laid out and painted) is in its frame but not in its script time: the gradient chart's paint
       // at full speed was 4 ms of script and 6 ms of raster. The next frame's start says how long this
       // one took; all of it beyond a display frame counts against the budget too.
-      requestAnimationFrame((next) => heavyTurns.spent(now, next - now - DISPLAY_FRAME_MS));
+      // (a next frame later than LONGEST_FRAME_MS is a hidden tab or a sleeping laptop, not work:
+      // five minutes away would otherwise hold the charts for twenty)
+      requestAnimationFrame((next) => heavyTurns.spent(now, Math.min(next - now, LONGEST_FRAME_MS) - DISPLAY_FRAME_MS));
     }
   }
   return function schedule() {

@@ -171,7 +171,8 @@ def wait_cards(page: Page, api: httpx.Client, name: str) -> dict[str, Any]:
 
 def whole_run(page: Page, chart: str, epoch: int, traces: int) -> bool:
     """The chart paints `traces` curves, each from epoch ≤ 1 to `epoch` (a long run is thinned to 1000
-    points): the lines its canvas painted last (Plotly has their last points only)."""
+    points): the lines its canvas painted last (Plotly has their last points only), the visible ones
+    (the loss chart's four with its accuracy shown, as by default)."""
     spans = page.locator(f"{chart} .nnp-chart-curves canvas").evaluate(
         "c => (c.painted || []).filter(t => t.x && t.x.length).map(t => [t.x.length, t.x[0], t.x.at(-1)])")
     return len(spans) == traces and all(first <= 1 and last == epoch and n >= min(epoch, 500)

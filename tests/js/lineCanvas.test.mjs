@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createGradChart } from "../../static/js/views/gradChart.js";
+import { createGradChart, DEAD_LABEL, zeroRow } from "../../static/js/views/gradChart.js";
 import { columnPen, dashPattern, extent, holds, niceUp, steppedRange, strokeLines } from "../../static/js/views/lineCanvas.js";
 import { createLossChart } from "../../static/js/views/lossChart.js";
 import { createSeriesChart, X_AGAIN_MS } from "../../static/js/views/seriesChart.js";
@@ -140,13 +140,14 @@ test("columnPen: a sparse line keeps every point; a lift starts a new piece in t
 function canvasEnv() {
   const calls = [];
   const rec = recorder();
+  const canvas = { width: 0, height: 0, getContext: () => rec.ctx };
   let pending = null;
   let clock = 0;
   const listeners = {};
   const div = { addEventListener: (type, fn) => { listeners[type] = fn; } };
   const env = {
     mount: () => div,
-    overlay: () => ({ box: { style: {} }, canvas: { width: 0, height: 0, getContext: () => rec.ctx }, dpr: () => 1 }),
+    overlay: () => ({ box: { style: {} }, canvas, dpr: () => 1 }),
     now: () => clock,
     plotly: () => ({
       react(gd, data, layout) {
@@ -174,7 +175,7 @@ function canvasEnv() {
   const flush = () => { const d = pending; pending = null; d?.(); };
   /** The x range of the last Plotly draw: a react's layout, or a relayout's update. */
   const xRange = () => { const c = calls.at(-1); return c.kind === "relayout" ? c.update["xaxis.range"] : c.layout.xaxis.range; };
-  return { env, div, calls, rec, flush, listeners, xRange, tick: (ms) => { clock += ms; } };
+  return { env, div, calls, rec, canvas, flush, listeners, xRange, tick: (ms) => { clock += ms; } };
 }
 
 const element = () => ({ hidden: false, classList: { add() {} } });
@@ -301,6 +302,27 @@ test("canvas mode: new ticks alone are a relayout of the ticks, not a full redra
   chart.changed();
   f.flush();
   assert.equal(f.calls.at(-1).kind, "react");
+});
+
+test("the gradient chart on its canvas: zeros come by a relayout of the ticks and are painted on their row", () => {
+  const f = canvasEnv();
+  const chart = createGradChart(element(), { env: f.env });
+  chart.reset({ epoch: [1, 2, 3], grad_norms: [[0.5, 0.02], [0.4, 0.03], [0.3, 0.02]] });
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "react");
+  chart.append(4, [0, 0.03]);  // every unit of layer 1 dead
+  f.flush();
+  const last = f.calls.at(-1);
+  assert.equal(last.kind, "relayout", "the zero row's tick alone: no full redraw");
+  assert.equal(last.update["yaxis.ticktext"][0], DEAD_LABEL);
+  assert.equal(last.update["yaxis.tickvals"][0], zeroRow(0.02));
+  assert.deepEqual(f.canvas.painted[0].y, [0.5, 0.4, 0.3, zeroRow(0.02)], "the zero painted on its row");
+  assert.deepEqual(f.canvas.painted[0].text, ["0.5", "0.4", "0.3", DEAD_LABEL], "labelled for the next hover");
+  f.listeners.pointerenter();  // the hover: Plotly gets every point, labelled
+  f.flush();
+  assert.equal(f.calls.at(-1).kind, "react");
+  assert.equal(f.calls.at(-1).data[0].hovertemplate, "%{text}");
+  assert.deepEqual(f.div.data[0].text, ["0.5", "0.4", "0.3", DEAD_LABEL]);
 });
 
 test("canvas mode: an x axis that moved a moment ago moves to twice what it needs (a run at full speed)", () => {

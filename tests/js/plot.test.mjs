@@ -120,6 +120,18 @@ test("a heavy draw's whole frame counts against the budget, not only its script:
     frames.tick();
     assert.equal(timers.length, n, 'no wait after a heavy draw whose frame was short');
     assert.equal(drawStats['test-after-fast'].count, 1);
+    frames.tick();  // the third draw's frame: short
+    const before = everyFrame(() => {}, 'test-before-hidden', { heavy: true });
+    frames.tick(10000);
+    before();
+    frames.tick();
+    frames.tick(5 * 60_000);  // the tab hidden for five minutes: no animation frame meanwhile
+    const after = everyFrame(() => {}, 'test-after-hidden', { heavy: true });
+    after();
+    frames.tick();
+    assert.equal(drawStats['test-before-hidden'].count, 1);
+    assert.equal(drawStats['test-after-hidden']?.count ?? 0, 1,
+                 `a hidden tab's five minutes held the charts: a wait of ${timers.at(-1)} ms`);
   } finally {
     globalThis.setTimeout = realSetTimeout;
     performance.now = realNow;

@@ -8,7 +8,7 @@
 // Plotly.react every frame; a Plotly redraw of ~500 markers cost 40–60 ms a "Show test data" click).
 import { autoResize, baseConfig, baseLayout, classColors, cornerSafe, divergingScale, everyFrame, lineWidth, markerSize,
          overlayCanvas, plotArea, plotly, symbol, toData } from '../plot.js';
-import { boundaryLines, contourLines, simplify } from './contour.js';
+import { boundaryLines, levelLines } from './contour.js';
 import { classLUTs, divergingLUT, outputSize, paintOutput } from './paint.js';
 import { darker, drawMarkers, markerList, nearestMarker, OUTLINE } from './points.js';
 
@@ -119,10 +119,7 @@ export function createBoundaryView(el, opts = {}) {
   /** The ŷ = 0.5 line (binary maps) or a shown map's level line as polylines in data coordinates,
    *  simplified to `tolerance` (data units); [] when there is none. */
   function linePolylines(tolerance = 0) {
-    if (map) {
-      const [rows, cols] = map.grid.shape;
-      return contourLines(map.grid.values, rows, cols, extent, map.level).map((l) => simplify(l, tolerance));
-    }
+    if (map) return levelLines(map.grid, extent, map.level, tolerance);
     return (output && boundaryLines(output, extent, tolerance)) || [];
   }
 
@@ -317,6 +314,8 @@ export function createBoundaryView(el, opts = {}) {
     if (key === placed) return;
     placed = key;
     area = a;
+    lineDirty = true;  // simplified and rounded for the old size: again for this one
+    drawLine();
     Object.assign(dotBox.style, at);
     paintDots();
     Object.assign(lineSvg.style, at);

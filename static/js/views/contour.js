@@ -118,9 +118,14 @@ export function simplify(line, tolerance) {
   return out;
 }
 
-/** The binary output's ŷ = 0.5 line as polylines, each simplified to `tolerance` (data units). */
+/** A decoded grid's ({shape, values}) polylines at `level`, each simplified to `tolerance` (data units). */
+export function levelLines(grid, extent, level, tolerance = 0) {
+  const [rows, cols] = grid.shape;
+  return contourLines(grid.values, rows, cols, extent, level).map((l) => simplify(l, tolerance));
+}
+
+/** The binary output's ŷ = 0.5 line as polylines (levelLines); null for other kinds. */
 export function boundaryLines(out, extent, tolerance = 0) {
   if (!out || out.kind !== 'binary') return null;
-  const [rows, cols] = out.p.shape;
-  return contourLines(out.p.values, rows, cols, extent, 0.5).map((l) => simplify(l, tolerance));
+  return levelLines(out.p, extent, 0.5, tolerance);
 }

@@ -86,8 +86,9 @@ export function createGradChart(el, opts = {}) {
 
   const chart = createSeriesChart(el, {
     name: 'gradChart', minInterval: opts.minInterval ?? MIN_INTERVAL, maxPoints: opts.maxPoints, canvas: true,
-    // the ticks follow the norms' range and the zero row moves with it: a change of ticks is a full
-    // redraw, which puts the zeros at their new row
+    // the ticks follow the norms' range and the zero row moves with it: a change of ticks takes the
+    // lines in full again (a react, or on the canvas a relayout of the ticks), which puts the zeros at
+    // their new row
     axis: (lines) => gradTicks(lowest, rangeOf(lines).hi, zeros, room()),
     // hover labels as Plotly formats y, unless some norm is 0 (its row is a stand-in value): then a
     // label a point — ~1,000 strings a line rebuilt at every compaction, 4 times a second at full speed

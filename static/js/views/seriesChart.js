@@ -3,9 +3,10 @@
 // bounded points a trace however long the run) and the drawing: points pushed since the last draw go
 // to Plotly.extendTraces, or, in canvas mode (`spec.canvas`: the playground's charts, the comparison's
 // curves), onto a canvas over the plot (lineCanvas.js), Plotly moving the axes (Plotly.relayout of
-// their ranges) only when the data leaves their stepped ranges; a compaction (Plotly mode), a new axis
-// (log ticks, a capped range), the pointer over the chart or a chart that asked for it gets a full
-// Plotly.react. Draws are scheduled with plot.js `everyFrame` as heavy draws, at
+// their ranges, or of new y ticks) only when the data leaves their stepped ranges and holding each
+// line's last point for its legend unless the pointer is over the chart; a compaction (Plotly mode), a
+// new axis (a capped range; in Plotly mode new log ticks too), the pointer over the chart or a chart
+// that asked for it gets a full Plotly.react. Draws are scheduled with plot.js `everyFrame` as heavy draws, at
 // most one per animation frame and one per `minInterval`: a chart redrawn 4–7× a second looks live,
 // and the other views' drawing keeps the frames in between.
 //
@@ -13,7 +14,8 @@
 // Plotly draws; `shown(lines)` picks the Series on show, in trace order (the comparison shows one of
 // two metrics); `points({x, y})` turns a Series' points into a trace's data fields (the gradient
 // chart's zero row); `axis(lines, log)` is the data-dependent part of the axis — when it changes, the
-// chart is redrawn in full (default: log ticks over the shown lines while the axis is logarithmic).
+// chart is redrawn in full, or in canvas mode its y ticks relaid out (`retick`) if that is all that
+// changed (default: log ticks over the shown lines while the axis is logarithmic).
 //
 // The DOM, Plotly, the scheduler, the overlay canvas and the clock come in `env`, so `node --test` drives
 // the engine and the charts with recording stand-ins (tests/js/seriesChart.test.mjs, lineCanvas.test.mjs).
@@ -92,8 +94,9 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let hidden = false;
   let needsReact = true;
   let axisKey = '';
-  // canvas mode: what the last Plotly.react drew (the traces hold `plotted`'s arrays, which new points
-  // are pushed onto, so the chart's div.data stays the whole picture), and the axes' stepped ranges
+  // canvas mode: the lines as the canvas paints them (`plotted`, which new points are pushed onto), the
+  // traces of the last Plotly.react (`drawnTraces`: every point while the pointer was over the chart,
+  // else each line's last point), and the axes' stepped ranges
   let plotted = [];
   let drawnTraces = [];
   let ranges = { x: null, y: null };
@@ -232,8 +235,8 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     paint();
   }
 
-  /** Canvas mode, nothing else changed: new points go onto the traces' arrays (a compacted series
-   *  replaces them) and onto the canvas; Plotly redraws only when they leave the axes' ranges or the
+  /** Canvas mode, nothing else changed: new points go onto the canvas's lines (`plotted`; a compacted
+   *  series replaces them) and are painted; Plotly draws only when they leave the axes' ranges or the
    *  pointer is over the chart (its hover reads the points of its last draw). */
   function append(P, shown, changes, axis) {
     changes.forEach((c, i) => {
@@ -276,7 +279,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     const before = lastAxis;
     axisKey = key;
     lastAxis = axis;
-    if (axisMoved && curves && !needsReact && !drawnEmpty && !hovering && ticksOnly(before, axis)
+    if (axisMoved && curves && !needsReact && !drawnEmpty && !hovering && !plotlyHasData && ticksOnly(before, axis)
         && shown.some((s) => s.length > 0)) {
       retick(P, shown, before, axis);
       return;
@@ -310,7 +313,9 @@ export function createSeriesChart(el, spec, env = browserEnv) {
       // needs them all
       if (!plotlyHasData || sinceReact) { needsReact = true; draw(); }
     });
-    div.addEventListener?.('pointerleave', () => { hovering = false; });
+    // a mouse leaving ends the hover; a tap's pointerleave comes before the mouse events Plotly's
+    // hover reads, so after a touch Plotly keeps every point (until a mouse leaves)
+    div.addEventListener?.('pointerleave', (e) => { if (!e?.pointerType || e.pointerType === 'mouse') hovering = false; });
   }
 
   return {
