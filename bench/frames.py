@@ -357,7 +357,7 @@ YIELD_NICE = 19  # --server-yields: the server's autogroup's nice (lowest priori
 @contextlib.contextmanager
 def server_priority(pid: int, nice: int) -> Any:
     """The autogroup of the server `pid` (started in a session of its own) at `nice` while the block
-    runs, then back at 0. The kernel shares the CPU between autogroups (sessions) before threads, so
+    runs, then back at what it was. The kernel shares the CPU between autogroups (sessions) before threads, so
     `nice` on a thread does not reach Chromium's; an autogroup's nice does (Linux, kernel.sched_autogroup_enabled)."""
     path = Path(f"/proc/{pid}/autogroup")
     was = int(path.read_text().rsplit("nice", 1)[1])
