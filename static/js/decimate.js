@@ -4,50 +4,19 @@
 // points to append (Plotly.extendTraces) or, after a compaction, the whole plotted series
 // (Plotly.react). At most `maxPoints` are ever plotted, however long the run.
 
-/** Min/max decimation of xs/ys[start, end) in buckets of k aligned at multiples of k (the last may be
- *  partial): each bucket keeps its lowest and highest point, in index order (one when they coincide),
- *  so spikes and the overall range survive. */
-export function minMaxBuckets(xs, ys, start, end, k) {
-  const x = [];
-  const y = [];
-  for (let b = Math.floor(start / k) * k; b < end; b += k) {
-    const from = Math.max(b, start);
-    const to = Math.min(b + k, end);
-    let lo = from;
-    let hi = from;
-    for (let i = from + 1; i < to; i++) {
-      if (ys[i] < ys[lo]) lo = i;
-      if (ys[i] > ys[hi]) hi = i;
-    }
-    const first = Math.min(lo, hi);
-    const second = Math.max(lo, hi);
-    x.push(xs[first]);
-    y.push(ys[first]);
-    if (second !== first) { x.push(xs[second]); y.push(ys[second]); }
-  }
-  return { x, y };
-}
-
-/** A bucket's lowest and highest point, each [index, x, y]: what minMaxBuckets keeps of it. */
+/** A bucket of k raw points, aligned at a multiple of k (`b`: which), as its lowest and highest point,
+ *  each [index, x, y]; the plot shows the two in index order (one when they coincide), so spikes and
+ *  the overall range survive. */
 const bucketOf = (b, i, x, y) => ({ b, lo: [i, x, y], hi: [i, x, y] });
 
-/** Two buckets' extremes as one (a before b): the same as taking them from both buckets' points, the
- *  earlier point on a tie, as minMaxBuckets does. */
-function merge(a, b) {
-  if (b.lo[2] < a.lo[2]) a.lo = b.lo;
-  if (b.hi[2] > a.hi[2]) a.hi = b.hi;
-  return a;
-}
-
-/** `into` (buckets in order, the last perhaps partial) extended with `more` (later buckets, the
- *  first perhaps the same bucket as `into`'s last). */
-function append(into, more) {
-  for (const m of more) {
-    const last = into.at(-1);
-    if (last && last.b === m.b) merge(last, m);
-    else into.push(m);
-  }
-  return into;
+/** `into` (buckets in order, the last perhaps partial) extended with the bucket `m` after them: a
+ *  bucket of its own, or the same one as the last, whose extremes then take m's where m's are lower or
+ *  higher (the earlier point on a tie). */
+function addBucket(into, m) {
+  const last = into.at(-1);
+  if (last?.b !== m.b) { into.push(m); return; }
+  if (m.lo[2] < last.lo[2]) last.lo = m.lo;
+  if (m.hi[2] > last.hi[2]) last.hi = m.hi;
 }
 
 export class Series {
@@ -65,7 +34,7 @@ export class Series {
     this.k = 1;  // bucket size of the head; a power of two that only grows, so buckets stay put
     this.buckets = [];  // the head: raw points [0, headEnd) as buckets of k (the last may be partial)
     this.headEnd = 0;
-    this.headCount = 0;  // points the head plots
+    this.head = { x: [], y: [] };  // the head's points, as plotted (headPoints, at each compaction)
     this.sent = 0;  // raw points [headEnd, sent) have been handed out by drain()
     this.stale = true;  // the next drain() must hand out the whole plotted series
     this.lo = Infinity;  // range of every value pushed (for axis ticks)
@@ -109,7 +78,7 @@ export class Series {
   /** The whole plotted series now (head buckets + raw tail). */
   plotted() {
     this.compactIfNeeded();
-    const head = this.headPoints();
+    const head = this.head;
     const from = this.headEnd - this.base;
     return {
       x: head.x.concat(Array.from(this.xs.subarray(from, this.n - this.base))),
@@ -132,34 +101,26 @@ export class Series {
   }
 
   /** Past → ≤ max/2 points; the newest max/4 stay raw, so the tip is always the latest point. The head
-   *  is what minMaxBuckets(every point, 0, end, k) would give, built from the head as it was (its
+   *  is what bucketing every point in [0, end) by k would give, built from the head as it was (its
    *  buckets merged in pairs when k doubles) and the raw points since: a compaction costs what the
    *  plot holds, not what the run has pushed (a run at full speed pushes ~800 points a second, and
    *  each compaction went over all of them), and the raw points in the head are let go. */
   compactIfNeeded() {
     const max = this.maxPoints;
-    if (this.headCount + (this.n - this.headEnd) <= max) return false;
+    if (this.head.x.length + (this.n - this.headEnd) <= max) return false;
     const end = this.n - Math.floor(max / 4);
     let k = this.k;
     while (2 * Math.ceil(end / k) > max / 2) k *= 2;
-    if (k !== this.k) {
+    if (k !== this.k) {  // every bucket into the one of k it is part of
       const merged = [];
-      for (const bucket of this.buckets) append(merged, [{ ...bucket, b: Math.floor(bucket.b * this.k / k) }]);
+      for (const bucket of this.buckets) addBucket(merged, { ...bucket, b: Math.floor(bucket.b * this.k / k) });
       this.buckets = merged;
       this.k = k;
     }
-    const fresh = [];
     for (let i = this.headEnd; i < end; i++) {
-      const at = i - this.base, b = Math.floor(i / k), x = this.xs[at], y = this.ys[at];
-      const last = fresh.at(-1);
-      if (last?.b !== b) fresh.push(bucketOf(b, i, x, y));
-      else {
-        if (y < last.lo[2]) last.lo = [i, x, y];
-        if (y > last.hi[2]) last.hi = [i, x, y];
-      }
+      addBucket(this.buckets, bucketOf(Math.floor(i / k), i, this.xs[i - this.base], this.ys[i - this.base]));
     }
-    append(this.buckets, fresh);
-    this.headCount = this.headPoints().x.length;
+    this.head = this.headPoints();
     // the raw points now in the head are not needed again: the tail moves to the front
     this.xs.copyWithin(0, end - this.base, this.n - this.base);
     this.ys.copyWithin(0, end - this.base, this.n - this.base);

@@ -1,9 +1,33 @@
 // decimate.js: bounded plotted series that keep the curve's range, its tip and its order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { frameRow, historyRows, minMaxBuckets, Series } from '../../static/js/decimate.js';
+import { frameRow, historyRows, Series } from '../../static/js/decimate.js';
 
-test('minMaxBuckets keeps each bucket\'s lowest and highest point in index order', () => {
+/** The oracle (what Series compacted with before its head was built incrementally): min/max
+ *  decimation of xs/ys[start, end) in buckets of k aligned at multiples of k (the last may be
+ *  partial), each bucket's lowest and highest point in index order (one when they coincide). */
+function minMaxBuckets(xs, ys, start, end, k) {
+  const x = [];
+  const y = [];
+  for (let b = Math.floor(start / k) * k; b < end; b += k) {
+    const from = Math.max(b, start);
+    const to = Math.min(b + k, end);
+    let lo = from;
+    let hi = from;
+    for (let i = from + 1; i < to; i++) {
+      if (ys[i] < ys[lo]) lo = i;
+      if (ys[i] > ys[hi]) hi = i;
+    }
+    const first = Math.min(lo, hi);
+    const second = Math.max(lo, hi);
+    x.push(xs[first]);
+    y.push(ys[first]);
+    if (second !== first) { x.push(xs[second]); y.push(ys[second]); }
+  }
+  return { x, y };
+}
+
+test('the oracle, minMaxBuckets, keeps each bucket\'s lowest and highest point in index order', () => {
   const xs = [0, 1, 2, 3, 4, 5, 6];
   const ys = [5, 9, 1, 4, 4, 4, 7];
   assert.deepEqual(minMaxBuckets(xs, ys, 0, 7, 3), { x: [1, 2, 3, 6], y: [9, 1, 4, 7] });
