@@ -15,9 +15,9 @@ function scratchFor(edges) {
 
 /**
  * Where `values` (rows×cols, row i is x2 = axis[i], column j is x1 = axis[j], the axis from −extent
- * to extent) crosses `level`, by marching squares, the crossings joined into polylines: a line is one stroke with its joins
- * (separate segments drew a notch at every joint, and ~2× the points), and fewer, longer subpaths are
- * cheaper for whoever draws them. Returns [[x0, y0, x1, y1, …], …] in data coordinates; a closed
+ * to extent) crosses `level`, by marching squares, the crossings joined into polylines: a line is one
+ * stroke with its joins (separate segments drew a notch at every joint, and ~2× the points), and
+ * fewer, longer subpaths are cheaper for whoever draws them. Returns [[x0, y0, x1, y1, …], …] in data coordinates; a closed
  * line ends where it starts. A crossing is named by its grid edge — each edge belongs to at most two
  * cells, so at most two segments meet at a crossing and chaining them is a walk along `next`/`prev`.
  */
@@ -25,9 +25,10 @@ export function contourLines(values, rows, cols, extent, level = 0.5) {
   const lines = [];
   if (!values || rows < 2 || cols < 2) return lines;
   const across = rows * (cols - 1);  // edges along the rows: (i, j)–(i, j+1); then (i, j)–(i+1, j)
-  const { x, y, next, prev } = scratchFor(across + (rows - 1) * cols);
-  next.fill(-1, 0, across + (rows - 1) * cols);
-  prev.fill(-1, 0, across + (rows - 1) * cols);
+  const total = across + (rows - 1) * cols;
+  const { x, y, next, prev } = scratchFor(total);
+  next.fill(-1, 0, total);
+  prev.fill(-1, 0, total);
   const dx = (2 * extent) / (cols - 1);
   const dy = (2 * extent) / (rows - 1);
   const at = (i, j) => values[i * cols + j] - level;
@@ -67,7 +68,6 @@ export function contourLines(values, rows, cols, extent, level = 0.5) {
       else { pair(3, 0); pair(1, 2); }  // decides which corners the lines cut off
     }
   }
-  const total = across + (rows - 1) * cols;
   const walk = (start) => {
     const line = [];
     let k = start;

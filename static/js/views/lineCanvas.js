@@ -69,12 +69,13 @@ export function dashPattern(dash, width) {
 const FAR = 1e5;  // px: a point far off the canvas (a diverging run under a capped axis) is drawn this far
 
 /**
- * A pen that draws a polyline through `put(x, y)` with no more than four points a pixel column (M4:
- * each column's first, lowest, highest and last point, in their order): what a one-pixel column of
- * a solid one-pixel stroke shows is the same (a thicker or dashed one nearly so), and a run of 1,000 noisy points on a chart 300 px wide is ~3× fewer
- * to rasterise — on a canvas, stroking is the whole cost (a software raster at commit, not script:
- * 7 gradient norms × 1,000 points, 17 ms a paint at full speed, 4 paints a second). `column`: a
- * pixel's width in the path's units (1/devicePixelRatio for a context scaled to CSS px).
+ * A pen that draws a polyline on `g` with no more than four points a pixel column (M4: each column's
+ * first, lowest, highest and last point, in their order): what a one-pixel column of a solid
+ * one-pixel stroke shows is the same (a thicker or dashed one nearly so), and a run of 1,000 noisy
+ * points on a chart 300 px wide is ~3× fewer to rasterise — on a canvas, stroking is the whole cost
+ * (a software raster at commit, not script: 7 gradient norms × 1,000 points, 17 ms a paint at full
+ * speed, 4 paints a second). `column`: a pixel's width in the path's units (1/devicePixelRatio for
+ * a context scaled to CSS px).
  */
 export function columnPen(g, column = 1) {
   let down = false;  // a point drawn since the last lift: the next one is a lineTo

@@ -17,7 +17,7 @@ import { throttle } from '../pace.js';
 import { classColors } from '../plot.js';
 import { featureMap, linkText, unitMap } from './explore.js';
 import { createValueCard, linkWidth, networkLegend } from './networkAids.js';
-import { classLUTs, divergingLUT, paintDiverging, paintOutput, symmetricScale } from './paint.js';
+import { classLUTs, divergingLUT, outputSize, paintDiverging, paintOutput, symmetricScale } from './paint.js';
 import { createWeightEditor } from './weightEditor.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -136,8 +136,7 @@ export function createNetworkView(el, opts = {}) {
   // painted, at most READ_MS late.
   const paintOutputs = throttle((out) => {
     outputThumbs.forEach((t, k) => {
-      const size = out.kind === 'binary' ? out.p.shape[0] : out.kind === 'multiclass' ? out.confidence.shape[0] : out.value.shape[0];
-      paint(t, size, (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
+      paint(t, outputSize(out), (px) => paintOutput(px, out, { luts, only: out.kind === 'multiclass' ? k : -1 }));
     });
   });
 

@@ -93,7 +93,6 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let log = false;
   let hidden = false;
   let needsReact = true;
-  let axisKey = '';
   // canvas mode: the lines as the canvas paints them (`plotted`, which new points are pushed onto), the
   // traces of the last Plotly.react (`drawnTraces`: every point while the pointer was over the chart,
   // else each line's last point), and the axes' stepped ranges
@@ -103,7 +102,7 @@ export function createSeriesChart(el, spec, env = browserEnv) {
   let hovering = false;
   let sinceReact = false;  // points drawn on the canvas only: Plotly's hover does not know them yet
   let plotlyHasData = false;  // the last react gave Plotly every point (the pointer was over the chart)
-  let lastAxis = {};  // what axisOf said at the last draw
+  let drawnAxis = { key: '', value: {} };  // what axisOf said at the last draw, and as JSON
   let listening = false;
   // counters on the chart's element (browser tests): Plotly draws (react, extendTraces), canvas paints
   const count = (key) => { if (el.dataset) el.dataset[key] = String(Number(el.dataset[key] ?? 0) + 1); };
@@ -275,10 +274,9 @@ export function createSeriesChart(el, spec, env = browserEnv) {
     const changes = shown.map((s) => s.drain());
     const axis = axisOf(shown, log);
     const key = JSON.stringify(axis);
-    const axisMoved = key !== axisKey;
-    const before = lastAxis;
-    axisKey = key;
-    lastAxis = axis;
+    const axisMoved = key !== drawnAxis.key;
+    const before = drawnAxis.value;
+    drawnAxis = { key, value: axis };
     if (axisMoved && curves && !needsReact && !drawnEmpty && !hovering && !plotlyHasData && ticksOnly(before, axis)
         && shown.some((s) => s.length > 0)) {
       retick(P, shown, before, axis);
