@@ -360,12 +360,23 @@ def server_priority(pid: int, nice: int) -> Any:
     runs, then back at what it was. The kernel shares the CPU between autogroups (sessions) before threads, so
     `nice` on a thread does not reach Chromium's; an autogroup's nice does (Linux, kernel.sched_autogroup_enabled)."""
     path = Path(f"/proc/{pid}/autogroup")
-    was = int(path.read_text().rsplit("nice", 1)[1])
+    was = autogroup_nice(path)
     _set_autogroup_nice(path, nice)
     try:
         yield
     finally:
         _set_autogroup_nice(path, was)
+
+
+def autogroup_nice(path: Path) -> int:
+    """The nice of the autogroup a /proc/PID/autogroup file names ("/autogroup-42 nice 0"). A process
+    in the root group (one whose session never left init's, as under some CI runners) reads as an
+    empty file, and the kernel will not renice that group: say so rather than fail on the parse."""
+    text = path.read_text()
+    if "nice" not in text:
+        raise ValueError(f"{path}: the process is in the root autogroup (no session of its own); "
+                         "start it with a session of its own (setsid) to lower its priority")
+    return int(text.rsplit("nice", 1)[1])
 
 
 def _set_autogroup_nice(path: Path, nice: int, tries: int = 20) -> None:

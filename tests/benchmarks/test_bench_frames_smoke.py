@@ -82,17 +82,29 @@ def test_a_tiny_matrix_measures_every_number():
 
 @pytest.mark.skipif(not AUTOGROUPS, reason="no /proc/self/autogroup: the kernel schedules without autogroups")
 def test_server_priority_lowers_a_sessions_autogroup_and_puts_it_back():
+    own = Path("/proc/self/autogroup").read_text()  # empty when pytest runs in the root group (some CI runners)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
     try:
         group = Path(f"/proc/{sleeper.pid}/autogroup")
-        assert "nice 0" in group.read_text()
+        assert frames.autogroup_nice(group) == 0
         with frames.server_priority(sleeper.pid, 19):
-            assert "nice 19" in group.read_text()
-        assert "nice 0" in group.read_text()
-        assert "nice 0" in Path("/proc/self/autogroup").read_text(), "this process's own group untouched"
+            assert frames.autogroup_nice(group) == 19
+            assert Path("/proc/self/autogroup").read_text() == own, "this process's own group untouched"
+        assert frames.autogroup_nice(group) == 0
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_autogroup_nice_reads_a_group_and_names_the_root_group(tmp_path):
+    group = tmp_path / "autogroup"
+    group.write_text("/autogroup-4302 nice 5\n")
+    assert frames.autogroup_nice(group) == 5
+    group.write_text("/autogroup-7 nice -3\n")
+    assert frames.autogroup_nice(group) == -3
+    group.write_text("")  # what the kernel shows for a process in the root group
+    with pytest.raises(ValueError, match="root autogroup"):
+        frames.autogroup_nice(group)
 
 
 def test_cells_at_any_speed_and_busy_loops_beside_them():
