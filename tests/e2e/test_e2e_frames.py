@@ -425,6 +425,51 @@ def test_small_charts_stay_readable_on_a_1024x768_projector(page: Page, server_u
     assert level == [], f"the cost curve's epochs stand on end: {level}"
 
 
+# The compare page's table and cost chart: type sizes of the shown cells and heads, the heads' lines,
+# the table's width beside its box's, and the cost chart's plotting area beside the chart's height.
+COMPARE_TABLE = """() => {
+  const shown = (e) => e.getClientRects().length && getComputedStyle(e).display !== 'none';
+  const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+  const lines = (e) => { const r = document.createRange(); r.selectNodeContents(e);
+    return new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.bottom))).size; };
+  const table = document.querySelector('.cmp-table'), wrap = document.querySelector('.cmp-table-wrap');
+  const heads = [...table.querySelectorAll('thead th')].filter(shown);
+  const cells = [...table.querySelectorAll('tbody th, tbody td')].filter(shown);
+  const curves = document.getElementById('curves');
+  return {
+    heads: heads.map((e) => [e.textContent, px(e), lines(e)]),
+    cellPx: Math.min(...cells.map(px)), rows: table.tBodies[0].rows.length,
+    width: [table.getBoundingClientRect().width, wrap.clientWidth],
+    plot: curves.querySelector('.nsewdrag').getBoundingClientRect().height, chart: curves.clientHeight,
+    scroll: [document.scrollingElement.scrollWidth, document.scrollingElement.scrollHeight],
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_projectors_comparison_table_reads_and_fits(page: Page, server_url: str, size: tuple[int, int]) -> None:
+    # At 1280×720 and 1024×768 the table was the normal theme's 0.88em (14 px, its heads 12 px) and
+    # "Epochs to target (cost ≤ 0.3)" stood in four lines; at 16 px its last column ran off the panel;
+    # six variants' legend (two rows) took most of the short cost chart's height.
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    page.goto(f"{server_url}/compare?preset=flower-hidden-sizes&theme=projector")
+    wait_until(page, lambda: page.locator(".cmp-table tbody td.c-train").all_text_contents().count("") == 0
+               and page.locator(".cmp-table tbody tr").count() == 6, "six variants with their costs")
+    page.wait_for_timeout(300)  # the chart's first layout after the table filled
+    t = page.evaluate(COMPARE_TABLE)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"frames-projector-compare-{w}x{h}.png"))
+    assert t["cellPx"] >= 16, f"the table's numbers under 16 px: {t['cellPx']}"
+    assert min(px for _, px, _ in t["heads"]) >= 14, t["heads"]
+    assert max(n for _, _, n in t["heads"]) <= 3, f"a column head over three lines: {t['heads']}"
+    assert any(text.startswith("Epochs to target") for text, _, _ in t["heads"]), "the lesson's target column kept"
+    assert t["width"][0] <= t["width"][1] + 1, f"the table runs off its panel: {t['width']}"
+    assert t["plot"] >= 0.6 * t["chart"], f"the cost chart's plot squeezed by its legend: {t['plot']} of {t['chart']}"
+    assert t["scroll"] == [w, h], "the page fits the projector"
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["", "projector"])
 def test_every_lessons_formula_fits_its_box(page: Page, server_url: str, theme: str) -> None:

@@ -2,13 +2,14 @@
 // pattern a variant (model.js), on the chart-series engine (views/seriesChart.js in canvas mode: bounded
 // points a trace, curves painted on a canvas a few times a second). Two lines a variant, train and test cost, one on show;
 // a diverging variant's cost (up to 1e10) caps the linear axis instead of flattening the others.
-import { baseLayout, emptyLayout, lineWidth, logTicks } from '../plot.js';
+import { baseLayout, emptyLayout, lineWidth, logTicks, plotFontSize } from '../plot.js';
 import { createSeriesChart, rangeOf } from '../views/seriesChart.js';
 import { fmtCost, variantStyle } from './model.js';
 
 const MIN_INTERVAL = 250;  // ms: six traces redrawn 4× a second look live; each Plotly redraw costs 10–30 ms
 const METRICS = { train: 'train cost', test: 'test cost' };
 const KEYS = Object.keys(METRICS);  // a variant's lines, in this order
+const LEGEND_MIN_HEIGHT = 240;  // px: a chart shorter than this draws no legend (below)
 /** A diverging variant's cost may climb to 1e10: the linear axis stops at this many times a start. */
 export const CAP = 3;
 
@@ -27,10 +28,8 @@ export function createCurves(el, opts = {}) {
   let target = null;
 
   const at = (i, key = metric) => chart.line(i * KEYS.length + KEYS.indexOf(key));
-  /** The page's plot font (a CSS variable: the projector theme enlarges it). */
-  const cssNumber = (name) => (typeof getComputedStyle === 'function'
-    ? parseFloat(getComputedStyle(el).getPropertyValue(name)) || 0 : 0);
-  const noteSize = () => Math.max(11, (cssNumber('--plot-font-size') || 13) - 3);
+  /** The target's note as large as the tick labels (plot.js: 2 px under the plot font; the projector's 16 px). */
+  const noteSize = () => Math.max(11, plotFontSize(el) - 2);
 
   function traces(data) {
     const width = Math.max(2.25, lineWidth(el));
@@ -62,9 +61,10 @@ export function createCurves(el, opts = {}) {
                exponentformat: 'power', nticks: 6, ...dataAxis, ...empty.axis },
       margin: { l: 52, r: 12, t: 8, b: 36 },
       hovermode: 'x unified',
-      // a short chart (a 520×300 frame with the caption) leaves the legend to the maps' titles, whose
-      // swatches are the same colour and dash: three rows of legend would take most of its height
-      showlegend: labels.length <= 2 || el.clientHeight >= 180,
+      // a short chart (a 520×300 frame with the caption, a 720p projector's six variants over their
+      // table) leaves the legend to the maps' titles and the table's rows, whose swatches are the same
+      // colour and dash: two or three rows of legend took most of its height
+      showlegend: labels.length <= 2 || el.clientHeight >= LEGEND_MIN_HEIGHT,
       legend: { orientation: 'h', x: 0, y: 1.01, yanchor: 'bottom', traceorder: 'normal' },
     });
   }
