@@ -442,6 +442,12 @@ COMPARE_TABLE = """() => {
     width: [table.getBoundingClientRect().width, wrap.clientWidth],
     plot: curves.querySelector('.nsewdrag').getBoundingClientRect().height, chart: curves.clientHeight,
     scroll: [document.scrollingElement.scrollWidth, document.scrollingElement.scrollHeight],
+    lesson: (() => { const sel = document.getElementById('cmp-lesson'), cs = getComputedStyle(sel);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      const row = (e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; };
+      return { need: ctx.measureText(sel.options[sel.selectedIndex].text).width, have: sel.clientWidth,
+               row: row(sel), play: row(document.querySelector('#transport .btn.play')) }; })(),
   };
 }"""
 
@@ -451,7 +457,8 @@ COMPARE_TABLE = """() => {
 def test_a_projectors_comparison_table_reads_and_fits(page: Page, server_url: str, size: tuple[int, int]) -> None:
     # At 1280×720 and 1024×768 the table was the normal theme's 0.88em (14 px, its heads 12 px) and
     # "Epochs to target (cost ≤ 0.3)" stood in four lines; at 16 px its last column ran off the panel;
-    # six variants' legend (two rows) took most of the short cost chart's height.
+    # six variants' legend (two rows) took most of the short cost chart's height; the lesson menu was
+    # cut to 7.4em ("Hidden lay") with half the bar empty beside it.
     w, h = size
     page.set_viewport_size({"width": w, "height": h})
     page.goto(f"{server_url}/compare?preset=flower-hidden-sizes&theme=projector")
@@ -468,6 +475,9 @@ def test_a_projectors_comparison_table_reads_and_fits(page: Page, server_url: st
     assert t["width"][0] <= t["width"][1] + 1, f"the table runs off its panel: {t['width']}"
     assert t["plot"] >= 0.6 * t["chart"], f"the cost chart's plot squeezed by its legend: {t['plot']} of {t['chart']}"
     assert t["scroll"] == [w, h], "the page fits the projector"
+    lesson = t["lesson"]
+    assert lesson["have"] >= (lesson["need"] + 16 if w >= 1280 else 0.8 * lesson["need"]), f"the lesson's name cut: {lesson}"
+    assert lesson["row"][0] < lesson["play"][1] and lesson["play"][0] < lesson["row"][1], f"the bar in one row: {lesson}"
 
 
 @pytest.mark.browser
