@@ -14,7 +14,7 @@ const COLUMNS = [
 const EXTRA = [
   ['dead', 'Dead units'], ['saturated', 'Saturated'], ['distinct', 'Distinct units'], ['layerGrads', '‖dW[1]‖ ÷ ‖dW[out]‖'],
 ];
-const NOTES = { grad: '(mean)', saturated: '(per layer)', distinct: '(per layer)', layerGrads: '(mean of 10 epochs)' };
+const NOTES = { grad: '(mean)', saturated: '(per layer)', distinct: '(per layer)', layerGrads: '(10-epoch mean)' };
 const TITLES = {
   target: 'First epoch whose train cost reached the target',
   grad: 'Mean norm of the first layer’s weight gradient over the last 10 epochs: small means vanishing gradients',
